@@ -1,0 +1,159 @@
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# netlimit: one Makefile, out-of-tree build in $(BUILD), V=1 for verbose.
+#
+#   make              build build/netlimit
+#   make check        install missing Debian packages, build, run the tests
+#   make demo         install missing Debian packages, build, run the demo
+#   make test         run the tests (already set up)
+#   make asan         build and run the tests under ASan + UBSan
+#   make bench        throughput and per-packet cost against a no-program baseline
+#   make install      PREFIX=/usr/local DESTDIR=
+#   make vmlinux      regenerate vmlinux.h from this kernel's BTF
+
+.DELETE_ON_ERROR:
+.SECONDARY:
+.SUFFIXES:
+
+BUILD ?= build
+PREFIX ?= /usr/local
+DESTDIR ?=
+CC ?= cc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+VERSION := 0.1.0
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+# Debian packages the build, the tests and the benchmark need.
+DEPS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make gcc \
+	iproute2 iperf3 ethtool libclang-rt-14-dev
+
+# Evaluated lazily: on a fresh machine pkg-config arrives with `make deps`.
+LIBBPF_CFLAGS = $(shell pkg-config --cflags libbpf)
+LIBBPF_LIBS = $(shell pkg-config --libs libbpf) -lelf -lz
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wno-unused-parameter
+SAN ?=
+CFLAGS ?= -g -O2
+ALL_CFLAGS = $(CFLAGS) $(WARN) $(SAN) -std=gnu11 -D_GNU_SOURCE \
+	-DNETLIMIT_VERSION='"$(VERSION)"' -Iinclude -Iuser -I$(BUILD) $(LIBBPF_CFLAGS) -MMD -MP
+ALL_LDFLAGS = $(LDFLAGS) $(SAN)
+
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Werror \
+	-I. -Iinclude -MMD -MP
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_NAMES := $(patsubst bpf/%.bpf.c,%,$(BPF_SRCS))
+SKELS := $(patsubst %,$(BUILD)/%.skel.h,$(BPF_NAMES))
+
+USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
+USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
+MAIN_OBJ := $(BUILD)/user/main.o
+
+TEST_SRCS := $(wildcard tests/test_*.c) tests/harness.c tests/helpers.c
+TEST_OBJS := $(patsubst tests/%.c,$(BUILD)/tests/%.o,$(TEST_SRCS))
+
+BINS := $(BUILD)/netlimit $(BUILD)/test_netlimit $(BUILD)/nltraffic $(BUILD)/nlbench
+
+all: $(BUILD)/netlimit
+
+$(BUILD)/bpf $(BUILD)/user $(BUILD)/tests:
+	$(Q)mkdir -p $@
+
+# Kernel side: object, linked object, skeleton.
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c | $(BUILD)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen object $(BUILD)/bpf/$*.linked.o $<
+	$(Q)$(BPFTOOL) gen skeleton $(BUILD)/bpf/$*.linked.o name $*_bpf > $@
+
+# User side; every object waits for the skeletons it may include.
+$(BUILD)/user/%.o: user/%.c $(SKELS) | $(BUILD)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/%.o: tests/%.c $(SKELS) $(BUILD)/tests/tests.inc | $(BUILD)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests -c $< -o $@
+
+# test_progs style: every `void test_<name>(void)` is found by name.
+$(BUILD)/tests/tests.inc: $(wildcard tests/test_*.c) | $(BUILD)/tests
+	$(call msg,GEN,$@)
+	$(Q)sed -n 's/^void \(test_[a-z0-9_]*\)(void)$$/DEFINE_TEST(\1)/p' $^ > $@
+
+$(BUILD)/netlimit: $(MAIN_OBJ) $(USER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LIBBPF_LIBS) -o $@
+
+$(BUILD)/test_netlimit: $(TEST_OBJS) $(USER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LIBBPF_LIBS) -lpthread -o $@
+
+$(BUILD)/nltraffic: $(BUILD)/tests/nltraffic.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ -lpthread -o $@
+
+$(BUILD)/nlbench: $(BUILD)/tests/nlbench.o $(USER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LIBBPF_LIBS) -o $@
+
+$(BUILD)/tests/nltraffic.o $(BUILD)/tests/nlbench.o: $(BUILD)/tests/%.o: tests/%.c $(SKELS) | $(BUILD)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests -c $< -o $@
+
+build-tests: $(BINS)
+
+# Install what is missing (needs root; a no-op when all is there).
+deps:
+	@missing=; for p in $(DEPS); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "  APT     $$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+test: build-tests
+	$(BUILD)/test_netlimit
+
+check: deps
+	$(MAKE) --no-print-directory build-tests
+	$(BUILD)/test_netlimit
+
+asan: deps
+	$(MAKE) --no-print-directory BUILD=$(BUILD)-asan \
+		SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
+		build-tests
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		$(BUILD)-asan/test_netlimit
+
+demo: deps
+	$(MAKE) --no-print-directory $(BUILD)/netlimit $(BUILD)/nltraffic
+	tests/demo.sh $(BUILD)
+
+bench: deps
+	$(MAKE) --no-print-directory build-tests
+	tests/bench.sh $(BUILD)
+
+install: $(BUILD)/netlimit
+	install -D -m 0755 $(BUILD)/netlimit $(DESTDIR)$(PREFIX)/sbin/netlimit
+
+vmlinux:
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux.h
+
+clean:
+	rm -rf $(BUILD) $(BUILD)-asan
+
+.PHONY: all build-tests deps test check asan demo bench install vmlinux clean
+
+-include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/user/*.d $(BUILD)/tests/*.d)

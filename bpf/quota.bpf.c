@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Kernel side of a limit: counts every packet of the cgroup it is attached to
+ * and refuses, whole, any packet that would take a direction or the total past
+ * its cap. Userland half: user/quota.c; shared types: include/quota.h.
+ *
+ * Hot path: one inlined array lookup (no helper call, no hashing) and three
+ * atomic adds per accepted packet. A cap is a reservation: fetch-add first,
+ * compare, give the bytes back if they do not fit. Two CPUs racing can at worst
+ * both be refused near the cap, never both accepted past it.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "quota.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct nl_limit);
+} nl_limit SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} nl_events SEC(".maps");
+
+/* Tell userland once per arming that a cap refused a packet. */
+static __noinline void notify(struct nl_limit *l, __u32 bit, __u64 used, __u64 cap)
+{
+	struct nl_event *e;
+
+	if (__sync_fetch_and_or(&l->hit, bit) & bit)
+		return;
+	e = bpf_ringbuf_reserve(&nl_events, sizeof(*e), 0);
+	if (!e) {
+		__sync_fetch_and_add(&l->events_lost, 1);
+		return;
+	}
+	e->id = l->id;
+	e->hit = bit;
+	e->used = used;
+	e->cap = cap;
+	e->ts_ns = bpf_ktime_get_ns();
+	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline int account(struct __sk_buff *skb, const int dir)
+{
+	struct nl_usage *u;
+	struct nl_limit *l;
+	__u64 len, cap, old;
+	__u32 key = 0, bit;
+
+	l = bpf_map_lookup_elem(&nl_limit, &key);
+	if (!l)
+		return 1;
+	u = dir == NL_IN ? &l->in : &l->out;
+	cap = dir == NL_IN ? l->cap_in : l->cap_out;
+	len = skb->len;
+
+	old = __sync_fetch_and_add(&u->bytes, len);
+	if (old + len > cap) {
+		__sync_fetch_and_add(&u->bytes, -len);
+		bit = dir == NL_IN ? NL_HIT_IN : NL_HIT_OUT;
+		goto refuse;
+	}
+	cap = l->cap_total;
+	old = __sync_fetch_and_add(&l->total, len);
+	if (old + len > cap) {
+		__sync_fetch_and_add(&l->total, -len);
+		__sync_fetch_and_add(&u->bytes, -len);
+		bit = NL_HIT_TOTAL;
+		goto refuse;
+	}
+	__sync_fetch_and_add(&u->packets, 1);
+	return 1;
+
+refuse:
+	__sync_fetch_and_add(&u->drop_bytes, len);
+	__sync_fetch_and_add(&u->drop_packets, 1);
+	notify(l, bit, old, cap);
+	/* Egress 2 = drop + congestion notification: the sender backs off and a
+	 * UDP sender sees a lost datagram, not an error. Ingress allows 0 only. */
+	return dir == NL_IN ? 0 : 2;
+}
+
+SEC("cgroup_skb/ingress")
+int nl_ingress(struct __sk_buff *skb)
+{
+	return account(skb, NL_IN);
+}
+
+SEC("cgroup_skb/egress")
+int nl_egress(struct __sk_buff *skb)
+{
+	return account(skb, NL_OUT);
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Types shared by bpf/quota.bpf.c (kernel side) and user/quota.c (user side).
+ *
+ * Every limit is one self-contained BPF instance: a one-entry array map
+ * "nl_limit" holding its caps and counters, a ring buffer "nl_events", and the
+ * programs attached for it. The map is BPF_F_MMAPABLE so userland reads the
+ * counters and changes caps in place without ever writing the counters back.
+ */
+#ifndef NETLIMIT_QUOTA_H
+#define NETLIMIT_QUOTA_H
+
+/* The BPF side gets the __u* types from vmlinux.h. */
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/* A cap of NL_UNLIMITED can never be crossed: len + used never exceeds it. */
+#define NL_UNLIMITED (~0ULL)
+
+enum nl_dir {
+	NL_IN = 0,
+	NL_OUT = 1,
+};
+
+/* Bits of nl_limit.hit: which cap refused a packet (set once per arming). */
+enum nl_hit {
+	NL_HIT_IN = 1,
+	NL_HIT_OUT = 2,
+	NL_HIT_TOTAL = 4,
+};
+
+/* What a limit is attached to (nl_limit.kind). */
+enum nl_kind {
+	NL_KIND_RUN = 1,    /* a command started by `netlimit run` */
+	NL_KIND_PID = 2,    /* processes attached by PID */
+	NL_KIND_CGROUP = 3, /* an existing cgroup */
+};
+
+/* What happens when a cap is reached (nl_limit.action). */
+enum nl_action {
+	NL_ACT_KILL = 0,  /* drop the excess, end the processes */
+	NL_ACT_BLOCK = 1, /* drop the excess, keep running */
+};
+
+/* Traffic in one direction: accepted and refused. */
+struct nl_usage {
+	__u64 bytes;
+	__u64 packets;
+	__u64 drop_bytes;
+	__u64 drop_packets;
+};
+
+#define NL_NAME_LEN 32
+#define NL_TARGET_LEN 128
+
+struct nl_limit {
+	/* Written by userland (caps change live with `netlimit set`). */
+	__u64 cap_in;
+	__u64 cap_out;
+	__u64 cap_total;
+	/* Written by the BPF programs only. */
+	__u64 total; /* in.bytes + out.bytes, kept apart for an atomic reservation */
+	struct nl_usage in;
+	struct nl_usage out;
+	__u32 hit;         /* enum nl_hit bits; userland clears a bit to re-arm */
+	__u32 events_lost; /* ring buffer was full */
+	/* Description, written once by userland. */
+	__u32 id;
+	__u32 kind;   /* enum nl_kind */
+	__u32 action; /* enum nl_action */
+	__u32 pid;    /* the command's or attached process's PID */
+	__u64 cgroup_id;
+	__u64 created_ns; /* CLOCK_REALTIME */
+	char name[NL_NAME_LEN];
+	char target[NL_TARGET_LEN];
+};
+
+/* Sent through nl_events when a cap first refuses a packet. */
+struct nl_event {
+	__u32 id;
+	__u32 hit; /* one enum nl_hit bit */
+	__u64 used;
+	__u64 cap;
+	__u64 ts_ns; /* CLOCK_MONOTONIC */
+};
+
+#endif /* NETLIMIT_QUOTA_H */

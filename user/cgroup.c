@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* cgroup v2 handling. Paths are absolute; every helper returns -errno. */
+#include <errno.h>
+#include <fcntl.h>
+#include <mntent.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "cgroup.h"
+
+int nl_cgroup_mount(char *buf, size_t len)
+{
+	struct mntent *m;
+	FILE *f;
+	int err = -ENOENT;
+
+	f = setmntent("/proc/self/mounts", "r");
+	if (!f)
+		return -errno;
+	while ((m = getmntent(f))) {
+		if (strcmp(m->mnt_type, "cgroup2"))
+			continue;
+		if ((size_t)snprintf(buf, len, "%s", m->mnt_dir) >= len) {
+			err = -ENAMETOOLONG;
+			break;
+		}
+		err = 0;
+		break;
+	}
+	endmntent(f);
+	return err;
+}
+
+int nl_cgroup_parent(char *buf, size_t len)
+{
+	const char *name = getenv("NETLIMIT_CGROUP");
+	char mnt[256];
+	int err;
+
+	if (!name || !*name)
+		name = "netlimit";
+	err = nl_cgroup_mount(mnt, sizeof(mnt));
+	if (err)
+		return err;
+	if ((size_t)snprintf(buf, len, "%s/%s", mnt, name) >= len)
+		return -ENAMETOOLONG;
+	if (mkdir(buf, 0755) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int nl_cgroup_create(const char *path)
+{
+	if (mkdir(path, 0755) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int nl_cgroup_remove(const char *path)
+{
+	struct timespec ts = { 0, 2 * 1000 * 1000 };
+	int i;
+
+	/* Tasks that have exited can linger in the cgroup for a moment. */
+	for (i = 0; i < 500; i++) {
+		if (!rmdir(path) || errno == ENOENT)
+			return 0;
+		if (errno != EBUSY)
+			return -errno;
+		nanosleep(&ts, NULL);
+	}
+	return -EBUSY;
+}
+
+static int write_file(const char *dir, const char *file, const char *val)
+{
+	char path[512];
+	ssize_t n;
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	if (n < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+int nl_cgroup_enter(const char *path, pid_t pid)
+{
+	char val[32];
+
+	snprintf(val, sizeof(val), "%d\n", (int)pid);
+	return write_file(path, "cgroup.procs", val);
+}
+
+int nl_cgroup_signal(const char *path, int sig)
+{
+	char file[512];
+	FILE *f;
+	int pid, n = 0;
+
+	snprintf(file, sizeof(file), "%s/cgroup.procs", path);
+	f = fopen(file, "re");
+	if (!f)
+		return -errno;
+	while (fscanf(f, "%d", &pid) == 1) {
+		if (pid > 0 && !kill(pid, sig))
+			n++;
+	}
+	fclose(f);
+	return n;
+}
+
+int nl_cgroup_kill(const char *path)
+{
+	int err = write_file(path, "cgroup.kill", "1");
+
+	/* Kernels before 5.14 have no cgroup.kill: signal what is there. */
+	if (err == -ENOENT)
+		err = nl_cgroup_signal(path, SIGKILL) < 0 ? -errno : 0;
+	return err;
+}
+
+int nl_cgroup_populated(const char *path)
+{
+	char file[512], line[128];
+	int populated = -ENODATA;
+	FILE *f;
+
+	snprintf(file, sizeof(file), "%s/cgroup.events", path);
+	f = fopen(file, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "populated ", 10))
+			populated = atoi(line + 10) ? 1 : 0;
+	}
+	fclose(f);
+	return populated;
+}
+
+int nl_cgroup_id(const char *path, __u64 *id)
+{
+	struct stat st;
+
+	if (stat(path, &st))
+		return -errno;
+	*id = st.st_ino;
+	return 0;
+}

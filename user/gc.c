@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Garbage collection: a limit is removed when no live netlimit owns it and
+ * nothing is left for it to limit. A limit whose owner was killed but whose
+ * processes still run is kept: its pinned programs go on enforcing the cap.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cgroup.h"
+#include "gc.h"
+#include "log.h"
+#include "quota_user.h"
+#include "state.h"
+
+/* Whether the limit's target is gone (or the limit never got complete). */
+static bool target_gone(struct nl_state *st, __u32 id, char *cgroup, size_t len)
+{
+	struct nl_quota *q;
+	struct nl_limit *l;
+	char dir[512];
+	bool gone = true;
+
+	cgroup[0] = '\0';
+	nl_state__path(st, id, NULL, dir, sizeof(dir));
+	if (nl_quota__open(dir, &q))
+		return true; /* half-created by a netlimit that died */
+	l = nl_quota__limit(q);
+	if (l->kind == NL_KIND_RUN) {
+		snprintf(cgroup, len, "%s", l->target);
+		gone = nl_cgroup_populated(l->target) <= 0;
+	} else {
+		gone = false;
+	}
+	nl_quota__free(q);
+	return gone;
+}
+
+/* Numbered cgroups under netlimit's parent with no limit and no process. */
+static void gc_cgroups(struct nl_state *st)
+{
+	char parent[256], path[512], limdir[512];
+	struct dirent *de;
+	DIR *d;
+
+	if (nl_cgroup_mount(path, sizeof(path)))
+		return;
+	if (nl_cgroup_parent(parent, sizeof(parent)))
+		return;
+	d = opendir(parent);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char *end;
+		unsigned long id = strtoul(de->d_name, &end, 10);
+
+		if (de->d_type != DT_DIR || *end || !id)
+			continue;
+		nl_state__path(st, (__u32)id, NULL, limdir, sizeof(limdir));
+		if (!access(limdir, F_OK))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", parent, de->d_name);
+		if (nl_cgroup_populated(path) == 0 && !nl_cgroup_remove(path))
+			nl_debug("gc: removed stray cgroup %s", path);
+	}
+	closedir(d);
+}
+
+int nl_gc(struct nl_state *st, bool verbose)
+{
+	char cgroup[NL_TARGET_LEN];
+	size_t n, i;
+	__u32 *ids;
+	int removed = 0;
+
+	if (nl_state__ids(st, &ids, &n))
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (nl_state__owned(st, ids[i]))
+			continue;
+		if (!target_gone(st, ids[i], cgroup, sizeof(cgroup)))
+			continue;
+		if (nl_state__remove(st, ids[i]))
+			continue;
+		if (cgroup[0])
+			nl_cgroup_remove(cgroup);
+		removed++;
+		if (verbose)
+			nl_info("removed limit %u: its processes are gone", ids[i]);
+		else
+			nl_debug("gc: removed limit %u", ids[i]);
+	}
+	free(ids);
+	gc_cgroups(st);
+	return removed;
+}

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* netlimit's entry point: finds the subcommand and hands over. */
+#include <stdio.h>
+#include <string.h>
+#include "exitcode.h"
+#include "log.h"
+#include "run.h"
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+};
+
+static const struct command commands[] = {
+	{ "run", nl_cmd_run, "run a command under a data cap" },
+};
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "Usage: netlimit COMMAND [OPTIONS]\n\n"
+		   "Meter and cap network traffic with eBPF.\n\nCommands:\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+	fprintf(f, "\n'netlimit COMMAND --help' tells more. Examples:\n"
+		   "  sudo netlimit run --limit=25M -- curl -O https://example.com/file\n"
+		   "  sudo netlimit run --in=1G --on-limit=block -- ./backup.sh\n");
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	nl_log_init();
+	if (argc < 2) {
+		usage(stderr);
+		return NL_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return NL_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
+		printf("netlimit %s\n", NETLIMIT_VERSION);
+		return NL_EXIT_OK;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	}
+	nl_err("unknown command '%s' (see 'netlimit --help')", argv[1]);
+	return NL_EXIT_USAGE;
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * User side of a limit (kernel side: bpf/quota.bpf.c, types: include/quota.h):
+ * load one instance, set it up, attach it to a cgroup, pin it, read its
+ * counters and events; or open one that an earlier netlimit pinned.
+ */
+#ifndef NETLIMIT_QUOTA_USER_H
+#define NETLIMIT_QUOTA_USER_H
+
+#include <stddef.h>
+#include "quota.h"
+
+struct nl_quota;
+
+struct nl_quota_opts {
+	size_t sz; /* sizeof(struct nl_quota_opts) */
+	__u32 id;
+	__u32 kind;   /* enum nl_kind */
+	__u32 action; /* enum nl_action */
+	__u32 pid;
+	__u64 cap_in, cap_out, cap_total; /* NL_UNLIMITED for none */
+	__u64 cgroup_id;
+	const char *name;
+	const char *target;
+};
+
+/* Load a new instance with its caps set; nothing is attached yet. */
+int nl_quota__new(const struct nl_quota_opts *opts, struct nl_quota **q);
+/* Attach ingress and egress counting to a cgroup (by fd). */
+int nl_quota__attach_cgroup(struct nl_quota *q, int cgroup_fd);
+/* Pin maps and links into dir, so the limit outlives this process. */
+int nl_quota__pin(struct nl_quota *q, const char *dir);
+/* Open a pinned limit (maps only). */
+int nl_quota__open(const char *dir, struct nl_quota **q);
+
+/* The limit's live value, shared with the kernel (mmap of nl_limit). */
+struct nl_limit *nl_quota__limit(struct nl_quota *q);
+
+typedef void (*nl_event_fn)(void *ctx, const struct nl_event *e);
+/* Start reading limit events; returns an fd to poll for them. */
+int nl_quota__events(struct nl_quota *q, nl_event_fn fn, void *ctx);
+/* Hand pending events to the callback. */
+int nl_quota__consume(struct nl_quota *q);
+
+/* Release this process's references; pinned parts stay in the kernel. */
+void nl_quota__free(struct nl_quota *q);
+
+/* Read a counter that BPF updates concurrently. */
+static inline __u64 nl_read(const __u64 *p)
+{
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+#endif

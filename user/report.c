@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* Printing of counters and summaries. */
+#include <string.h>
+#include "quota_user.h"
+#include "report.h"
+#include "size.h"
+
+void nl_limit_snapshot(const struct nl_limit *live, struct nl_limit *c)
+{
+	memcpy(c, live, sizeof(*c));
+	/* The counters BPF changes concurrently, read whole. */
+	c->in.bytes = nl_read(&live->in.bytes);
+	c->in.packets = nl_read(&live->in.packets);
+	c->in.drop_bytes = nl_read(&live->in.drop_bytes);
+	c->in.drop_packets = nl_read(&live->in.drop_packets);
+	c->out.bytes = nl_read(&live->out.bytes);
+	c->out.packets = nl_read(&live->out.packets);
+	c->out.drop_bytes = nl_read(&live->out.drop_bytes);
+	c->out.drop_packets = nl_read(&live->out.drop_packets);
+	c->total = nl_read(&live->total);
+	c->hit = __atomic_load_n(&live->hit, __ATOMIC_RELAXED);
+}
+
+const char *nl_hit_names(__u32 hit, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s%s%s", hit & NL_HIT_IN ? "in" : "",
+		 (hit & NL_HIT_IN) && (hit & (NL_HIT_OUT | NL_HIT_TOTAL)) ? ", " : "",
+		 hit & NL_HIT_OUT ? "out" : "",
+		 (hit & NL_HIT_TOTAL) ? (hit & (NL_HIT_IN | NL_HIT_OUT) ? ", total" : "total") : "");
+	return buf;
+}
+
+static void cap_cell(__u64 cap, char *buf, size_t len)
+{
+	char h[32];
+
+	if (cap == NL_UNLIMITED)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%llu (%s)", (unsigned long long)cap,
+			 nl_format_size(cap, h, sizeof(h)));
+}
+
+void nl_report_table(FILE *f, const struct nl_limit *l)
+{
+	char cin[48], cout[48], ctot[48];
+
+	cap_cell(l->cap_in, cin, sizeof(cin));
+	cap_cell(l->cap_out, cout, sizeof(cout));
+	cap_cell(l->cap_total, ctot, sizeof(ctot));
+	fprintf(f, "  %-5s %14s %10s %14s %10s  %s\n", "", "bytes", "packets", "dropped", "dropped", "cap");
+	fprintf(f, "  %-5s %14s %10s %14s %10s\n", "", "", "", "bytes", "packets");
+	fprintf(f, "  %-5s %14llu %10llu %14llu %10llu  %s\n", "in",
+		(unsigned long long)l->in.bytes, (unsigned long long)l->in.packets,
+		(unsigned long long)l->in.drop_bytes, (unsigned long long)l->in.drop_packets, cin);
+	fprintf(f, "  %-5s %14llu %10llu %14llu %10llu  %s\n", "out",
+		(unsigned long long)l->out.bytes, (unsigned long long)l->out.packets,
+		(unsigned long long)l->out.drop_bytes, (unsigned long long)l->out.drop_packets,
+		cout);
+	fprintf(f, "  %-5s %14llu %10llu %14llu %10llu  %s\n", "total",
+		(unsigned long long)(l->in.bytes + l->out.bytes),
+		(unsigned long long)(l->in.packets + l->out.packets),
+		(unsigned long long)(l->in.drop_bytes + l->out.drop_bytes),
+		(unsigned long long)(l->in.drop_packets + l->out.drop_packets), ctot);
+}
+
+void nl_report_run(FILE *f, const struct nl_limit *l, const struct nl_run_result *r)
+{
+	char hit[32], how[64];
+
+	if (r->ended_by_netlimit)
+		snprintf(how, sizeof(how), "ended by netlimit");
+	else if (r->signal)
+		snprintf(how, sizeof(how), "killed by signal %d", r->signal);
+	else
+		snprintf(how, sizeof(how), "exited with status %d", r->exit_code);
+	fprintf(f, "netlimit: '%s' %s after %.3f s; %s%s\n", r->command, how, r->duration_s,
+		l->hit ? "cap reached: " : "no cap reached",
+		l->hit ? nl_hit_names(l->hit, hit, sizeof(hit)) : "");
+	nl_report_table(f, l);
+	if (l->events_lost)
+		fprintf(f, "  (%u limit events lost: ring buffer full)\n", l->events_lost);
+}
+
+static void json_cap(FILE *f, const char *key, __u64 cap)
+{
+	if (cap == NL_UNLIMITED)
+		fprintf(f, "\"%s\":null,", key);
+	else
+		fprintf(f, "\"%s\":%llu,", key, (unsigned long long)cap);
+}
+
+/* Command names are user data: escape what JSON requires. */
+static void json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+void nl_report_run_json(FILE *f, const struct nl_limit *l, const struct nl_run_result *r)
+{
+	char hit[32];
+
+	fprintf(f, "{\"id\":%u,\"name\":", l->id);
+	json_string(f, l->name);
+	fprintf(f, ",\"command\":");
+	json_string(f, r->command);
+	fprintf(f,
+		",\"in_bytes\":%llu,\"out_bytes\":%llu,\"in_packets\":%llu,\"out_packets\":%llu,"
+		"\"in_dropped_bytes\":%llu,\"out_dropped_bytes\":%llu,"
+		"\"in_dropped_packets\":%llu,\"out_dropped_packets\":%llu,",
+		(unsigned long long)l->in.bytes, (unsigned long long)l->out.bytes,
+		(unsigned long long)l->in.packets, (unsigned long long)l->out.packets,
+		(unsigned long long)l->in.drop_bytes, (unsigned long long)l->out.drop_bytes,
+		(unsigned long long)l->in.drop_packets, (unsigned long long)l->out.drop_packets);
+	json_cap(f, "cap_in", l->cap_in);
+	json_cap(f, "cap_out", l->cap_out);
+	json_cap(f, "cap_total", l->cap_total);
+	fprintf(f,
+		"\"limit_hit\":%s,\"hit\":\"%s\",\"ended_by_netlimit\":%s,\"signal\":%d,"
+		"\"duration_s\":%.6f,\"events_lost\":%u,\"exit_code\":%d}\n",
+		l->hit ? "true" : "false", nl_hit_names(l->hit, hit, sizeof(hit)),
+		r->ended_by_netlimit ? "true" : "false", r->signal, r->duration_s, l->events_lost,
+		r->exit_code);
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* How a limit's counters are shown: aligned columns for people, JSON for programs. */
+#ifndef NETLIMIT_REPORT_H
+#define NETLIMIT_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "quota.h"
+
+/* What `run` knows at the end besides the counters. */
+struct nl_run_result {
+	const char *command;
+	double duration_s;
+	int exit_code;
+	bool ended_by_netlimit;
+	int signal; /* signal that ended the command, or 0 */
+};
+
+/* A consistent copy of a live limit. */
+void nl_limit_snapshot(const struct nl_limit *live, struct nl_limit *copy);
+/* "in+out" style list of the caps a hit mask names: "out", "in, total". */
+const char *nl_hit_names(__u32 hit, char *buf, size_t len);
+
+void nl_report_table(FILE *f, const struct nl_limit *l);
+void nl_report_run(FILE *f, const struct nl_limit *l, const struct nl_run_result *r);
+void nl_report_run_json(FILE *f, const struct nl_limit *l, const struct nl_run_result *r);
+
+#endif

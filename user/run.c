@@ -1,0 +1,630 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * `netlimit run`: create a cgroup, attach and pin a limit to it, start the
+ * command inside it (it enters the cgroup before exec, so its first
+ * instruction is already metered), then wait for every process of the cgroup
+ * to end while acting on limit events from the ring buffer.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <libgen.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include "cgroup.h"
+#include "exitcode.h"
+#include "gc.h"
+#include "log.h"
+#include "preflight.h"
+#include "quota_user.h"
+#include "report.h"
+#include "run.h"
+#include "size.h"
+#include "state.h"
+
+static const char run_usage[] =
+	"Usage: netlimit run [OPTIONS] -- COMMAND [ARGS...]\n"
+	"\n"
+	"Run COMMAND in a cgroup of its own under a data cap the kernel enforces.\n"
+	"Every process and thread COMMAND starts stays inside the cap.\n"
+	"\n"
+	"Caps (at least one; each holds on its own):\n"
+	"  -l, --limit=SIZE      cap on bytes received plus sent\n"
+	"      --in=SIZE         cap on bytes received\n"
+	"      --out=SIZE        cap on bytes sent\n"
+	"  SIZE: bytes, or K M G T (powers of 1024), KB MB GB TB (powers of 1000),\n"
+	"        KiB MiB GiB TiB; fractions such as 1.5G are allowed.\n"
+	"\n"
+	"At the cap:\n"
+	"      --on-limit=kill   end every process of COMMAND: SIGTERM, then SIGKILL\n"
+	"                        after the grace time (default)\n"
+	"      --on-limit=block  keep COMMAND running; traffic over the cap is dropped\n"
+	"      --grace=DURATION  SIGTERM to SIGKILL delay (default 2s; ms, s, m, h)\n"
+	"\n"
+	"Other options:\n"
+	"  -u, --user=USER       run COMMAND as USER\n"
+	"  -n, --name=NAME       name of the limit in `netlimit list`\n"
+	"      --json            summary as one JSON line on stderr\n"
+	"  -v, --verbose         say what is being set up, with libbpf's messages\n"
+	"  -q, --quiet           no summary (errors are still printed)\n"
+	"  -h, --help            this help\n"
+	"\n"
+	"Examples:\n"
+	"  sudo netlimit run --limit=25M -- curl -O https://example.com/big.iso\n"
+	"  sudo netlimit run --in=1G --out=100M --on-limit=block -- rsync -a src/ host:dst/\n"
+	"  sudo netlimit run --user=$USER --limit=1.5GB --json -- ./sync.sh\n"
+	"\n"
+	"Exit status: COMMAND's own (128+N if signal N ended it); 120 if netlimit\n"
+	"ended it at its cap; 126/127 if it cannot be run or found; 64 usage error;\n"
+	"77 not root; 69 kernel lacks what netlimit needs; 125 netlimit failed.\n";
+
+static void usage_error(const char *fmt, const char *arg, const char *why)
+{
+	char msg[256];
+
+	snprintf(msg, sizeof(msg), fmt, arg, why);
+	nl_err("%s (see 'netlimit run --help')", msg);
+}
+
+static bool parse_cap(const char *opt, const char *arg, __u64 *cap)
+{
+	const char *why;
+
+	if (nl_parse_size(arg, cap, &why)) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "--%s: '%%s' %%s", opt);
+		usage_error(what, arg, why);
+		return false;
+	}
+	return true;
+}
+
+bool nl_run_parse(int argc, char **argv, struct nl_run_opts *o, int *status)
+{
+	enum { OPT_IN = 256, OPT_OUT, OPT_ON_LIMIT, OPT_GRACE, OPT_JSON };
+	static const struct option longopts[] = {
+		{ "limit", required_argument, NULL, 'l' },
+		{ "in", required_argument, NULL, OPT_IN },
+		{ "out", required_argument, NULL, OPT_OUT },
+		{ "on-limit", required_argument, NULL, OPT_ON_LIMIT },
+		{ "grace", required_argument, NULL, OPT_GRACE },
+		{ "user", required_argument, NULL, 'u' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *why;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->cap_in = o->cap_out = o->cap_total = NL_UNLIMITED;
+	o->action = NL_ACT_KILL;
+	o->grace_ns = 2000000000ULL;
+	o->verbosity = NL_NORMAL;
+	*status = NL_EXIT_USAGE;
+
+	optind = 0; /* full reset: parse may run more than once (tests) */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+l:u:n:vqh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			if (!parse_cap("limit", optarg, &o->cap_total))
+				return false;
+			break;
+		case OPT_IN:
+			if (!parse_cap("in", optarg, &o->cap_in))
+				return false;
+			break;
+		case OPT_OUT:
+			if (!parse_cap("out", optarg, &o->cap_out))
+				return false;
+			break;
+		case OPT_ON_LIMIT:
+			if (!strcmp(optarg, "kill")) {
+				o->action = NL_ACT_KILL;
+			} else if (!strcmp(optarg, "block")) {
+				o->action = NL_ACT_BLOCK;
+			} else {
+				usage_error("--on-limit: '%s' %s", optarg, "is not 'kill' or 'block'");
+				return false;
+			}
+			break;
+		case OPT_GRACE:
+			if (nl_parse_duration(optarg, &o->grace_ns, &why)) {
+				usage_error("--grace: '%s' %s", optarg, why);
+				return false;
+			}
+			break;
+		case 'u':
+			o->user = optarg;
+			break;
+		case 'n':
+			if (strlen(optarg) >= NL_NAME_LEN || !*optarg) {
+				usage_error("--name: '%s' %s", optarg, "must be 1 to 31 characters");
+				return false;
+			}
+			o->name = optarg;
+			break;
+		case OPT_JSON:
+			o->json = true;
+			break;
+		case 'v':
+			o->verbosity = NL_VERBOSE;
+			break;
+		case 'q':
+			o->verbosity = NL_QUIET;
+			break;
+		case 'h':
+			fputs(run_usage, stdout);
+			*status = NL_EXIT_OK;
+			return false;
+		case ':':
+			usage_error("%s %s", argv[optind - 1], "needs a value");
+			return false;
+		default:
+			if (optopt)
+				usage_error("unknown option '-%c'%s", (char[]){ (char)optopt, 0 }, "");
+			else
+				usage_error("unknown option '%s'%s", argv[optind - 1], "");
+			return false;
+		}
+	}
+	if (o->cap_in == NL_UNLIMITED && o->cap_out == NL_UNLIMITED &&
+	    o->cap_total == NL_UNLIMITED) {
+		usage_error("%s%s", "no cap given: use --limit, --in or --out", "");
+		return false;
+	}
+	if (optind >= argc) {
+		usage_error("%s%s", "no command given: put it after --", "");
+		return false;
+	}
+	o->argv = argv + optind;
+	return true;
+}
+
+/* Why the child could not start, sent up a close-on-exec pipe. */
+struct spawn_error {
+	int stage; /* 1 cgroup, 2 user, 3 exec */
+	int err;
+};
+
+struct runner {
+	struct nl_run_opts *o;
+	const char *cgroup;
+	struct nl_quota *q;
+	pid_t child;
+	bool child_done;
+	int child_status;
+	int killing;    /* 0, 1 SIGTERM sent, 2 SIGKILL sent */
+	bool ended_by_netlimit;
+	int timer_fd;
+	const char *command;
+};
+
+static void start_kill(struct runner *r)
+{
+	struct itimerspec its = { 0 };
+	int n;
+
+	n = nl_cgroup_signal(r->cgroup, SIGTERM);
+	r->killing = 1;
+	if (n > 0)
+		r->ended_by_netlimit = true;
+	if (r->o->grace_ns == 0) {
+		nl_cgroup_kill(r->cgroup);
+		r->killing = 2;
+		return;
+	}
+	its.it_value.tv_sec = (time_t)(r->o->grace_ns / 1000000000ULL);
+	its.it_value.tv_nsec = (long)(r->o->grace_ns % 1000000000ULL);
+	timerfd_settime(r->timer_fd, 0, &its, NULL);
+}
+
+static void on_event(void *ctx, const struct nl_event *e)
+{
+	struct runner *r = ctx;
+	char hit[16], cap[32];
+
+	nl_hit_names(e->hit, hit, sizeof(hit));
+	nl_format_size(e->cap, cap, sizeof(cap));
+	if (r->o->action == NL_ACT_BLOCK) {
+		nl_info("%s cap of %s reached: dropping further %s traffic", hit, cap,
+			e->hit == NL_HIT_TOTAL ? "" : hit);
+		return;
+	}
+	if (r->killing)
+		return;
+	nl_info("%s cap of %s reached: ending '%s'", hit, cap, r->command);
+	start_kill(r);
+}
+
+static pid_t spawn(struct runner *r, const sigset_t *orig_mask, int *status)
+{
+	struct spawn_error se = { 0 };
+	struct passwd *pw = NULL;
+	int pfd[2];
+	pid_t pid;
+	ssize_t n;
+
+	if (r->o->user) {
+		errno = 0;
+		pw = getpwnam(r->o->user);
+		if (!pw) {
+			nl_err("--user: no user named '%s'", r->o->user);
+			*status = NL_EXIT_USAGE;
+			return -1;
+		}
+	}
+	if (pipe2(pfd, O_CLOEXEC)) {
+		nl_err("pipe: %s", strerror(errno));
+		*status = NL_EXIT_FAIL;
+		return -1;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		nl_err("fork: %s", strerror(errno));
+		close(pfd[0]);
+		close(pfd[1]);
+		*status = NL_EXIT_FAIL;
+		return -1;
+	}
+	if (pid == 0) {
+		close(pfd[0]);
+		sigprocmask(SIG_SETMASK, orig_mask, NULL);
+		se.stage = 1;
+		se.err = -nl_cgroup_enter(r->cgroup, getpid());
+		if (se.err)
+			goto fail;
+		if (pw) {
+			se.stage = 2;
+			if (initgroups(pw->pw_name, pw->pw_gid) || setgid(pw->pw_gid) ||
+			    setuid(pw->pw_uid)) {
+				se.err = errno;
+				goto fail;
+			}
+			setenv("HOME", pw->pw_dir, 1);
+			setenv("USER", pw->pw_name, 1);
+			setenv("LOGNAME", pw->pw_name, 1);
+		}
+		se.stage = 3;
+		execvp(r->o->argv[0], r->o->argv);
+		se.err = errno;
+fail:
+		if (write(pfd[1], &se, sizeof(se)) < 0)
+			_exit(NL_EXIT_FAIL);
+		_exit(NL_EXIT_FAIL);
+	}
+	close(pfd[1]);
+	do {
+		n = read(pfd[0], &se, sizeof(se));
+	} while (n < 0 && errno == EINTR);
+	close(pfd[0]);
+	if (n == (ssize_t)sizeof(se)) {
+		waitpid(pid, NULL, 0);
+		switch (se.stage) {
+		case 1:
+			nl_err("cannot move the command into %s: %s", r->cgroup, strerror(se.err));
+			*status = NL_EXIT_FAIL;
+			break;
+		case 2:
+			nl_err("cannot switch to user '%s': %s", r->o->user, strerror(se.err));
+			*status = NL_EXIT_FAIL;
+			break;
+		default:
+			if (se.err == ENOENT) {
+				nl_err("%s: command not found", r->o->argv[0]);
+				*status = NL_EXIT_NOCMD;
+			} else {
+				nl_err("%s: cannot execute: %s", r->o->argv[0], strerror(se.err));
+				*status = NL_EXIT_NOEXEC;
+			}
+		}
+		return -1;
+	}
+	return pid;
+}
+
+static void reap(struct runner *r)
+{
+	int st;
+	pid_t p;
+
+	/* netlimit is a subreaper: orphaned descendants land here too. */
+	while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
+		if (p == r->child) {
+			r->child_done = true;
+			r->child_status = st;
+		}
+	}
+}
+
+static int add_fd(int ep, int fd, __u32 events)
+{
+	struct epoll_event ev = { .events = events, .data.fd = fd };
+
+	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
+
+/* Wait until the command and every process it started are gone. */
+static int supervise(struct runner *r, int sig_fd, int events_fd)
+{
+	char evpath[512], buf[256];
+	struct epoll_event evs[4];
+	int ep, cg_fd, populated = 1, i, n, err = 0;
+
+	snprintf(evpath, sizeof(evpath), "%s/cgroup.events", r->cgroup);
+	cg_fd = open(evpath, O_RDONLY | O_CLOEXEC);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (cg_fd < 0 || ep < 0) {
+		err = -errno;
+		goto out;
+	}
+	if ((err = add_fd(ep, sig_fd, EPOLLIN)) || (err = add_fd(ep, events_fd, EPOLLIN)) ||
+	    (err = add_fd(ep, r->timer_fd, EPOLLIN)) || (err = add_fd(ep, cg_fd, EPOLLPRI)))
+		goto out;
+
+	for (;;) {
+		reap(r);
+		populated = nl_cgroup_populated(r->cgroup);
+		if (r->child_done && populated <= 0)
+			break;
+		n = epoll_wait(ep, evs, 4, -1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+
+			if (fd == events_fd) {
+				nl_quota__consume(r->q);
+			} else if (fd == r->timer_fd) {
+				__u64 ticks;
+
+				if (read(fd, &ticks, sizeof(ticks)) > 0 && r->killing == 1) {
+					nl_debug("grace time over: SIGKILL to every process left");
+					nl_cgroup_kill(r->cgroup);
+					r->killing = 2;
+				}
+			} else if (fd == cg_fd) {
+				/* Re-arm the notification by reading the file. */
+				if (pread(cg_fd, buf, sizeof(buf), 0) < 0)
+					nl_debug("cgroup.events: %s", strerror(errno));
+			} else if (fd == sig_fd) {
+				struct signalfd_siginfo si;
+
+				while (read(sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+					if (si.ssi_signo == SIGCHLD)
+						continue;
+					nl_debug("passing signal %u to '%s'", si.ssi_signo, r->command);
+					if (!r->child_done)
+						kill(r->child, (int)si.ssi_signo);
+					else
+						nl_cgroup_signal(r->cgroup, (int)si.ssi_signo);
+				}
+			}
+		}
+	}
+	/* Events that arrived with the last packets. */
+	nl_quota__consume(r->q);
+out:
+	if (cg_fd >= 0)
+		close(cg_fd);
+	if (ep >= 0)
+		close(ep);
+	return err;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int nl_cmd_run(int argc, char **argv)
+{
+	char cgparent[256], cgpath[300], limdir[512], cmdname[NL_NAME_LEN];
+	struct nl_quota_opts qo = { .sz = sizeof(qo) };
+	struct nl_run_result res = { 0 };
+	struct runner r = { 0 };
+	struct nl_state *st = NULL;
+	struct nl_limit final;
+	struct nl_run_opts o;
+	sigset_t mask, orig_mask;
+	int status = NL_EXIT_FAIL, err, cg_fd = -1, own_fd = -1, sig_fd = -1, events_fd;
+	bool have_id = false, have_cgroup = false, locked = false, masked = false;
+	double t0;
+	__u64 cgid;
+	__u32 id = 0;
+
+	r.timer_fd = -1;
+	if (!nl_run_parse(argc, argv, &o, &status))
+		return status;
+	nl_verbosity = o.verbosity;
+	r.o = &o;
+	snprintf(cmdname, sizeof(cmdname), "%s", basename(o.argv[0]));
+	r.command = cmdname;
+
+	status = nl_preflight("netlimit run");
+	if (status)
+		return status;
+	status = NL_EXIT_FAIL;
+
+	err = nl_state__open(&st, true);
+	if (err) {
+		nl_err("cannot open netlimit's state in bpffs: %s", strerror(-err));
+		status = nl_exit_for_errno(err);
+		goto cleanup;
+	}
+	err = nl_state__lock(st);
+	if (err)
+		goto cleanup;
+	locked = true;
+	nl_gc(st, false);
+	err = nl_state__new_id(st, &id);
+	if (err) {
+		nl_err("cannot create a limit in %s: %s", nl_state__root(st), strerror(-err));
+		goto cleanup;
+	}
+	have_id = true;
+	own_fd = nl_state__own(st, id);
+	if (own_fd < 0) {
+		err = own_fd;
+		goto cleanup;
+	}
+	err = nl_cgroup_parent(cgparent, sizeof(cgparent));
+	if (!err) {
+		snprintf(cgpath, sizeof(cgpath), "%s/%u", cgparent, id);
+		err = nl_cgroup_create(cgpath);
+	}
+	if (err) {
+		nl_err("cannot create a cgroup for the command: %s", strerror(-err));
+		status = nl_exit_for_errno(err);
+		goto cleanup;
+	}
+	have_cgroup = true;
+	r.cgroup = cgpath;
+	cg_fd = open(cgpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cg_fd < 0 || nl_cgroup_id(cgpath, &cgid)) {
+		err = -errno;
+		nl_err("cannot open %s: %s", cgpath, strerror(errno));
+		goto cleanup;
+	}
+
+	qo.id = id;
+	qo.kind = NL_KIND_RUN;
+	qo.action = (__u32)o.action;
+	qo.pid = 0;
+	qo.cap_in = o.cap_in;
+	qo.cap_out = o.cap_out;
+	qo.cap_total = o.cap_total;
+	qo.cgroup_id = cgid;
+	qo.name = o.name ? o.name : cmdname;
+	qo.target = cgpath;
+	err = nl_quota__new(&qo, &r.q);
+	if (err) {
+		nl_err("cannot load the BPF programs: %s (run with -v for the verifier's log)",
+		       strerror(-err));
+		status = nl_exit_for_errno(err);
+		goto cleanup;
+	}
+	err = nl_quota__attach_cgroup(r.q, cg_fd);
+	if (err) {
+		nl_err("cannot attach to %s: %s", cgpath, strerror(-err));
+		status = nl_exit_for_errno(err);
+		goto cleanup;
+	}
+	/* Pinned before the command starts: if netlimit dies, the cap holds. */
+	nl_state__path(st, id, NULL, limdir, sizeof(limdir));
+	err = nl_quota__pin(r.q, limdir);
+	if (err) {
+		nl_err("cannot pin the limit in %s: %s", limdir, strerror(-err));
+		goto cleanup;
+	}
+	events_fd = nl_quota__events(r.q, on_event, &r);
+	if (events_fd < 0) {
+		err = events_fd;
+		nl_err("cannot read limit events: %s", strerror(-err));
+		goto cleanup;
+	}
+	nl_state__unlock(st);
+	locked = false;
+	nl_debug("limit %u: cgroup %s, pins in %s", id, cgpath, limdir);
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGQUIT);
+	sigprocmask(SIG_BLOCK, &mask, &orig_mask);
+	masked = true;
+	sig_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	r.timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (sig_fd < 0 || r.timer_fd < 0) {
+		err = -errno;
+		nl_err("cannot set up signal handling: %s", strerror(errno));
+		goto cleanup;
+	}
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+
+	t0 = now_s();
+	r.child = spawn(&r, &orig_mask, &status);
+	if (r.child < 0)
+		goto cleanup;
+	err = supervise(&r, sig_fd, events_fd);
+	if (err)
+		nl_err("lost track of the command: %s", strerror(-err));
+
+	nl_limit_snapshot(nl_quota__limit(r.q), &final);
+	res.command = cmdname;
+	res.duration_s = now_s() - t0;
+	if (WIFSIGNALED(r.child_status)) {
+		res.signal = WTERMSIG(r.child_status);
+		res.exit_code = 128 + res.signal;
+	} else {
+		res.exit_code = WEXITSTATUS(r.child_status);
+	}
+	if (r.ended_by_netlimit) {
+		res.ended_by_netlimit = true;
+		res.exit_code = NL_EXIT_LIMIT;
+	}
+	status = err ? NL_EXIT_FAIL : res.exit_code;
+	res.exit_code = status;
+	if (nl_verbosity >= NL_NORMAL && !o.json)
+		nl_report_run(stderr, &final, &res);
+	if (o.json)
+		nl_report_run_json(stderr, &final, &res);
+
+cleanup:
+	if (locked)
+		nl_state__unlock(st);
+	if (have_id) {
+		/* If the command still runs (netlimit failed), keep enforcing. */
+		if (have_cgroup && nl_cgroup_populated(cgpath) > 0) {
+			nl_err("processes of limit %u still run in %s; the cap stays in force", id,
+			       cgpath);
+		} else {
+			nl_state__lock(st);
+			nl_state__remove(st, id);
+			nl_quota__free(r.q);
+			r.q = NULL;
+			if (have_cgroup)
+				nl_cgroup_remove(cgpath);
+			nl_state__unlock(st);
+		}
+	}
+	nl_quota__free(r.q);
+	if (own_fd >= 0)
+		close(own_fd);
+	if (cg_fd >= 0)
+		close(cg_fd);
+	if (sig_fd >= 0)
+		close(sig_fd);
+	if (r.timer_fd >= 0)
+		close(r.timer_fd);
+	if (masked)
+		sigprocmask(SIG_SETMASK, &orig_mask, NULL);
+	nl_state__free(st);
+	return status;
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* `netlimit run`: a command in a cgroup of its own under a kernel-enforced cap. */
+#ifndef NETLIMIT_RUN_H
+#define NETLIMIT_RUN_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+
+struct nl_run_opts {
+	__u64 cap_in, cap_out, cap_total; /* NL_UNLIMITED when not given */
+	int action;                        /* enum nl_action */
+	__u64 grace_ns;                    /* SIGTERM to SIGKILL */
+	const char *user;
+	const char *name;
+	bool json;
+	int verbosity;
+	char **argv; /* the command, NULL-terminated */
+};
+
+/*
+ * Parse `run` options into o. Returns true when the command should go on;
+ * false with *status set (0 after --help, NL_EXIT_USAGE after an error line).
+ */
+bool nl_run_parse(int argc, char **argv, struct nl_run_opts *o, int *status);
+
+int nl_cmd_run(int argc, char **argv);
+
+#endif

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * netlimit's state in bpffs: <root>/<id>/ per limit, holding its pinned maps
+ * and links. <root> is /sys/fs/bpf/netlimit, or $NETLIMIT_STATE.
+ * A flock on <root> serialises changes between netlimit invocations; a flock
+ * on <root>/<id> is held by the process that owns that limit (`run`), so a
+ * later gc can tell a dead owner from a live one without trusting PIDs.
+ */
+#ifndef NETLIMIT_STATE_H
+#define NETLIMIT_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+struct nl_state;
+
+/* create: mount bpffs if missing and create <root>; else -ENOENT if absent. */
+int nl_state__open(struct nl_state **st, bool create);
+void nl_state__free(struct nl_state *st);
+const char *nl_state__root(const struct nl_state *st);
+
+int nl_state__lock(struct nl_state *st);
+void nl_state__unlock(struct nl_state *st);
+
+/* Allocate a new id (one more than the largest in use) and its directory. */
+int nl_state__new_id(struct nl_state *st, __u32 *id);
+/* Ids in use, ascending; *ids is malloc'ed. */
+int nl_state__ids(struct nl_state *st, __u32 **ids, size_t *n);
+int nl_state__path(const struct nl_state *st, __u32 id, const char *file, char *buf, size_t len);
+/* Unpin everything of a limit and remove its directory. */
+int nl_state__remove(struct nl_state *st, __u32 id);
+
+/* Take the owner lock of a limit; returns the fd to keep open, or -errno. */
+int nl_state__own(struct nl_state *st, __u32 id);
+/* Whether a live process holds the owner lock of a limit. */
+bool nl_state__owned(struct nl_state *st, __u32 id);
+
+#endif
