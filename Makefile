@@ -84,7 +84,7 @@ $(BUILD)/user/%.o: user/%.c $(SKELS) | $(BUILD)/user
 
 $(BUILD)/tests/%.o: tests/%.c $(SKELS) $(BUILD)/tests/tests.inc | $(BUILD)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests -c $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests -I$(BUILD)/tests -c $< -o $@
 
 # test_progs style: every `void test_<name>(void)` is found by name.
 $(BUILD)/tests/tests.inc: $(wildcard tests/test_*.c) | $(BUILD)/tests
@@ -109,7 +109,7 @@ $(BUILD)/nlbench: $(BUILD)/tests/nlbench.o $(USER_OBJS)
 
 $(BUILD)/tests/nltraffic.o $(BUILD)/tests/nlbench.o: $(BUILD)/tests/%.o: tests/%.c $(SKELS) | $(BUILD)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests -c $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests -I$(BUILD)/tests -c $< -o $@
 
 build-tests: $(BINS)
 

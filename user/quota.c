@@ -199,3 +199,12 @@ void nl_quota__free(struct nl_quota *q)
 	}
 	free(q);
 }
+
+int nl_quota__prog_fds(struct nl_quota *q, int *in, int *out)
+{
+	if (!q->skel)
+		return -EINVAL;
+	*in = bpf_program__fd(q->skel->progs.nl_ingress);
+	*out = bpf_program__fd(q->skel->progs.nl_egress);
+	return 0;
+}

@@ -42,6 +42,9 @@ int nl_quota__events(struct nl_quota *q, nl_event_fn fn, void *ctx);
 /* Hand pending events to the callback. */
 int nl_quota__consume(struct nl_quota *q);
 
+/* The loaded programs' fds (for BPF_PROG_TEST_RUN in the tests). */
+int nl_quota__prog_fds(struct nl_quota *q, int *in, int *out);
+
 /* Release this process's references; pinned parts stay in the kernel. */
 void nl_quota__free(struct nl_quota *q);
 

@@ -120,7 +120,7 @@ bool nl_run_parse(int argc, char **argv, struct nl_run_opts *o, int *status)
 
 	optind = 0; /* full reset: parse may run more than once (tests) */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+l:u:n:vqh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:l:u:n:vqh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
 			if (!parse_cap("limit", optarg, &o->cap_total))
@@ -174,12 +174,14 @@ bool nl_run_parse(int argc, char **argv, struct nl_run_opts *o, int *status)
 			*status = NL_EXIT_OK;
 			return false;
 		case ':':
-			usage_error("%s %s", argv[optind - 1], "needs a value");
+			usage_error("'%s' %s", argv[optind - 1], "needs a value");
 			return false;
 		default:
-			if (optopt)
-				usage_error("unknown option '-%c'%s", (char[]){ (char)optopt, 0 }, "");
-			else
+			if (optopt) {
+				char opt[3] = { '-', (char)optopt, 0 };
+
+				usage_error("unknown option '%s'%s", opt, "");
+			} else
 				usage_error("unknown option '%s'%s", argv[optind - 1], "");
 			return false;
 		}

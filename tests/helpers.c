@@ -1,0 +1,550 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* Shared machinery of the end-to-end tests. */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include "cgroup.h"
+#include "helpers.h"
+
+#define TEST_STATE "/sys/fs/bpf/netlimit-test"
+#define TEST_CGROUP "netlimit-test"
+
+static char bindir[512];
+static char binpath[600];
+
+bool in_ci(void)
+{
+	const char *ci = getenv("CI");
+
+	return ci && (!strcmp(ci, "true") || !strcmp(ci, "1"));
+}
+
+void test_env_init(const char *argv0)
+{
+	char exe[512];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n > 0) {
+		exe[n] = '\0';
+		snprintf(bindir, sizeof(bindir), "%s", dirname(exe));
+	} else {
+		snprintf(exe, sizeof(exe), "%s", argv0);
+		snprintf(bindir, sizeof(bindir), "%s", dirname(exe));
+	}
+	setenv("NETLIMIT_STATE", TEST_STATE, 1);
+	setenv("NETLIMIT_CGROUP", TEST_CGROUP, 1);
+}
+
+const char *bin(const char *name)
+{
+	snprintf(binpath, sizeof(binpath), "%s/%s", bindir, name);
+	return binpath;
+}
+
+const char *test_state_dir(void)
+{
+	return TEST_STATE;
+}
+
+void test_cgroup_parent(char *buf, size_t len)
+{
+	char mnt[256] = "/sys/fs/cgroup";
+
+	nl_cgroup_mount(mnt, sizeof(mnt));
+	snprintf(buf, len, "%s/%s", mnt, TEST_CGROUP);
+}
+
+static void remove_tree(const char *dir)
+{
+	struct dirent *de;
+	char path[768];
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (de->d_type == DT_DIR)
+			remove_tree(path);
+		else
+			unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+/* Kill what is in our cgroups, remove them and every pin of ours. */
+void test_env_scrub(void)
+{
+	char cg[512], path[768];
+	struct dirent *de;
+	DIR *d;
+
+	test_cgroup_parent(cg, sizeof(cg));
+	d = opendir(cg);
+	if (d) {
+		while ((de = readdir(d))) {
+			if (de->d_type != DT_DIR || de->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", cg, de->d_name);
+			nl_cgroup_kill(path);
+			nl_cgroup_remove(path);
+		}
+		closedir(d);
+	}
+	d = opendir(TEST_STATE);
+	if (d) {
+		while ((de = readdir(d))) {
+			if (de->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", TEST_STATE, de->d_name);
+			if (de->d_type == DT_DIR)
+				remove_tree(path);
+			else
+				unlink(path);
+		}
+		closedir(d);
+	}
+}
+
+void test_env_fini(void)
+{
+	char cg[512];
+
+	test_env_scrub();
+	test_cgroup_parent(cg, sizeof(cg));
+	rmdir(cg);
+	rmdir(TEST_STATE);
+}
+
+int proc_start(struct proc *p, char *const argv[])
+{
+	int efd[2], ofd[2];
+
+	memset(p, 0, sizeof(*p));
+	p->err_fd = p->out_fd = -1;
+	if (pipe2(efd, O_CLOEXEC) || pipe2(ofd, O_CLOEXEC))
+		return -errno;
+	fflush(NULL);
+	p->pid = fork();
+	if (p->pid < 0)
+		return -errno;
+	if (p->pid == 0) {
+		dup2(efd[1], 2);
+		dup2(ofd[1], 1);
+		execv(argv[0], argv);
+		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(efd[1]);
+	close(ofd[1]);
+	p->err_fd = efd[0];
+	p->out_fd = ofd[0];
+	return 0;
+}
+
+static void drain(int *fd, char *buf, size_t cap, size_t *len)
+{
+	ssize_t n;
+
+	if (*fd < 0)
+		return;
+	n = read(*fd, buf + *len, cap - 1 - *len);
+	if (n > 0) {
+		*len += (size_t)n;
+		buf[*len] = '\0';
+		if (*len >= cap - 1) { /* full: stop reading, keep the head */
+			close(*fd);
+			*fd = -1;
+		}
+	} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+		close(*fd);
+		*fd = -1;
+	}
+}
+
+int proc_finish(struct proc *p, int timeout_s)
+{
+	time_t deadline = time(NULL) + timeout_s;
+	int st;
+
+	while (p->err_fd >= 0 || p->out_fd >= 0) {
+		struct pollfd pfd[2] = { { p->err_fd, POLLIN, 0 }, { p->out_fd, POLLIN, 0 } };
+
+		if (time(NULL) > deadline)
+			break;
+		if (poll(pfd, 2, 200) < 0 && errno != EINTR)
+			break;
+		if (pfd[0].revents)
+			drain(&p->err_fd, p->err, sizeof(p->err), &p->err_len);
+		if (pfd[1].revents)
+			drain(&p->out_fd, p->out, sizeof(p->out), &p->out_len);
+	}
+	for (;;) {
+		pid_t w = waitpid(p->pid, &st, WNOHANG);
+
+		if (w == p->pid)
+			break;
+		if (time(NULL) > deadline) {
+			kill(p->pid, SIGKILL);
+			waitpid(p->pid, &st, 0);
+			p->status = -1;
+			goto out;
+		}
+		msleep(10);
+	}
+	p->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+out:
+	if (p->err_fd >= 0)
+		close(p->err_fd);
+	if (p->out_fd >= 0)
+		close(p->out_fd);
+	p->err_fd = p->out_fd = -1;
+	return p->status;
+}
+
+int proc_run(struct proc *p, char *const argv[], int timeout_s)
+{
+	int err = proc_start(p, argv);
+
+	if (err)
+		return err;
+	return proc_finish(p, timeout_s);
+}
+
+static int vnetlimit(struct proc *p, bool bg, va_list ap)
+{
+	char *argv[64];
+	int argc = 0;
+	char *a;
+
+	argv[argc++] = strdup(bin("netlimit"));
+	while ((a = va_arg(ap, char *)) && argc < 63)
+		argv[argc++] = a;
+	argv[argc] = NULL;
+	if (bg) {
+		int err = proc_start(p, argv);
+
+		free(argv[0]);
+		return err;
+	}
+	proc_run(p, argv, 120);
+	free(argv[0]);
+	return p->status;
+}
+
+int netlimit(struct proc *p, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, p);
+	r = vnetlimit(p, false, ap);
+	va_end(ap);
+	return r;
+}
+
+int netlimit_bg(struct proc *p, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, p);
+	r = vnetlimit(p, true, ap);
+	va_end(ap);
+	return r;
+}
+
+bool json_u64(const char *text, const char *key, unsigned long long *v)
+{
+	const char *line = NULL, *p = text, *k;
+	char pat[64];
+
+	/* The last line that starts with '{'. */
+	while (p && *p) {
+		if (*p == '{')
+			line = p;
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	if (!line)
+		return false;
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	k = strstr(line, pat);
+	if (!k)
+		return false;
+	k += strlen(pat);
+	if (!strncmp(k, "true", 4))
+		*v = 1;
+	else if (!strncmp(k, "false", 5) || !strncmp(k, "null", 4))
+		*v = 0;
+	else
+		*v = strtoull(k, NULL, 10);
+	return true;
+}
+
+void lo_l3(unsigned long long *bytes, unsigned long long *packets)
+{
+	unsigned long long rb, rp, x, tb = 0, tp = 0;
+	char line[512];
+	FILE *f = fopen("/proc/net/dev", "re");
+
+	*bytes = *packets = 0;
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *c = strstr(line, "lo:");
+
+		if (!c)
+			continue;
+		if (sscanf(c + 3, "%llu %llu %llu %llu %llu %llu %llu %llu %llu %llu", &rb, &rp, &x,
+			   &x, &x, &x, &x, &x, &tb, &tp) == 10)
+			break;
+	}
+	fclose(f);
+	/* loopback counts each frame with its 14-byte Ethernet header. */
+	*bytes = tb - 14 * tp;
+	*packets = tp;
+}
+
+struct server {
+	int fd, family, kind;
+	size_t n;
+	pthread_t thread;
+	volatile int stop;
+	unsigned long long bytes, msgs;
+	pthread_mutex_t lock;
+};
+
+enum { UDP_SINK, TCP_SINK, TCP_SOURCE };
+
+static int bind_any_port(int family, int type, int *port)
+{
+	struct sockaddr_storage ss = { 0 };
+	socklen_t len;
+	int fd, one = 1, big = 8 << 20;
+
+	fd = socket(family, type | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big));
+	if (family == AF_INET) {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+
+		a->sin_family = AF_INET;
+		a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		len = sizeof(*a);
+	} else {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+
+		a->sin6_family = AF_INET6;
+		a->sin6_addr = in6addr_loopback;
+		len = sizeof(*a);
+	}
+	if (bind(fd, (struct sockaddr *)&ss, len) ||
+	    (type == SOCK_STREAM && listen(fd, 64)) ||
+	    getsockname(fd, (struct sockaddr *)&ss, &len)) {
+		close(fd);
+		return -1;
+	}
+	*port = ntohs(family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
+					: ((struct sockaddr_in6 *)&ss)->sin6_port);
+	return fd;
+}
+
+static void account(struct server *s, size_t bytes, size_t msgs)
+{
+	pthread_mutex_lock(&s->lock);
+	s->bytes += bytes;
+	s->msgs += msgs;
+	pthread_mutex_unlock(&s->lock);
+}
+
+struct conn {
+	struct server *s;
+	int fd;
+};
+
+static void *conn_thread(void *arg)
+{
+	struct conn *c = arg;
+	static char buf[65536];
+	char rbuf[65536];
+	size_t left;
+	ssize_t n;
+
+	if (c->s->kind == TCP_SINK) {
+		while ((n = read(c->fd, rbuf, sizeof(rbuf))) > 0)
+			account(c->s, (size_t)n, 0);
+	} else {
+		for (left = c->s->n; left;) {
+			n = write(c->fd, buf, left < sizeof(buf) ? left : sizeof(buf));
+			if (n <= 0)
+				break;
+			account(c->s, (size_t)n, 0);
+			left -= (size_t)n;
+		}
+		/* Close first, then let the peer's FIN arrive: full sockets on both sides. */
+		shutdown(c->fd, SHUT_WR);
+		while (read(c->fd, rbuf, sizeof(rbuf)) > 0)
+			;
+	}
+	account(c->s, 0, 1);
+	close(c->fd);
+	free(c);
+	return NULL;
+}
+
+static void *server_thread(void *arg)
+{
+	struct server *s = arg;
+	char buf[65536];
+
+	while (!s->stop) {
+		struct pollfd pfd = { s->fd, POLLIN, 0 };
+
+		if (poll(&pfd, 1, 50) <= 0)
+			continue;
+		if (s->kind == UDP_SINK) {
+			ssize_t n;
+
+			while ((n = recv(s->fd, buf, sizeof(buf), MSG_DONTWAIT)) >= 0)
+				account(s, (size_t)n, 1);
+		} else {
+			struct conn *c = malloc(sizeof(*c));
+			pthread_t t;
+
+			c->s = s;
+			c->fd = accept4(s->fd, NULL, NULL, SOCK_CLOEXEC);
+			if (c->fd < 0 || pthread_create(&t, NULL, conn_thread, c)) {
+				if (c->fd >= 0)
+					close(c->fd);
+				free(c);
+				continue;
+			}
+			pthread_detach(t);
+		}
+	}
+	return NULL;
+}
+
+static struct server *start_server(int family, int kind, int *port, size_t n)
+{
+	struct server *s = calloc(1, sizeof(*s));
+
+	s->kind = kind;
+	s->n = n;
+	s->family = family;
+	pthread_mutex_init(&s->lock, NULL);
+	s->fd = bind_any_port(family, kind == UDP_SINK ? SOCK_DGRAM : SOCK_STREAM, port);
+	if (s->fd < 0 || pthread_create(&s->thread, NULL, server_thread, s)) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+struct server *udp_sink(int family, int *port)
+{
+	return start_server(family, UDP_SINK, port, 0);
+}
+
+struct server *tcp_sink(int family, int *port)
+{
+	return start_server(family, TCP_SINK, port, 0);
+}
+
+struct server *tcp_source(int family, int *port, size_t n)
+{
+	return start_server(family, TCP_SOURCE, port, n);
+}
+
+unsigned long long server_bytes(struct server *s)
+{
+	unsigned long long v;
+
+	pthread_mutex_lock(&s->lock);
+	v = s->bytes;
+	pthread_mutex_unlock(&s->lock);
+	return v;
+}
+
+unsigned long long server_msgs(struct server *s)
+{
+	unsigned long long v;
+
+	pthread_mutex_lock(&s->lock);
+	v = s->msgs;
+	pthread_mutex_unlock(&s->lock);
+	return v;
+}
+
+void server_stop(struct server *s)
+{
+	if (!s)
+		return;
+	s->stop = 1;
+	pthread_join(s->thread, NULL);
+	close(s->fd);
+}
+
+void msleep(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+pid_t read_pidfile(const char *path, int timeout_ms)
+{
+	int waited;
+
+	for (waited = 0; waited <= timeout_ms; waited += 10) {
+		FILE *f = fopen(path, "re");
+		int pid = 0;
+
+		if (f) {
+			if (fscanf(f, "%d", &pid) != 1)
+				pid = 0;
+			fclose(f);
+			if (pid > 0)
+				return pid;
+		}
+		msleep(10);
+	}
+	return -1;
+}
+
+bool pid_alive(pid_t pid)
+{
+	char path[64], state = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	if (fscanf(f, "%*d (%*[^)]) %c", &state) != 1)
+		state = 0;
+	fclose(f);
+	return state && state != 'Z' && state != 'X';
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* What the end-to-end tests share: running binaries, traffic servers, counters. */
+#ifndef NETLIMIT_TEST_HELPERS_H
+#define NETLIMIT_TEST_HELPERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+bool in_ci(void);
+
+/* Test state and cgroup parent, kept apart from a real netlimit's. */
+void test_env_init(const char *argv0);
+void test_env_scrub(void);
+void test_env_fini(void);
+const char *test_state_dir(void);
+void test_cgroup_parent(char *buf, size_t len);
+/* Path of a binary built beside test_netlimit. */
+const char *bin(const char *name);
+
+/* A process run by a test, with its stderr captured. */
+struct proc {
+	pid_t pid;
+	int err_fd, out_fd;
+	char err[65536];
+	char out[16384];
+	size_t err_len, out_len;
+	int status; /* exit status, or 128+signal; -1 if it timed out */
+};
+
+int proc_start(struct proc *p, char *const argv[]);
+int proc_finish(struct proc *p, int timeout_s);
+int proc_run(struct proc *p, char *const argv[], int timeout_s);
+/* Run build/netlimit with the given arguments (NULL-terminated). */
+int netlimit(struct proc *p, ...) __attribute__((sentinel));
+int netlimit_bg(struct proc *p, ...) __attribute__((sentinel));
+
+/* A value of the last JSON line in text: number or true/false as 1/0. */
+bool json_u64(const char *text, const char *key, unsigned long long *v);
+
+/* Loopback's transmit counters in this namespace: every packet crosses it once. */
+void lo_l3(unsigned long long *bytes, unsigned long long *packets);
+
+/* Servers on loopback, run as threads of the test process (outside any limit). */
+struct server;
+struct server *udp_sink(int family, int *port);
+struct server *tcp_sink(int family, int *port);             /* reads to EOF, then closes */
+struct server *tcp_source(int family, int *port, size_t n); /* sends n bytes, closes */
+unsigned long long server_bytes(struct server *s);
+unsigned long long server_msgs(struct server *s);
+void server_stop(struct server *s);
+
+/* Wait until a file has content (a PID file), up to timeout_ms. */
+pid_t read_pidfile(const char *path, int timeout_ms);
+bool pid_alive(pid_t pid);
+void msleep(int ms);
+
+#endif

@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Traffic the tests run under netlimit, with exactly known byte counts:
+ *   nltraffic udp ADDR PORT COUNT SIZE [GAP_US]   COUNT datagrams of SIZE bytes
+ *   nltraffic tcp-send ADDR PORT BYTES [FLOWS]    FLOWS parallel connections
+ *   nltraffic tcp-recv ADDR PORT                  read until the server closes
+ *   nltraffic daemon PIDFILE CMD [ARGS...]        double-fork CMD, detach it
+ *   nltraffic sleep MS
+ * Prints what it did on stdout ("sent N", "received N").
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+static int addr_of(const char *host, const char *port, struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((unsigned short)atoi(port));
+		*len = sizeof(*a4);
+		return AF_INET;
+	}
+	if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((unsigned short)atoi(port));
+		*len = sizeof(*a6);
+		return AF_INET6;
+	}
+	fprintf(stderr, "nltraffic: bad address %s\n", host);
+	exit(2);
+}
+
+static int connect_to(const char *host, const char *port, int type)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int family = addr_of(host, port, &ss, &len);
+	int fd = socket(family, type, 0);
+
+	if (fd < 0 || connect(fd, (struct sockaddr *)&ss, len)) {
+		perror("nltraffic: connect");
+		exit(1);
+	}
+	return fd;
+}
+
+static int udp(int argc, char **argv)
+{
+	long count, size, gap_us = 0, i, sent = 0;
+	char *buf;
+	int fd;
+
+	if (argc < 6)
+		return 2;
+	count = atol(argv[4]);
+	size = atol(argv[5]);
+	if (argc > 6)
+		gap_us = atol(argv[6]);
+	buf = calloc(1, (size_t)size + 1);
+	fd = connect_to(argv[2], argv[3], SOCK_DGRAM);
+	for (i = 0; i < count; i++) {
+		/* A refused datagram is lost, as on a congested link: keep going. */
+		if (send(fd, buf, (size_t)size, 0) == size)
+			sent++;
+		if (gap_us)
+			usleep((useconds_t)gap_us);
+	}
+	printf("sent %ld\n", sent);
+	free(buf);
+	close(fd);
+	return 0;
+}
+
+struct flow {
+	const char *host, *port;
+	long bytes;
+	int ok;
+};
+
+static void *send_flow(void *arg)
+{
+	static char buf[65536];
+	struct flow *f = arg;
+	long left = f->bytes;
+	ssize_t n;
+	int fd = connect_to(f->host, f->port, SOCK_STREAM);
+
+	while (left > 0) {
+		n = write(fd, buf, left < (long)sizeof(buf) ? (size_t)left : sizeof(buf));
+		if (n <= 0)
+			break;
+		left -= n;
+	}
+	shutdown(fd, SHUT_WR);
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	close(fd);
+	f->ok = left == 0;
+	return NULL;
+}
+
+static int tcp_send(int argc, char **argv)
+{
+	struct flow flows[64];
+	pthread_t t[64];
+	long i, nflows = 1;
+	int ok = 1;
+
+	if (argc < 5)
+		return 2;
+	if (argc > 5)
+		nflows = atol(argv[5]);
+	if (nflows < 1 || nflows > 64)
+		return 2;
+	for (i = 0; i < nflows; i++) {
+		flows[i] = (struct flow){ argv[2], argv[3], atol(argv[4]), 0 };
+		pthread_create(&t[i], NULL, send_flow, &flows[i]);
+	}
+	for (i = 0; i < nflows; i++) {
+		pthread_join(t[i], NULL);
+		ok &= flows[i].ok;
+	}
+	printf("sent %ld\n", ok ? nflows * atol(argv[4]) : -1);
+	return ok ? 0 : 1;
+}
+
+static int tcp_recv(int argc, char **argv)
+{
+	char buf[65536];
+	long total = 0;
+	ssize_t n;
+	int fd;
+
+	if (argc < 4)
+		return 2;
+	fd = connect_to(argv[2], argv[3], SOCK_STREAM);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		total += n;
+	close(fd);
+	printf("received %ld\n", total);
+	return 0;
+}
+
+static int daemonize(int argc, char **argv)
+{
+	pid_t pid;
+	FILE *f;
+
+	if (argc < 4)
+		return 2;
+	pid = fork();
+	if (pid < 0)
+		return 1;
+	if (pid > 0)
+		return 0; /* the parent goes: the daemon is nobody's child */
+	setsid();
+	pid = fork();
+	if (pid < 0)
+		_exit(1);
+	if (pid > 0)
+		_exit(0);
+	f = fopen(argv[2], "w");
+	if (f) {
+		fprintf(f, "%d\n", (int)getpid());
+		fclose(f);
+	}
+	freopen("/dev/null", "w", stdout);
+	execvp(argv[3], argv + 3);
+	_exit(127);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		goto usage;
+	if (!strcmp(argv[1], "udp"))
+		return udp(argc, argv);
+	if (!strcmp(argv[1], "tcp-send"))
+		return tcp_send(argc, argv);
+	if (!strcmp(argv[1], "tcp-recv"))
+		return tcp_recv(argc, argv);
+	if (!strcmp(argv[1], "daemon"))
+		return daemonize(argc, argv);
+	if (!strcmp(argv[1], "sleep") && argc > 2) {
+		usleep((useconds_t)atol(argv[2]) * 1000);
+		return 0;
+	}
+usage:
+	fprintf(stderr, "usage: nltraffic udp|tcp-send|tcp-recv|daemon|sleep ...\n");
+	return 2;
+}
