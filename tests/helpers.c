@@ -17,8 +17,10 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include "cgroup.h"
+#include "quota_user.h"
 #include "helpers.h"
 
 #define TEST_STATE "/sys/fs/bpf/netlimit-test"
@@ -137,22 +139,25 @@ void test_env_fini(void)
 int proc_start(struct proc *p, char *const argv[])
 {
 	int efd[2], ofd[2];
+	pid_t pid;
 
 	memset(p, 0, sizeof(*p));
 	p->err_fd = p->out_fd = -1;
 	if (pipe2(efd, O_CLOEXEC) || pipe2(ofd, O_CLOEXEC))
 		return -errno;
 	fflush(NULL);
-	p->pid = fork();
-	if (p->pid < 0)
+	/* p may live in shared memory: only the parent writes the PID. */
+	pid = fork();
+	if (pid < 0)
 		return -errno;
-	if (p->pid == 0) {
+	if (pid == 0) {
 		dup2(efd[1], 2);
 		dup2(ofd[1], 1);
 		execv(argv[0], argv);
 		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
+	p->pid = pid;
 	close(efd[1]);
 	close(ofd[1]);
 	p->err_fd = efd[0];
@@ -185,6 +190,8 @@ int proc_finish(struct proc *p, int timeout_s)
 	time_t deadline = time(NULL) + timeout_s;
 	int st;
 
+	if (p->pid <= 0)
+		return p->status = -1;
 	while (p->err_fd >= 0 || p->out_fd >= 0) {
 		struct pollfd pfd[2] = { { p->err_fd, POLLIN, 0 }, { p->out_fd, POLLIN, 0 } };
 
@@ -320,8 +327,8 @@ void lo_l3(unsigned long long *bytes, unsigned long long *packets)
 			break;
 	}
 	fclose(f);
-	/* loopback counts each frame with its 14-byte Ethernet header. */
-	*bytes = tb - 14 * tp;
+	/* loopback_xmit() takes skb->len after eth_type_trans(): L3 bytes. */
+	*bytes = tb;
 	*packets = tp;
 }
 
@@ -547,4 +554,85 @@ bool pid_alive(pid_t pid)
 		state = 0;
 	fclose(f);
 	return state && state != 'Z' && state != 'X';
+}
+
+struct proc *mmap_shared_proc(void)
+{
+	void *p = mmap(NULL, sizeof(struct proc), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+		       -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+struct ref_meter {
+	struct nl_quota *q;
+	char cgroup[512], home[512];
+};
+
+/* The cgroup this process is in, as a path under the cgroup2 mount. */
+static int own_cgroup(char *buf, size_t len)
+{
+	char mnt[256], line[256];
+	FILE *f;
+	int err = -ENOENT;
+
+	if (nl_cgroup_mount(mnt, sizeof(mnt)))
+		return -ENOENT;
+	f = fopen("/proc/self/cgroup", "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "0::", 3))
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		if ((size_t)snprintf(buf, len, "%.255s%.250s", mnt, line + 3) < len)
+			err = 0;
+	}
+	fclose(f);
+	return err;
+}
+
+struct ref_meter *ref_meter_start(void)
+{
+	struct nl_quota_opts o = { .sz = sizeof(o), .id = 0, .kind = NL_KIND_RUN };
+	struct ref_meter *r = calloc(1, sizeof(*r));
+	char parent[256];
+	int fd;
+
+	if (!r || own_cgroup(r->home, sizeof(r->home)))
+		goto fail;
+	test_cgroup_parent(parent, sizeof(parent));
+	mkdir(parent, 0755);
+	snprintf(r->cgroup, sizeof(r->cgroup), "%s/ref-%d", parent, (int)getpid());
+	if (nl_cgroup_create(r->cgroup))
+		goto fail;
+	o.cap_in = o.cap_out = o.cap_total = ~0ULL;
+	fd = open(r->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || nl_quota__new(&o, &r->q) || nl_quota__attach_cgroup(r->q, fd)) {
+		if (fd >= 0)
+			close(fd);
+		goto fail;
+	}
+	close(fd);
+	if (nl_cgroup_enter(r->cgroup, getpid()))
+		goto fail;
+	return r;
+fail:
+	if (r)
+		ref_meter_stop(r, NULL);
+	return NULL;
+}
+
+void ref_meter_stop(struct ref_meter *r, struct nl_limit *out)
+{
+	if (!r)
+		return;
+	if (out && r->q)
+		*out = *nl_quota__limit(r->q);
+	if (r->home[0])
+		nl_cgroup_enter(r->home, getpid());
+	nl_quota__free(r->q);
+	if (r->cgroup[0])
+		nl_cgroup_remove(r->cgroup);
+	free(r);
 }

@@ -28,6 +28,8 @@ struct proc {
 	int status; /* exit status, or 128+signal; -1 if it timed out */
 };
 
+/* A struct proc in memory shared with forked children. */
+struct proc *mmap_shared_proc(void);
 int proc_start(struct proc *p, char *const argv[]);
 int proc_finish(struct proc *p, int timeout_s);
 int proc_run(struct proc *p, char *const argv[], int timeout_s);
@@ -49,6 +51,16 @@ struct server *tcp_source(int family, int *port, size_t n); /* sends n bytes, cl
 unsigned long long server_bytes(struct server *s);
 unsigned long long server_msgs(struct server *s);
 void server_stop(struct server *s);
+
+/*
+ * Meter this test process itself (its server threads) in a cgroup of its own:
+ * cgroup ingress sees every packet, so the server's ingress is an exact
+ * reference for what the client under netlimit sent.
+ */
+struct ref_meter;
+struct nl_limit;
+struct ref_meter *ref_meter_start(void);
+void ref_meter_stop(struct ref_meter *r, struct nl_limit *out);
 
 /* Wait until a file has content (a PID file), up to timeout_ms. */
 pid_t read_pidfile(const char *path, int timeout_ms);
