@@ -4,8 +4,8 @@
  * and refuses, whole, any packet that would take a direction or the total past
  * its cap. Userland half: user/quota.c; shared types: include/quota.h.
  *
- * Hot path: one inlined array lookup (no helper call, no hashing) and three
- * atomic adds per accepted packet. A cap is a reservation: fetch-add first,
+ * Hot path: one inlined array lookup (no helper call, no hashing) and two
+ * atomic adds per accepted packet, on a cache line of the packet's direction. A cap is a reservation: fetch-add first,
  * compare, give the bytes back if they do not fit. Two CPUs racing can at worst
  * both be refused near the cap, never both accepted past it.
  */
@@ -48,7 +48,7 @@ static __noinline void notify(struct nl_limit *l, __u32 bit, __u64 used, __u64 c
 
 static __always_inline int account(struct __sk_buff *skb, const int dir)
 {
-	struct nl_usage *u;
+	struct nl_usage *u, *other;
 	struct nl_limit *l;
 	__u64 len, cap, old;
 	__u32 key = 0, bit;
@@ -57,27 +57,33 @@ static __always_inline int account(struct __sk_buff *skb, const int dir)
 	if (!l)
 		return 1;
 	u = dir == NL_IN ? &l->in : &l->out;
+	other = dir == NL_IN ? &l->out : &l->in;
 	cap = dir == NL_IN ? l->cap_in : l->cap_out;
 	len = skb->len;
 
 	old = __sync_fetch_and_add(&u->bytes, len);
 	if (old + len > cap) {
-		__sync_fetch_and_add(&u->bytes, -len);
 		bit = dir == NL_IN ? NL_HIT_IN : NL_HIT_OUT;
 		goto refuse;
 	}
+	/*
+	 * The total cap needs no counter of its own: BPF's fetch-add is fully
+	 * ordered, so of two packets racing in opposite directions at least
+	 * one reads the other's bytes, and they cannot both pass the cap.
+	 */
 	cap = l->cap_total;
-	old = __sync_fetch_and_add(&l->total, len);
-	if (old + len > cap) {
-		__sync_fetch_and_add(&l->total, -len);
-		__sync_fetch_and_add(&u->bytes, -len);
-		bit = NL_HIT_TOTAL;
-		goto refuse;
+	if (cap != NL_UNLIMITED) {
+		old += *(volatile __u64 *)&other->bytes;
+		if (old + len > cap) {
+			bit = NL_HIT_TOTAL;
+			goto refuse;
+		}
 	}
 	__sync_fetch_and_add(&u->packets, 1);
 	return 1;
 
 refuse:
+	__sync_fetch_and_add(&u->bytes, -len);
 	__sync_fetch_and_add(&u->drop_bytes, len);
 	__sync_fetch_and_add(&u->drop_packets, 1);
 	notify(l, bit, old, cap);

@@ -53,18 +53,14 @@ struct nl_usage {
 
 #define NL_NAME_LEN 32
 #define NL_TARGET_LEN 128
+/* Ingress and egress run on different CPUs: keep their counters apart. */
+#define NL_CACHELINE __attribute__((aligned(64)))
 
 struct nl_limit {
-	/* Written by userland (caps change live with `netlimit set`). */
+	/* Read on every packet, written by userland (`netlimit set`). */
 	__u64 cap_in;
 	__u64 cap_out;
-	__u64 cap_total;
-	/* Written by the BPF programs only. */
-	__u64 total; /* in.bytes + out.bytes, kept apart for an atomic reservation */
-	struct nl_usage in;
-	struct nl_usage out;
-	__u32 hit;         /* enum nl_hit bits; userland clears a bit to re-arm */
-	__u32 events_lost; /* ring buffer was full */
+	__u64 cap_total; /* on in.bytes + out.bytes */
 	/* Description, written once by userland. */
 	__u32 id;
 	__u32 kind;   /* enum nl_kind */
@@ -72,6 +68,12 @@ struct nl_limit {
 	__u32 pid;    /* the command's or attached process's PID */
 	__u64 cgroup_id;
 	__u64 created_ns; /* CLOCK_REALTIME */
+	/* Written by the BPF programs, one cache line per direction. */
+	struct nl_usage in NL_CACHELINE;
+	struct nl_usage out NL_CACHELINE;
+	/* Rarely written: at a cap, and by userland to re-arm. */
+	__u32 hit NL_CACHELINE; /* enum nl_hit bits; userland clears a bit to re-arm */
+	__u32 events_lost;      /* ring buffer was full */
 	char name[NL_NAME_LEN];
 	char target[NL_TARGET_LEN];
 };

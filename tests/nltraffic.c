@@ -5,6 +5,8 @@
  *   nltraffic tcp-send ADDR PORT BYTES [FLOWS]    FLOWS parallel connections
  *   nltraffic tcp-recv ADDR PORT                  read until the server closes
  *   nltraffic daemon PIDFILE CMD [ARGS...]        double-fork CMD, detach it
+ *   nltraffic serve ADDR BYTES                    send BYTES to every client; prints
+ *                                                 "port N", serves until killed
  *   nltraffic sleep MS
  * Prints what it did on stdout ("sent N", "received N").
  */
@@ -20,6 +22,8 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+
+static long serve_bytes;
 
 static int addr_of(const char *host, const char *port, struct sockaddr_storage *ss, socklen_t *len)
 {
@@ -154,6 +158,58 @@ static int tcp_recv(int argc, char **argv)
 	return 0;
 }
 
+static void *serve_one(void *arg)
+{
+	static char buf[65536];
+	long fd = (long)arg, left = serve_bytes;
+	ssize_t n;
+
+	while (left > 0) {
+		n = write((int)fd, buf, left < (long)sizeof(buf) ? (size_t)left : sizeof(buf));
+		if (n <= 0)
+			break;
+		left -= n;
+	}
+	shutdown((int)fd, SHUT_WR);
+	while (read((int)fd, buf, sizeof(buf)) > 0)
+		;
+	close((int)fd);
+	return NULL;
+}
+
+static int serve(int argc, char **argv)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int family, fd, one = 1;
+
+	if (argc < 4)
+		return 2;
+	serve_bytes = atol(argv[3]);
+	family = addr_of(argv[2], "0", &ss, &len);
+	fd = socket(family, SOCK_STREAM, 0);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (fd < 0 || bind(fd, (struct sockaddr *)&ss, len) || listen(fd, 16) ||
+	    getsockname(fd, (struct sockaddr *)&ss, &len)) {
+		perror("nltraffic: serve");
+		return 1;
+	}
+	printf("port %d\n", ntohs(family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
+						    : ((struct sockaddr_in6 *)&ss)->sin6_port));
+	fflush(stdout);
+	for (;;) {
+		long c = accept(fd, NULL, NULL);
+		pthread_t t;
+
+		if (c < 0)
+			continue;
+		if (pthread_create(&t, NULL, serve_one, (void *)c))
+			close((int)c);
+		else
+			pthread_detach(t);
+	}
+}
+
 static int daemonize(int argc, char **argv)
 {
 	pid_t pid;
@@ -192,6 +248,8 @@ int main(int argc, char **argv)
 		return tcp_send(argc, argv);
 	if (!strcmp(argv[1], "tcp-recv"))
 		return tcp_recv(argc, argv);
+	if (!strcmp(argv[1], "serve"))
+		return serve(argc, argv);
 	if (!strcmp(argv[1], "daemon"))
 		return daemonize(argc, argv);
 	if (!strcmp(argv[1], "sleep") && argc > 2) {
@@ -199,6 +257,6 @@ int main(int argc, char **argv)
 		return 0;
 	}
 usage:
-	fprintf(stderr, "usage: nltraffic udp|tcp-send|tcp-recv|daemon|sleep ...\n");
+	fprintf(stderr, "usage: nltraffic udp|tcp-send|tcp-recv|serve|daemon|sleep ...\n");
 	return 2;
 }

@@ -17,7 +17,6 @@ void nl_limit_snapshot(const struct nl_limit *live, struct nl_limit *c)
 	c->out.packets = nl_read(&live->out.packets);
 	c->out.drop_bytes = nl_read(&live->out.drop_bytes);
 	c->out.drop_packets = nl_read(&live->out.drop_packets);
-	c->total = nl_read(&live->total);
 	c->hit = __atomic_load_n(&live->hit, __ATOMIC_RELAXED);
 }
 

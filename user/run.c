@@ -245,13 +245,14 @@ static void on_event(void *ctx, const struct nl_event *e)
 	nl_hit_names(e->hit, hit, sizeof(hit));
 	nl_format_size(e->cap, cap, sizeof(cap));
 	if (r->o->action == NL_ACT_BLOCK) {
-		nl_info("%s cap of %s reached: dropping further %s traffic", hit, cap,
-			e->hit == NL_HIT_TOTAL ? "" : hit);
+		nl_info("%s cap of %llu bytes (%s) reached: dropping what exceeds it", hit,
+			(unsigned long long)e->cap, cap);
 		return;
 	}
 	if (r->killing)
 		return;
-	nl_info("%s cap of %s reached: ending '%s'", hit, cap, r->command);
+	nl_info("%s cap of %llu bytes (%s) reached: ending '%s'", hit,
+		(unsigned long long)e->cap, cap, r->command);
 	start_kill(r);
 }
 

@@ -1,0 +1,59 @@
+#!/bin/sh
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# `make bench`: loopback TCP throughput with and without `netlimit run` (median
+# ratio over interleaved pairs) and the per-packet cost of the limit's programs
+# against empty cgroup_skb programs (kernel bpf_stats: run_time_ns / run_cnt).
+# PAIRS (default 10) and SECS (default 2) tune it.
+set -eu
+B=${1:-build}
+PAIRS=${PAIRS:-10}
+SECS=${SECS:-2}
+PORT=${PORT:-5299}
+[ "$(id -u)" = 0 ] || { echo "bench: run it as root (sudo make bench)" >&2; exit 77; }
+export NETLIMIT_STATE=/sys/fs/bpf/netlimit-bench NETLIMIT_CGROUP=netlimit-bench
+
+iperf3 -s -B 127.0.0.1 -p "$PORT" >/dev/null 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT INT TERM
+sleep 0.5
+
+# Gbit/s the receiver reported.
+gbps() { awk '/receiver/ { for (i = 1; i < NF; i++) if ($(i+1) == "Mbits/sec") printf "%.2f\n", $i / 1000 }'; }
+client() { iperf3 -c 127.0.0.1 -p "$PORT" -t "$SECS" -f m; }
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+base=$(mktemp) with=$(mktemp) ratio=$(mktemp) e=$(mktemp) q=$(mktemp)
+i=1
+while [ "$i" -le "$PAIRS" ]; do
+	# ABBA order, so drift over the run hits both sides alike.
+	if [ $((i % 2)) = 1 ]; then
+		b=$(client | gbps); w=$("$B/netlimit" run --limit=1P -q -- iperf3 -c 127.0.0.1 -p "$PORT" -t "$SECS" -f m | gbps)
+	else
+		w=$("$B/netlimit" run --limit=1P -q -- iperf3 -c 127.0.0.1 -p "$PORT" -t "$SECS" -f m | gbps); b=$(client | gbps)
+	fi
+	echo "$b" >> "$base"; echo "$w" >> "$with"
+	echo "$w $b" | awk '{ printf "%.4f\n", $1 / $2 }' >> "$ratio"
+	printf '  pair %2d: without %6s Gbit/s, with netlimit %6s Gbit/s\n' "$i" "$b" "$w"
+	i=$((i + 1))
+done
+
+i=1
+while [ "$i" -le 5 ]; do
+	"$B/nlbench" empty -- iperf3 -c 127.0.0.1 -p "$PORT" -t "$SECS" > "$e.out" 2>/dev/null || true
+	awk '/^runs/ { print $4 }' "$e.out" >> "$e"
+	"$B/nlbench" quota -- iperf3 -c 127.0.0.1 -p "$PORT" -t "$SECS" > "$q.out" 2>/dev/null || true
+	awk '/^runs/ { print $4 }' "$q.out" >> "$q"
+	i=$((i + 1))
+done
+
+echo
+echo "throughput (loopback TCP, iperf3, $PAIRS interleaved pairs of ${SECS}s):"
+echo "  without netlimit median $(median < "$base") Gbit/s"
+echo "  with netlimit    median $(median < "$with") Gbit/s"
+echo "  ratio            median $(median < "$ratio")   (aim >= 0.97)"
+en=$(median < "$e"); qn=$(median < "$q")
+echo "per-packet cost (bpf_stats run_time_ns / run_cnt, median of 5):"
+echo "  empty cgroup_skb programs   $en ns"
+echo "  netlimit's programs         $qn ns"
+echo "  ratio                       $(echo "$qn $en" | awk '{ printf "%.2f", $1 / $2 }')   (aim <= 1.5)"
+rm -f "$base" "$with" "$ratio" "$e" "$q" "$e.out" "$q.out"

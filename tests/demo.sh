@@ -1,0 +1,26 @@
+#!/bin/sh
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# `make demo`: a server on loopback offers 64 MiB; a download under a 5 MiB cap
+# is ended by netlimit when the cap is reached, then a second one under
+# --on-limit=block keeps running with the excess dropped.
+set -eu
+B=${1:-build}
+NL="$B/netlimit"
+T="$B/nltraffic"
+[ "$(id -u)" = 0 ] || { echo "demo: run it as root (sudo make demo)" >&2; exit 77; }
+
+out=$(mktemp)
+"$T" serve 127.0.0.1 $((64 << 20)) > "$out" &
+server=$!
+cleanup() { kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -f "$out"; }
+trap cleanup EXIT INT TERM
+while ! grep -q port "$out"; do sleep 0.05; done
+port=$(awk '/port/ {print $2}' "$out")
+
+echo "== 1. download 64 MiB from 127.0.0.1:$port under --in=5M (netlimit ends it at the cap)"
+echo "\$ netlimit run --in=5M -- nltraffic tcp-recv 127.0.0.1 $port"
+"$NL" run --in=5M -- "$T" tcp-recv 127.0.0.1 "$port" || echo "(exit status $?: 120 = ended by netlimit at its cap)"
+echo
+echo "== 2. the same under --limit=3MB --on-limit=block for 2 s (the excess is dropped; JSON summary)"
+echo "\$ netlimit run --limit=3MB --on-limit=block --json -- timeout 2 nltraffic tcp-recv 127.0.0.1 $port"
+"$NL" run --limit=3MB --on-limit=block --json -- timeout 2 "$T" tcp-recv 127.0.0.1 "$port" || echo "(exit status $?: timeout ended the blocked download)"
