@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # `make bench`: loopback TCP throughput with and without `netlimit run` (median
-# ratio over interleaved pairs) and the per-packet cost of the limit's programs
+# ratio over interleaved rounds, with empty programs as a third arm) and the per-packet cost of the limit's programs
 # against empty cgroup_skb programs (kernel bpf_stats: run_time_ns / run_cnt).
 # PAIRS (default 10) and SECS (default 2) tune it.
 set -eu
@@ -22,18 +22,22 @@ gbps() { awk '/receiver/ { for (i = 1; i < NF; i++) if ($(i+1) == "Mbits/sec") p
 client() { iperf3 -c 127.0.0.1 -p "$PORT" -t "$SECS" -f m; }
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-base=$(mktemp) with=$(mktemp) ratio=$(mktemp) e=$(mktemp) q=$(mktemp)
+base=$(mktemp) with=$(mktemp) empty=$(mktemp) ratio=$(mktemp) eratio=$(mktemp) e=$(mktemp) q=$(mktemp)
+run_base() { client | gbps; }
+run_with() { "$B/netlimit" run --limit=1P -q -- iperf3 -c 127.0.0.1 -p "$PORT" -t "$SECS" -f m | gbps; }
+run_empty() { NLBENCH_NOSTATS=1 "$B/nlbench" empty -- iperf3 -c 127.0.0.1 -p "$PORT" -t "$SECS" -f m | gbps; }
 i=1
 while [ "$i" -le "$PAIRS" ]; do
-	# ABBA order, so drift over the run hits both sides alike.
-	if [ $((i % 2)) = 1 ]; then
-		b=$(client | gbps); w=$("$B/netlimit" run --limit=1P -q -- iperf3 -c 127.0.0.1 -p "$PORT" -t "$SECS" -f m | gbps)
-	else
-		w=$("$B/netlimit" run --limit=1P -q -- iperf3 -c 127.0.0.1 -p "$PORT" -t "$SECS" -f m | gbps); b=$(client | gbps)
-	fi
-	echo "$b" >> "$base"; echo "$w" >> "$with"
+	# Rotate the order, so drift over the run hits every arm alike.
+	case $((i % 3)) in
+	1) b=$(run_base); w=$(run_with); x=$(run_empty) ;;
+	2) w=$(run_with); x=$(run_empty); b=$(run_base) ;;
+	*) x=$(run_empty); b=$(run_base); w=$(run_with) ;;
+	esac
+	echo "$b" >> "$base"; echo "$w" >> "$with"; echo "$x" >> "$empty"
 	echo "$w $b" | awk '{ printf "%.4f\n", $1 / $2 }' >> "$ratio"
-	printf '  pair %2d: without %6s Gbit/s, with netlimit %6s Gbit/s\n' "$i" "$b" "$w"
+	echo "$x $b" | awk '{ printf "%.4f\n", $1 / $2 }' >> "$eratio"
+	printf '  round %2d: no program %6s, empty programs %6s, netlimit %6s Gbit/s\n' "$i" "$b" "$x" "$w"
 	i=$((i + 1))
 done
 
@@ -47,13 +51,13 @@ while [ "$i" -le 5 ]; do
 done
 
 echo
-echo "throughput (loopback TCP, iperf3, $PAIRS interleaved pairs of ${SECS}s):"
-echo "  without netlimit median $(median < "$base") Gbit/s"
-echo "  with netlimit    median $(median < "$with") Gbit/s"
-echo "  ratio            median $(median < "$ratio")   (aim >= 0.97)"
+echo "throughput (loopback TCP, iperf3, $PAIRS interleaved rounds of ${SECS}s):"
+echo "  no program               median $(median < "$base") Gbit/s"
+echo "  empty cgroup_skb progs   median $(median < "$empty") Gbit/s   ratio $(median < "$eratio")"
+echo "  netlimit run             median $(median < "$with") Gbit/s   ratio $(median < "$ratio")   (aim >= 0.97)"
 en=$(median < "$e"); qn=$(median < "$q")
 echo "per-packet cost (bpf_stats run_time_ns / run_cnt, median of 5):"
 echo "  empty cgroup_skb programs   $en ns"
 echo "  netlimit's programs         $qn ns"
 echo "  ratio                       $(echo "$qn $en" | awk '{ printf "%.2f", $1 / $2 }')   (aim <= 1.5)"
-rm -f "$base" "$with" "$ratio" "$e" "$q" "$e.out" "$q.out"
+rm -f "$base" "$with" "$empty" "$eratio" "$ratio" "$e" "$q" "$e.out" "$q.out"

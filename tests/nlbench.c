@@ -7,6 +7,7 @@
  *
  *   nlbench empty|quota -- CMD [ARGS...]
  *   -> "runs 123456 ns_per_run 41.2"
+ * With NLBENCH_NOSTATS=1 stats stay off and only the command's output shows.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -74,9 +75,12 @@ int main(int argc, char **argv)
 	}
 	if (e && (!l1 || !l2))
 		goto out;
-	stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
-	if (stats_fd < 0)
-		goto out;
+	/* Without stats (NLBENCH_NOSTATS=1) it measures throughput, not cost. */
+	if (!getenv("NLBENCH_NOSTATS")) {
+		stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+		if (stats_fd < 0)
+			goto out;
+	}
 	pid = fork();
 	if (pid == 0) {
 		if (nl_cgroup_enter(cg, getpid()))
@@ -87,7 +91,8 @@ int main(int argc, char **argv)
 	waitpid(pid, &st, 0);
 	if (prog_stats(fd_in, &ns, &cnt) || prog_stats(fd_out, &ns, &cnt))
 		goto out;
-	printf("runs %llu ns_per_run %.1f\n", (unsigned long long)cnt,
+	if (stats_fd >= 0)
+		printf("runs %llu ns_per_run %.1f\n", (unsigned long long)cnt,
 	       cnt ? (double)ns / (double)cnt : 0.0);
 	ret = WIFEXITED(st) && !WEXITSTATUS(st) ? 0 : 1;
 out:

@@ -50,7 +50,9 @@ static void count_event(void *ctx, const struct nl_event *e)
 
 static int run_prog(int prog_fd, size_t l3_len)
 {
-	static unsigned char pkt[ETH_HLEN + 65535];
+	/* Offset 2: the IP header after 14 bytes of Ethernet lands 4-aligned. */
+	static unsigned char buf[2 + ETH_HLEN + 65535] __attribute__((aligned(8)));
+	unsigned char *pkt = buf + 2;
 	LIBBPF_OPTS(bpf_test_run_opts, topts);
 	int err;
 

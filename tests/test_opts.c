@@ -5,9 +5,21 @@
 #include "quota.h"
 #include "run.h"
 
-#define ARGV(...) ((char *[]){ "run", __VA_ARGS__, NULL })
-#define ARGC(...) ((int)(sizeof((char *[]){ "run", __VA_ARGS__ }) / sizeof(char *)))
-#define PARSE(o, st, ...) nl_run_parse(ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), (o), (st))
+/* The argv array lives in the test's frame: o->argv points into it. */
+static char *args[64];
+static int set_args(int n, char **v)
+{
+	int i;
+
+	args[0] = "run";
+	for (i = 0; i < n && i < 62; i++)
+		args[i + 1] = v[i];
+	args[i + 1] = NULL;
+	return i + 1;
+}
+#define NARGS(...) ((int)(sizeof((char *[]){ __VA_ARGS__ }) / sizeof(char *)))
+#define PARSE(o, st, ...)                                                                 \
+	nl_run_parse(set_args(NARGS(__VA_ARGS__), (char *[]){ __VA_ARGS__ }), args, (o), (st))
 
 void test_run_opts_accepted(void)
 {
