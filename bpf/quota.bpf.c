@@ -11,6 +11,7 @@
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
 #include "quota.h"
 
 struct {
@@ -25,6 +26,26 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 4096);
 } nl_events SEC(".maps");
+
+/*
+ * Limits on running processes (NL_KIND_PID) do not move them: the processes
+ * are tagged in nl_tasks (their thread-group leader; threads share it), their
+ * children are tagged at fork, their sockets in nl_socks at creation (and the
+ * ones already open by userland), and only tagged sockets are counted.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u32);
+} nl_tasks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u32);
+} nl_socks SEC(".maps");
 
 /* Tell userland once per arming that a cap refused a packet. */
 static __noinline void notify(struct nl_limit *l, __u32 bit, __u64 used, __u64 cap)
@@ -102,6 +123,75 @@ SEC("cgroup_skb/egress")
 int nl_egress(struct __sk_buff *skb)
 {
 	return account(skb, NL_OUT);
+}
+
+static __always_inline bool tagged_socket(struct __sk_buff *skb)
+{
+	struct bpf_sock *sk = skb->sk;
+
+	if (!sk)
+		return false;
+	sk = bpf_sk_fullsock(sk);
+	if (!sk)
+		return false;
+	return bpf_sk_storage_get(&nl_socks, sk, 0, 0);
+}
+
+SEC("cgroup_skb/ingress")
+int nl_pid_ingress(struct __sk_buff *skb)
+{
+	return tagged_socket(skb) ? account(skb, NL_IN) : 1;
+}
+
+SEC("cgroup_skb/egress")
+int nl_pid_egress(struct __sk_buff *skb)
+{
+	return tagged_socket(skb) ? account(skb, NL_OUT) : 1;
+}
+
+/* A socket created by a tagged process is the limit's from its first packet. */
+SEC("cgroup/sock_create")
+int nl_sock_create(struct bpf_sock *ctx)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+
+	if (bpf_task_storage_get(&nl_tasks, t->group_leader, 0, 0))
+		bpf_sk_storage_get(&nl_socks, ctx, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	return 1;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(nl_fork, struct task_struct *parent, struct task_struct *child)
+{
+	struct nl_limit *l;
+	__u32 key = 0;
+
+	/* A new thread shares its leader's tag; a new process gets its own. */
+	if (child->pid != child->tgid)
+		return 0;
+	if (!bpf_task_storage_get(&nl_tasks, parent->group_leader, 0, 0))
+		return 0;
+	if (!bpf_task_storage_get(&nl_tasks, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE))
+		return 0;
+	l = bpf_map_lookup_elem(&nl_limit, &key);
+	if (l)
+		__sync_fetch_and_add(&l->tasks, 1);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(nl_exit, struct task_struct *t)
+{
+	struct nl_limit *l;
+	__u32 key = 0;
+
+	if (t->pid != t->tgid || !bpf_task_storage_get(&nl_tasks, t, 0, 0))
+		return 0;
+	bpf_task_storage_delete(&nl_tasks, t);
+	l = bpf_map_lookup_elem(&nl_limit, &key);
+	if (l)
+		__sync_fetch_and_add(&l->tasks, -1);
+	return 0;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -74,6 +74,8 @@ struct nl_limit {
 	/* Rarely written: at a cap, and by userland to re-arm. */
 	__u32 hit NL_CACHELINE; /* enum nl_hit bits; userland clears a bit to re-arm */
 	__u32 events_lost;      /* ring buffer was full */
+	__u32 tasks;            /* NL_KIND_PID: tagged processes still alive */
+	__u32 pad;
 	char name[NL_NAME_LEN];
 	char target[NL_TARGET_LEN];
 };

@@ -185,6 +185,7 @@ static int run_one(const struct test *t)
 	pid = fork();
 	if (pid == 0) {
 		setpgid(0, 0);
+		signal(SIGPIPE, SIG_IGN);
 		if (geteuid() == 0) {
 			if (unshare(CLONE_NEWNET)) {
 				test_fail_at(__FILE__, __LINE__, "unshare(CLONE_NEWNET): %s",

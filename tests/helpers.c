@@ -404,7 +404,8 @@ static void *conn_thread(void *arg)
 			account(c->s, (size_t)n, 0);
 	} else {
 		for (left = c->s->n; left;) {
-			n = write(c->fd, buf, left < sizeof(buf) ? left : sizeof(buf));
+			/* The peer may be killed at its cap: no SIGPIPE. */
+			n = send(c->fd, buf, left < sizeof(buf) ? left : sizeof(buf), MSG_NOSIGNAL);
 			if (n <= 0)
 				break;
 			account(c->s, (size_t)n, 0);

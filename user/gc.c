@@ -16,27 +16,54 @@
 #include "quota_user.h"
 #include "state.h"
 
+bool nl_limit_target_gone(const struct nl_limit *l)
+{
+	switch (l->kind) {
+	case NL_KIND_RUN:
+		return nl_cgroup_populated(l->target) <= 0;
+	case NL_KIND_CGROUP:
+		return access(l->target + strlen("cgroup "), F_OK) != 0;
+	case NL_KIND_PID:
+		return __atomic_load_n(&l->tasks, __ATOMIC_RELAXED) == 0;
+	default:
+		return false;
+	}
+}
+
+int nl_limit_remove(struct nl_state *st, __u32 id)
+{
+	char dir[512], cgroup[NL_TARGET_LEN] = "";
+	struct nl_quota *q;
+	int err;
+
+	nl_state__path(st, id, NULL, dir, sizeof(dir));
+	if (!nl_quota__open(dir, &q)) {
+		if (nl_quota__limit(q)->kind == NL_KIND_RUN)
+			snprintf(cgroup, sizeof(cgroup), "%s", nl_quota__limit(q)->target);
+		nl_quota__free(q);
+	}
+	err = nl_quota__detach_pinned(dir);
+	if (!err)
+		err = nl_state__remove(st, id);
+	/* A cgroup `run` made goes with the limit once it is empty. */
+	if (cgroup[0] && nl_cgroup_populated(cgroup) == 0)
+		nl_cgroup_remove(cgroup);
+	return err;
+}
+
 /* Whether the limit's target is gone (or the limit never got complete). */
-static bool target_gone(struct nl_state *st, __u32 id, char *cgroup, size_t len)
+static bool gone(struct nl_state *st, __u32 id)
 {
 	struct nl_quota *q;
-	struct nl_limit *l;
 	char dir[512];
-	bool gone = true;
+	bool g;
 
-	cgroup[0] = '\0';
 	nl_state__path(st, id, NULL, dir, sizeof(dir));
 	if (nl_quota__open(dir, &q))
 		return true; /* half-created by a netlimit that died */
-	l = nl_quota__limit(q);
-	if (l->kind == NL_KIND_RUN) {
-		snprintf(cgroup, len, "%s", l->target);
-		gone = nl_cgroup_populated(l->target) <= 0;
-	} else {
-		gone = false;
-	}
+	g = nl_limit_target_gone(nl_quota__limit(q));
 	nl_quota__free(q);
-	return gone;
+	return g;
 }
 
 /* Numbered cgroups under netlimit's parent with no limit and no process. */
@@ -46,8 +73,6 @@ static void gc_cgroups(struct nl_state *st)
 	struct dirent *de;
 	DIR *d;
 
-	if (nl_cgroup_mount(path, sizeof(path)))
-		return;
 	if (nl_cgroup_parent(parent, sizeof(parent)))
 		return;
 	d = opendir(parent);
@@ -71,7 +96,6 @@ static void gc_cgroups(struct nl_state *st)
 
 int nl_gc(struct nl_state *st, bool verbose)
 {
-	char cgroup[NL_TARGET_LEN];
 	size_t n, i;
 	__u32 *ids;
 	int removed = 0;
@@ -79,17 +103,13 @@ int nl_gc(struct nl_state *st, bool verbose)
 	if (nl_state__ids(st, &ids, &n))
 		return 0;
 	for (i = 0; i < n; i++) {
-		if (nl_state__owned(st, ids[i]))
+		if (nl_state__owned(st, ids[i]) || !gone(st, ids[i]))
 			continue;
-		if (!target_gone(st, ids[i], cgroup, sizeof(cgroup)))
+		if (nl_limit_remove(st, ids[i]))
 			continue;
-		if (nl_state__remove(st, ids[i]))
-			continue;
-		if (cgroup[0])
-			nl_cgroup_remove(cgroup);
 		removed++;
 		if (verbose)
-			nl_info("removed limit %u: its processes are gone", ids[i]);
+			nl_info("removed limit %u: its target is gone", ids[i]);
 		else
 			nl_debug("gc: removed limit %u", ids[i]);
 	}

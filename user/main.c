@@ -4,6 +4,8 @@
 #include <string.h>
 #include "exitcode.h"
 #include "log.h"
+#include "attach.h"
+#include "manage.h"
 #include "run.h"
 
 struct command {
@@ -14,6 +16,14 @@ struct command {
 
 static const struct command commands[] = {
 	{ "run", nl_cmd_run, "run a command under a data cap" },
+	{ "attach", nl_cmd_attach, "cap processes or a cgroup that already run" },
+	{ "list", nl_cmd_list, "every limit, with its use and state" },
+	{ "show", nl_cmd_show, "one limit in full" },
+	{ "set", nl_cmd_set, "change a limit's caps live" },
+	{ "reset", nl_cmd_reset, "zero a limit's counters" },
+	{ "detach", nl_cmd_detach, "remove a limit" },
+	{ "wait", nl_cmd_wait, "wait until a limit's cap is reached" },
+	{ "gc", nl_cmd_gc, "remove limits whose targets are gone" },
 };
 
 static void usage(FILE *f)
@@ -26,7 +36,9 @@ static void usage(FILE *f)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
 	fprintf(f, "\n'netlimit COMMAND --help' tells more. Examples:\n"
 		   "  sudo netlimit run --limit=25M -- curl -O https://example.com/file\n"
-		   "  sudo netlimit run --in=1G --on-limit=block -- ./backup.sh\n");
+		   "  sudo netlimit run --in=1G --on-limit=block -- ./backup.sh\n"
+		   "  sudo netlimit attach --pid=4242 --limit=100M --name=dl\n"
+		   "  sudo netlimit list\n");
 }
 
 int main(int argc, char **argv)

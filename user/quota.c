@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* User side of a limit: see user/quota.h. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,16 +8,21 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "log.h"
 #include "quota.skel.h"
 #include "quota_user.h"
 
+#define NL_MAX_LINKS 64
+
 struct nl_quota {
 	struct quota_bpf *skel; /* NULL for a limit opened from its pins */
-	struct bpf_link *link_in, *link_out;
-	int limit_fd, events_fd; /* owned only when skel is NULL */
+	struct bpf_link *links[NL_MAX_LINKS];
+	char link_names[NL_MAX_LINKS][24];
+	int nlinks;
+	int limit_fd, events_fd, tasks_fd, socks_fd; /* owned only when skel is NULL */
 	struct nl_limit *lim;
 	size_t lim_len;
 	struct ring_buffer *rb;
@@ -79,21 +85,148 @@ fail:
 	return err;
 }
 
+static int add_link(struct nl_quota *q, struct bpf_link *link, const char *name)
+{
+	if (!link)
+		return -errno;
+	if (q->nlinks == NL_MAX_LINKS) {
+		bpf_link__destroy(link);
+		return -E2BIG;
+	}
+	q->links[q->nlinks] = link;
+	snprintf(q->link_names[q->nlinks], sizeof(q->link_names[0]), "%s", name);
+	q->nlinks++;
+	return 0;
+}
+
 int nl_quota__attach_cgroup(struct nl_quota *q, int cgroup_fd)
 {
-	q->link_in = bpf_program__attach_cgroup(q->skel->progs.nl_ingress, cgroup_fd);
-	if (!q->link_in)
+	char name[24];
+	int err, n = q->nlinks / 2;
+
+	snprintf(name, sizeof(name), n ? "link_in_%d" : "link_in", n);
+	err = add_link(q, bpf_program__attach_cgroup(q->skel->progs.nl_ingress, cgroup_fd), name);
+	if (err)
+		return err;
+	snprintf(name, sizeof(name), n ? "link_out_%d" : "link_out", n);
+	return add_link(q, bpf_program__attach_cgroup(q->skel->progs.nl_egress, cgroup_fd), name);
+}
+
+int nl_quota__attach_tasks(struct nl_quota *q)
+{
+	int err;
+
+	err = add_link(q, bpf_program__attach(q->skel->progs.nl_fork), "link_fork");
+	if (err)
+		return err;
+	return add_link(q, bpf_program__attach(q->skel->progs.nl_exit), "link_exit");
+}
+
+int nl_quota__attach_sockets(struct nl_quota *q, int cgroup_fd)
+{
+	char name[24];
+	int err, n = q->nlinks;
+
+	snprintf(name, sizeof(name), "link_sock_%d", n);
+	err = add_link(q, bpf_program__attach_cgroup(q->skel->progs.nl_sock_create, cgroup_fd),
+		       name);
+	if (err)
+		return err;
+	snprintf(name, sizeof(name), "link_in_%d", n);
+	err = add_link(q, bpf_program__attach_cgroup(q->skel->progs.nl_pid_ingress, cgroup_fd),
+		       name);
+	if (err)
+		return err;
+	snprintf(name, sizeof(name), "link_out_%d", n);
+	return add_link(q, bpf_program__attach_cgroup(q->skel->progs.nl_pid_egress, cgroup_fd),
+			name);
+}
+
+static int tasks_fd(struct nl_quota *q)
+{
+	return q->skel ? bpf_map__fd(q->skel->maps.nl_tasks) : q->tasks_fd;
+}
+
+static int socks_fd(struct nl_quota *q)
+{
+	return q->skel ? bpf_map__fd(q->skel->maps.nl_socks) : q->socks_fd;
+}
+
+/* Tag every socket the process holds now, so running transfers are counted. */
+static int tag_sockets(struct nl_quota *q, int pidfd, pid_t pid)
+{
+	char dir[64], link[64], path[340];
+	struct dirent *de;
+	__u32 zero = 0;
+	int n = 0;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+	d = opendir(dir);
+	if (!d)
 		return -errno;
-	q->link_out = bpf_program__attach_cgroup(q->skel->progs.nl_egress, cgroup_fd);
-	if (!q->link_out)
+	while ((de = readdir(d))) {
+		ssize_t len;
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		len = readlink(path, link, sizeof(link) - 1);
+		if (len <= 0)
+			continue;
+		link[len] = '\0';
+		if (strncmp(link, "socket:", 7))
+			continue;
+		fd = (int)syscall(SYS_pidfd_getfd, pidfd, atoi(de->d_name), 0);
+		if (fd < 0)
+			continue;
+		/* Not every socket can carry storage (unix, netlink): only inet counts. */
+		if (!bpf_map_update_elem(socks_fd(q), &fd, &zero, BPF_ANY))
+			n++;
+		close(fd);
+	}
+	closedir(d);
+	return n;
+}
+
+int nl_quota__tag_pid(struct nl_quota *q, pid_t pid)
+{
+	__u32 zero = 0;
+	int pidfd, err;
+
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0)
 		return -errno;
-	return 0;
+	err = bpf_map_update_elem(tasks_fd(q), &pidfd, &zero, BPF_NOEXIST);
+	if (err) {
+		err = -errno;
+		close(pidfd);
+		return err == -EEXIST ? 0 : err;
+	}
+	__atomic_fetch_add(&q->lim->tasks, 1, __ATOMIC_RELAXED);
+	err = tag_sockets(q, pidfd, pid);
+	close(pidfd);
+	if (err >= 0)
+		nl_debug("pid %d: %d open socket(s) tagged", (int)pid, err);
+	return err < 0 ? err : 0;
+}
+
+int nl_quota__pid_tagged(struct nl_quota *q, pid_t pid)
+{
+	__u32 v;
+	int pidfd, r;
+
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0)
+		return -errno;
+	r = bpf_map_lookup_elem(tasks_fd(q), &pidfd, &v) ? 0 : 1;
+	close(pidfd);
+	return r;
 }
 
 int nl_quota__pin(struct nl_quota *q, const char *dir)
 {
 	char path[512];
-	int err;
+	int err, i;
 
 	snprintf(path, sizeof(path), "%s/limit", dir);
 	err = bpf_map__pin(q->skel->maps.nl_limit, path);
@@ -103,15 +236,17 @@ int nl_quota__pin(struct nl_quota *q, const char *dir)
 	err = bpf_map__pin(q->skel->maps.nl_events, path);
 	if (err)
 		return err;
-	if (q->link_in) {
-		snprintf(path, sizeof(path), "%s/link_in", dir);
-		err = bpf_link__pin(q->link_in, path);
-		if (err)
-			return err;
-	}
-	if (q->link_out) {
-		snprintf(path, sizeof(path), "%s/link_out", dir);
-		err = bpf_link__pin(q->link_out, path);
+	snprintf(path, sizeof(path), "%s/tasks", dir);
+	err = bpf_map__pin(q->skel->maps.nl_tasks, path);
+	if (err)
+		return err;
+	snprintf(path, sizeof(path), "%s/socks", dir);
+	err = bpf_map__pin(q->skel->maps.nl_socks, path);
+	if (err)
+		return err;
+	for (i = 0; i < q->nlinks; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, q->link_names[i]);
+		err = bpf_link__pin(q->links[i], path);
 		if (err)
 			return err;
 	}
@@ -128,7 +263,7 @@ int nl_quota__open(const char *dir, struct nl_quota **out)
 	q = calloc(1, sizeof(*q));
 	if (!q)
 		return -ENOMEM;
-	q->events_fd = -1;
+	q->events_fd = q->tasks_fd = q->socks_fd = -1;
 	snprintf(path, sizeof(path), "%s/limit", dir);
 	q->limit_fd = bpf_obj_get(path);
 	if (q->limit_fd < 0) {
@@ -141,6 +276,11 @@ int nl_quota__open(const char *dir, struct nl_quota **out)
 		err = -errno;
 		goto fail;
 	}
+	/* Limits made before the PID maps existed have none: not an error. */
+	snprintf(path, sizeof(path), "%s/tasks", dir);
+	q->tasks_fd = bpf_obj_get(path);
+	snprintf(path, sizeof(path), "%s/socks", dir);
+	q->socks_fd = bpf_obj_get(path);
 	err = map_limit(q);
 	if (err)
 		goto fail;
@@ -148,6 +288,33 @@ int nl_quota__open(const char *dir, struct nl_quota **out)
 	return 0;
 fail:
 	nl_quota__free(q);
+	return err;
+}
+
+int nl_quota__detach_pinned(const char *dir)
+{
+	char path[600];
+	struct dirent *de;
+	int fd, err = 0;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	/* Detach for real: a live `run` may still hold the same links open. */
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, "link_", 5))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			continue;
+		/* Tracing links cannot be detached: unpinning drops their last reference. */
+		if (bpf_link_detach(fd) && errno != ENOLINK && errno != EOPNOTSUPP &&
+		    errno != 524 /* ENOTSUPP */ && !err)
+			err = -errno;
+		close(fd);
+	}
+	closedir(d);
 	return err;
 }
 
@@ -187,8 +354,8 @@ void nl_quota__free(struct nl_quota *q)
 	ring_buffer__free(q->rb);
 	if (q->lim)
 		munmap(q->lim, q->lim_len);
-	bpf_link__destroy(q->link_in);
-	bpf_link__destroy(q->link_out);
+	for (int i = 0; i < q->nlinks; i++)
+		bpf_link__destroy(q->links[i]);
 	if (q->skel) {
 		quota_bpf__destroy(q->skel);
 	} else {
@@ -196,6 +363,10 @@ void nl_quota__free(struct nl_quota *q)
 			close(q->limit_fd);
 		if (q->events_fd >= 0)
 			close(q->events_fd);
+		if (q->tasks_fd >= 0)
+			close(q->tasks_fd);
+		if (q->socks_fd >= 0)
+			close(q->socks_fd);
 	}
 	free(q);
 }

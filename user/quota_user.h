@@ -8,6 +8,7 @@
 #define NETLIMIT_QUOTA_USER_H
 
 #include <stddef.h>
+#include <sys/types.h>
 #include "quota.h"
 
 struct nl_quota;
@@ -28,6 +29,17 @@ struct nl_quota_opts {
 int nl_quota__new(const struct nl_quota_opts *opts, struct nl_quota **q);
 /* Attach ingress and egress counting to a cgroup (by fd). */
 int nl_quota__attach_cgroup(struct nl_quota *q, int cgroup_fd);
+/* Count forks and exits of tagged processes (NL_KIND_PID). */
+int nl_quota__attach_tasks(struct nl_quota *q);
+/* Count only tagged processes' sockets in this cgroup (and below). */
+int nl_quota__attach_sockets(struct nl_quota *q, int cgroup_fd);
+/* Tag a process and the sockets it holds now; its future children follow. */
+int nl_quota__tag_pid(struct nl_quota *q, pid_t pid);
+/* 1 if the process is tagged, 0 if not, -errno. */
+int nl_quota__pid_tagged(struct nl_quota *q, pid_t pid);
+/* Detach every pinned link in dir, even if other processes hold them open. */
+int nl_quota__detach_pinned(const char *dir);
+
 /* Pin maps and links into dir, so the limit outlives this process. */
 int nl_quota__pin(struct nl_quota *q, const char *dir);
 /* Open a pinned limit (maps only). */

@@ -26,6 +26,7 @@
 #include "exitcode.h"
 #include "gc.h"
 #include "log.h"
+#include "opts.h"
 #include "preflight.h"
 #include "quota_user.h"
 #include "report.h"
@@ -69,50 +70,25 @@ static const char run_usage[] =
 	"ended it at its cap; 126/127 if it cannot be run or found; 64 usage error;\n"
 	"77 not root; 69 kernel lacks what netlimit needs; 125 netlimit failed.\n";
 
-static void usage_error(const char *fmt, const char *arg, const char *why)
-{
-	char msg[256];
-
-	snprintf(msg, sizeof(msg), fmt, arg, why);
-	nl_err("%s (see 'netlimit run --help')", msg);
-}
-
-static bool parse_cap(const char *opt, const char *arg, __u64 *cap)
-{
-	const char *why;
-
-	if (nl_parse_size(arg, cap, &why)) {
-		char what[64];
-
-		snprintf(what, sizeof(what), "--%s: '%%s' %%s", opt);
-		usage_error(what, arg, why);
-		return false;
-	}
-	return true;
-}
-
 bool nl_run_parse(int argc, char **argv, struct nl_run_opts *o, int *status)
 {
-	enum { OPT_IN = 256, OPT_OUT, OPT_ON_LIMIT, OPT_GRACE, OPT_JSON };
 	static const struct option longopts[] = {
-		{ "limit", required_argument, NULL, 'l' },
-		{ "in", required_argument, NULL, OPT_IN },
-		{ "out", required_argument, NULL, OPT_OUT },
-		{ "on-limit", required_argument, NULL, OPT_ON_LIMIT },
-		{ "grace", required_argument, NULL, OPT_GRACE },
+		NL_CAP_LONGOPTS,
+		{ "on-limit", required_argument, NULL, NL_OPT_ON_LIMIT },
+		{ "grace", required_argument, NULL, NL_OPT_GRACE },
 		{ "user", required_argument, NULL, 'u' },
 		{ "name", required_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, OPT_JSON },
+		{ "json", no_argument, NULL, NL_OPT_JSON },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *why;
+	struct nl_caps caps;
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	o->cap_in = o->cap_out = o->cap_total = NL_UNLIMITED;
+	nl_caps_init(&caps);
 	o->action = NL_ACT_KILL;
 	o->grace_ns = 2000000000ULL;
 	o->verbosity = NL_NORMAL;
@@ -122,45 +98,22 @@ bool nl_run_parse(int argc, char **argv, struct nl_run_opts *o, int *status)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:l:u:n:vqh", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'l':
-			if (!parse_cap("limit", optarg, &o->cap_total))
+		case NL_OPT_ON_LIMIT:
+			if (!nl_opt_action(optarg, &o->action))
 				return false;
 			break;
-		case OPT_IN:
-			if (!parse_cap("in", optarg, &o->cap_in))
+		case NL_OPT_GRACE:
+			if (!nl_opt_grace(optarg, &o->grace_ns))
 				return false;
-			break;
-		case OPT_OUT:
-			if (!parse_cap("out", optarg, &o->cap_out))
-				return false;
-			break;
-		case OPT_ON_LIMIT:
-			if (!strcmp(optarg, "kill")) {
-				o->action = NL_ACT_KILL;
-			} else if (!strcmp(optarg, "block")) {
-				o->action = NL_ACT_BLOCK;
-			} else {
-				usage_error("--on-limit: '%s' %s", optarg, "is not 'kill' or 'block'");
-				return false;
-			}
-			break;
-		case OPT_GRACE:
-			if (nl_parse_duration(optarg, &o->grace_ns, &why)) {
-				usage_error("--grace: '%s' %s", optarg, why);
-				return false;
-			}
 			break;
 		case 'u':
 			o->user = optarg;
 			break;
 		case 'n':
-			if (strlen(optarg) >= NL_NAME_LEN || !*optarg) {
-				usage_error("--name: '%s' %s", optarg, "must be 1 to 31 characters");
+			if (!nl_opt_name(optarg, &o->name))
 				return false;
-			}
-			o->name = optarg;
 			break;
-		case OPT_JSON:
+		case NL_OPT_JSON:
 			o->json = true;
 			break;
 		case 'v':
@@ -173,28 +126,27 @@ bool nl_run_parse(int argc, char **argv, struct nl_run_opts *o, int *status)
 			fputs(run_usage, stdout);
 			*status = NL_EXIT_OK;
 			return false;
-		case ':':
-			usage_error("'%s' %s", argv[optind - 1], "needs a value");
-			return false;
 		default:
-			if (optopt) {
-				char opt[3] = { '-', (char)optopt, 0 };
-
-				usage_error("unknown option '%s'%s", opt, "");
-			} else
-				usage_error("unknown option '%s'%s", argv[optind - 1], "");
+			if (nl_caps_opt(c, optarg, &caps)) {
+				if (caps.error)
+					return false;
+				break;
+			}
+			nl_opt_unknown("run", c, argv);
 			return false;
 		}
 	}
-	if (o->cap_in == NL_UNLIMITED && o->cap_out == NL_UNLIMITED &&
-	    o->cap_total == NL_UNLIMITED) {
-		usage_error("%s%s", "no cap given: use --limit, --in or --out", "");
+	if (!nl_caps_given(&caps)) {
+		nl_err("no cap given: use --limit, --in or --out (see 'netlimit run --help')");
 		return false;
 	}
 	if (optind >= argc) {
-		usage_error("%s%s", "no command given: put it after --", "");
+		nl_err("no command given: put it after -- (see 'netlimit run --help')");
 		return false;
 	}
+	o->cap_in = caps.in;
+	o->cap_out = caps.out;
+	o->cap_total = caps.total;
 	o->argv = argv + optind;
 	return true;
 }
@@ -466,6 +418,11 @@ int nl_cmd_run(int argc, char **argv)
 	nl_verbosity = o.verbosity;
 	r.o = &o;
 	snprintf(cmdname, sizeof(cmdname), "%s", basename(o.argv[0]));
+	/* A command's name may not be a valid --name: keep what list can show. */
+	for (char *ch = cmdname; *ch; ch++)
+		if (!((*ch >= 'a' && *ch <= 'z') || (*ch >= 'A' && *ch <= 'Z') ||
+		      (*ch >= '0' && *ch <= '9') || *ch == '-' || *ch == '_' || *ch == '.'))
+			*ch = '_';
 	r.command = cmdname;
 
 	status = nl_preflight("netlimit run");
@@ -609,7 +566,7 @@ cleanup:
 			       cgpath);
 		} else {
 			nl_state__lock(st);
-			nl_state__remove(st, id);
+			nl_limit_remove(st, id);
 			nl_quota__free(r.q);
 			r.q = NULL;
 			if (have_cgroup)

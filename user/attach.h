@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* `netlimit attach`: a limit on processes or a cgroup that already run. */
+#ifndef NETLIMIT_ATTACH_H
+#define NETLIMIT_ATTACH_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include <linux/types.h>
+
+#define NL_MAX_PIDS 64
+
+struct nl_attach_opts {
+	__u64 cap_in, cap_out, cap_total;
+	int action; /* default NL_ACT_BLOCK: nobody stays behind unless asked */
+	__u64 grace_ns;
+	pid_t pids[NL_MAX_PIDS];
+	int npids;
+	const char *cgroup;
+	const char *name;
+	bool json;
+	int verbosity;
+};
+
+bool nl_attach_parse(int argc, char **argv, struct nl_attach_opts *o, int *status);
+int nl_cmd_attach(int argc, char **argv);
+
+#endif

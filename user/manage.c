@@ -1,0 +1,559 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Commands on limits that exist: they find them in bpffs (user/state.c), read
+ * and change them through the mmap of their nl_limit map (user/quota.c), and
+ * never write a counter that BPF updates, except `reset`.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "exitcode.h"
+#include "gc.h"
+#include "log.h"
+#include "manage.h"
+#include "opts.h"
+#include "quota_user.h"
+#include "report.h"
+#include "size.h"
+#include "state.h"
+
+static const char manage_usage[] =
+	"Usage:\n"
+	"  netlimit list [--json]            every limit: id, name, target, caps, use, state\n"
+	"  netlimit show ID|NAME [--json]    one limit in full\n"
+	"  netlimit set ID|NAME CAPS         change caps live (SIZE, or 'none' to remove one)\n"
+	"  netlimit reset ID|NAME            zero the counters, re-arm the caps\n"
+	"  netlimit detach ID|NAME           remove the limit and all it attached\n"
+	"  netlimit wait ID|NAME             block until a cap is reached (exit 0) or\n"
+	"                                    the target is gone (exit 3)\n"
+	"  netlimit gc                       remove limits whose targets are gone\n"
+	"CAPS: -l, --limit=SIZE, --in=SIZE, --out=SIZE\n"
+	"\n"
+	"Examples:\n"
+	"  sudo netlimit list\n"
+	"  sudo netlimit set dl --in=2G --out=none\n"
+	"  sudo netlimit attach --pid=123 --limit=100M --name=dl && sudo netlimit wait dl && kill 123\n";
+
+struct opened {
+	struct nl_state *st;
+	struct nl_quota *q;
+	__u32 id;
+};
+
+static int open_state(const char *cmd, struct nl_state **st, bool must_exist)
+{
+	int err;
+
+	if (geteuid() != 0) {
+		nl_err("%s needs root: limits live in root-only bpffs pins; run it with sudo", cmd);
+		return NL_EXIT_NOPERM;
+	}
+	err = nl_state__open(st, false);
+	if (err == -ENOENT && !must_exist)
+		return 0;
+	if (err) {
+		if (err == -ENOENT)
+			nl_err("no limits exist (see 'netlimit list')");
+		else
+			nl_err("cannot open netlimit's state: %s", strerror(-err));
+		return err == -ENOENT ? NL_EXIT_NOTARGET : nl_exit_for_errno(err);
+	}
+	return 0;
+}
+
+/* An id, or the name of exactly one limit. */
+static int resolve(struct nl_state *st, const char *arg, __u32 *id)
+{
+	char dir[512], *end;
+	unsigned long v = strtoul(arg, &end, 10);
+	size_t n, i, found = 0;
+	__u32 *ids;
+
+	if (*arg && !*end) {
+		nl_state__path(st, (__u32)v, "limit", dir, sizeof(dir));
+		if (v && v <= 0xffffffffUL && !access(dir, F_OK)) {
+			*id = (__u32)v;
+			return 0;
+		}
+		nl_err("no limit with id %s (see 'netlimit list')", arg);
+		return NL_EXIT_NOTARGET;
+	}
+	if (nl_state__ids(st, &ids, &n))
+		return NL_EXIT_FAIL;
+	for (i = 0; i < n; i++) {
+		struct nl_quota *q;
+
+		nl_state__path(st, ids[i], NULL, dir, sizeof(dir));
+		if (nl_quota__open(dir, &q))
+			continue;
+		if (!strcmp(nl_quota__limit(q)->name, arg)) {
+			*id = ids[i];
+			found++;
+		}
+		nl_quota__free(q);
+	}
+	free(ids);
+	if (found == 1)
+		return 0;
+	if (found)
+		nl_err("%zu limits are named '%s': use the id (see 'netlimit list')", found, arg);
+	else
+		nl_err("no limit named '%s' (see 'netlimit list')", arg);
+	return found ? NL_EXIT_USAGE : NL_EXIT_NOTARGET;
+}
+
+static int open_one(const char *cmd, const char *arg, struct opened *o)
+{
+	char dir[512];
+	int status, err;
+
+	memset(o, 0, sizeof(*o));
+	status = open_state(cmd, &o->st, true);
+	if (status)
+		return status;
+	status = resolve(o->st, arg, &o->id);
+	if (status)
+		return status;
+	nl_state__path(o->st, o->id, NULL, dir, sizeof(dir));
+	err = nl_quota__open(dir, &o->q);
+	if (err) {
+		nl_err("cannot open limit %u: %s", o->id, strerror(-err));
+		return nl_exit_for_errno(err);
+	}
+	return 0;
+}
+
+static void close_one(struct opened *o)
+{
+	nl_quota__free(o->q);
+	nl_state__free(o->st);
+}
+
+static const char *kind_name(__u32 kind)
+{
+	switch (kind) {
+	case NL_KIND_RUN:
+		return "run";
+	case NL_KIND_PID:
+		return "pid";
+	case NL_KIND_CGROUP:
+		return "cgroup";
+	default:
+		return "?";
+	}
+}
+
+static const char *state_name(const struct nl_limit *l)
+{
+	if (nl_limit_target_gone(l))
+		return "target gone";
+	return l->hit ? "cap reached" : "active";
+}
+
+/* "in 5.0 MiB, total 1.0 GiB" and "in 24%, total 1%". */
+static void caps_cells(const struct nl_limit *l, char *caps, size_t clen, char *used, size_t ulen)
+{
+	const struct {
+		const char *name;
+		__u64 cap, use;
+	} c[3] = {
+		{ "in", l->cap_in, l->in.bytes },
+		{ "out", l->cap_out, l->out.bytes },
+		{ "total", l->cap_total, l->in.bytes + l->out.bytes },
+	};
+	size_t co = 0, uo = 0;
+	char h[32];
+	int i;
+
+	caps[0] = used[0] = '\0';
+	for (i = 0; i < 3; i++) {
+		if (c[i].cap == NL_UNLIMITED)
+			continue;
+		if (co < clen)
+			co += (size_t)snprintf(caps + co, clen - co, "%s%s %s", co ? ", " : "",
+					       c[i].name, nl_format_size(c[i].cap, h, sizeof(h)));
+		if (uo < ulen)
+			uo += (size_t)snprintf(used + uo, ulen - uo, "%s%s %.0f%%", uo ? ", " : "",
+					       c[i].name, 100.0 * (double)c[i].use / (double)c[i].cap);
+	}
+}
+
+static void json_str(FILE *f, const char *key, const char *v)
+{
+	fprintf(f, "\"%s\":\"", key);
+	for (; *v; v++) {
+		if (*v == '"' || *v == '\\')
+			fputc('\\', f);
+		if ((unsigned char)*v >= 0x20)
+			fputc(*v, f);
+	}
+	fputs("\",", f);
+}
+
+static void json_limit(FILE *f, const struct nl_limit *l)
+{
+	char hit[32];
+
+	fprintf(f, "{\"id\":%u,", l->id);
+	json_str(f, "name", l->name);
+	json_str(f, "kind", kind_name(l->kind));
+	json_str(f, "target", l->target);
+	json_str(f, "state", state_name(l));
+	json_str(f, "action", l->action == NL_ACT_KILL ? "kill" : "block");
+	fprintf(f,
+		"\"in_bytes\":%llu,\"out_bytes\":%llu,\"in_packets\":%llu,\"out_packets\":%llu,"
+		"\"in_dropped_bytes\":%llu,\"out_dropped_bytes\":%llu,"
+		"\"in_dropped_packets\":%llu,\"out_dropped_packets\":%llu,",
+		(unsigned long long)l->in.bytes, (unsigned long long)l->out.bytes,
+		(unsigned long long)l->in.packets, (unsigned long long)l->out.packets,
+		(unsigned long long)l->in.drop_bytes, (unsigned long long)l->out.drop_bytes,
+		(unsigned long long)l->in.drop_packets, (unsigned long long)l->out.drop_packets);
+	if (l->cap_in == NL_UNLIMITED)
+		fprintf(f, "\"cap_in\":null,");
+	else
+		fprintf(f, "\"cap_in\":%llu,", (unsigned long long)l->cap_in);
+	if (l->cap_out == NL_UNLIMITED)
+		fprintf(f, "\"cap_out\":null,");
+	else
+		fprintf(f, "\"cap_out\":%llu,", (unsigned long long)l->cap_out);
+	if (l->cap_total == NL_UNLIMITED)
+		fprintf(f, "\"cap_total\":null,");
+	else
+		fprintf(f, "\"cap_total\":%llu,", (unsigned long long)l->cap_total);
+	fprintf(f, "\"limit_hit\":%s,\"hit\":\"%s\",\"tasks\":%u,\"created_ns\":%llu}",
+		l->hit ? "true" : "false", nl_hit_names(l->hit, hit, sizeof(hit)), l->tasks,
+		(unsigned long long)l->created_ns);
+}
+
+static bool parse_json_flag(int argc, char **argv, const char *cmd, bool *json, int *nargs,
+			    char **args)
+{
+	int i;
+
+	*json = false;
+	*nargs = 0;
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			*json = true;
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			fputs(manage_usage, stdout);
+			return false;
+		} else if (argv[i][0] == '-') {
+			nl_err("unknown option '%s' (see 'netlimit %s --help')", argv[i], cmd);
+			*nargs = -1;
+			return false;
+		} else if (*nargs < 4) {
+			args[(*nargs)++] = argv[i];
+		}
+	}
+	return true;
+}
+
+int nl_cmd_list(int argc, char **argv)
+{
+	struct nl_state *st = NULL;
+	char *args[4];
+	size_t n = 0, i;
+	__u32 *ids = NULL;
+	int status, nargs, shown = 0;
+	bool json;
+
+	if (!parse_json_flag(argc, argv, "list", &json, &nargs, args))
+		return nargs < 0 ? NL_EXIT_USAGE : NL_EXIT_OK;
+	if (nargs) {
+		nl_err("list takes no arguments (see 'netlimit list --help')");
+		return NL_EXIT_USAGE;
+	}
+	status = open_state("netlimit list", &st, false);
+	if (status)
+		return status;
+	if (st && !nl_state__lock(st)) {
+		nl_gc(st, false); /* cheap, and list then shows what really is */
+		nl_state__unlock(st);
+	}
+	if (st)
+		nl_state__ids(st, &ids, &n);
+	if (json)
+		fputc('[', stdout);
+	else
+		printf("%-4s %-16s %-6s %-34s %12s %12s  %-24s %-18s %s\n", "ID", "NAME", "KIND",
+		       "TARGET", "IN", "OUT", "CAPS", "USED", "STATE");
+	for (i = 0; i < n; i++) {
+		char dir[512], in[32], out[32], caps[96], used[64];
+		struct nl_quota *q;
+		struct nl_limit l;
+
+		nl_state__path(st, ids[i], NULL, dir, sizeof(dir));
+		if (nl_quota__open(dir, &q))
+			continue;
+		nl_limit_snapshot(nl_quota__limit(q), &l);
+		nl_quota__free(q);
+		if (json) {
+			if (shown)
+				fputc(',', stdout);
+			json_limit(stdout, &l);
+		} else {
+			caps_cells(&l, caps, sizeof(caps), used, sizeof(used));
+			printf("%-4u %-16s %-6s %-34.34s %12s %12s  %-24s %-18s %s\n", l.id,
+			       l.name[0] ? l.name : "-", kind_name(l.kind), l.target,
+			       nl_format_size(l.in.bytes, in, sizeof(in)),
+			       nl_format_size(l.out.bytes, out, sizeof(out)), caps, used,
+			       state_name(&l));
+		}
+		shown++;
+	}
+	if (json)
+		fputs("]\n", stdout);
+	free(ids);
+	nl_state__free(st);
+	return NL_EXIT_OK;
+}
+
+static int need_one_arg(const char *cmd, int nargs)
+{
+	if (nargs == 1)
+		return 0;
+	nl_err("%s takes one limit id or name (see 'netlimit %s --help')", cmd, cmd);
+	return NL_EXIT_USAGE;
+}
+
+int nl_cmd_show(int argc, char **argv)
+{
+	char *args[4], created[64];
+	struct opened o;
+	struct nl_limit l;
+	struct tm tm;
+	time_t t;
+	int status, nargs;
+	bool json;
+
+	if (!parse_json_flag(argc, argv, "show", &json, &nargs, args))
+		return nargs < 0 ? NL_EXIT_USAGE : NL_EXIT_OK;
+	status = need_one_arg("show", nargs);
+	if (status)
+		return status;
+	status = open_one("netlimit show", args[0], &o);
+	if (status)
+		goto out;
+	nl_limit_snapshot(nl_quota__limit(o.q), &l);
+	if (json) {
+		json_limit(stdout, &l);
+		fputc('\n', stdout);
+		goto out;
+	}
+	t = (time_t)(l.created_ns / 1000000000ULL);
+	localtime_r(&t, &tm);
+	strftime(created, sizeof(created), "%Y-%m-%d %H:%M:%S", &tm);
+	printf("limit %u%s%s%s\n", l.id, l.name[0] ? " (" : "", l.name, l.name[0] ? ")" : "");
+	printf("  kind     %s\n  target   %s\n  state    %s\n  action   %s at the cap\n",
+	       kind_name(l.kind), l.target, state_name(&l),
+	       l.action == NL_ACT_KILL ? "kill" : "block");
+	if (l.kind == NL_KIND_PID)
+		printf("  tasks    %u process(es) tagged\n", l.tasks);
+	printf("  created  %s\n", created);
+	nl_report_table(stdout, &l);
+out:
+	close_one(&o);
+	return status;
+}
+
+int nl_cmd_set(int argc, char **argv)
+{
+	static const struct option longopts[] = { NL_CAP_LONGOPTS, { "help", no_argument, NULL, 'h' }, { 0 } };
+	struct nl_limit *l;
+	struct nl_caps caps;
+	struct opened o = { 0 };
+	__u32 rearm = 0;
+	int c, status;
+
+	nl_caps_init(&caps);
+	caps.allow_none = true;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":l:h", longopts, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(manage_usage, stdout);
+			return NL_EXIT_OK;
+		}
+		if (!nl_caps_opt(c, optarg, &caps)) {
+			nl_opt_unknown("set", c, argv);
+			return NL_EXIT_USAGE;
+		}
+		if (caps.error)
+			return NL_EXIT_USAGE;
+	}
+	/* getopt permutes: `set 3 --in=1G` and `set --in=1G 3` both work. */
+	if (optind != argc - 1) {
+		nl_err("set takes one limit id or name (see 'netlimit set --help')");
+		return NL_EXIT_USAGE;
+	}
+	if (!nl_caps_given(&caps)) {
+		nl_err("set needs a cap to change: --limit, --in or --out (SIZE or 'none')");
+		return NL_EXIT_USAGE;
+	}
+	status = open_one("netlimit set", argv[optind], &o);
+	if (status)
+		goto out;
+	nl_state__lock(o.st);
+	l = nl_quota__limit(o.q);
+	if (caps.given_in) {
+		__atomic_store_n(&l->cap_in, caps.in, __ATOMIC_RELAXED);
+		rearm |= NL_HIT_IN;
+	}
+	if (caps.given_out) {
+		__atomic_store_n(&l->cap_out, caps.out, __ATOMIC_RELAXED);
+		rearm |= NL_HIT_OUT;
+	}
+	if (caps.given_total) {
+		__atomic_store_n(&l->cap_total, caps.total, __ATOMIC_RELAXED);
+		rearm |= NL_HIT_TOTAL;
+	}
+	/* A changed cap is armed again: its next refusal sends a new event. */
+	__atomic_fetch_and(&l->hit, ~rearm, __ATOMIC_RELAXED);
+	nl_state__unlock(o.st);
+	nl_info("limit %u: caps set", o.id);
+out:
+	close_one(&o);
+	return status;
+}
+
+int nl_cmd_reset(int argc, char **argv)
+{
+	char *args[4];
+	struct opened o;
+	struct nl_limit *l;
+	int status, nargs;
+	bool json;
+
+	if (!parse_json_flag(argc, argv, "reset", &json, &nargs, args))
+		return nargs < 0 ? NL_EXIT_USAGE : NL_EXIT_OK;
+	status = need_one_arg("reset", nargs);
+	if (status)
+		return status;
+	status = open_one("netlimit reset", args[0], &o);
+	if (status)
+		goto out;
+	nl_state__lock(o.st);
+	l = nl_quota__limit(o.q);
+	/* Packets in flight on another CPU may land before or after: either is a reset. */
+	__atomic_store_n(&l->in.bytes, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&l->in.packets, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&l->in.drop_bytes, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&l->in.drop_packets, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&l->out.bytes, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&l->out.packets, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&l->out.drop_bytes, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&l->out.drop_packets, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&l->hit, 0, __ATOMIC_RELAXED);
+	nl_state__unlock(o.st);
+	nl_info("limit %u: counters reset", o.id);
+out:
+	close_one(&o);
+	return status;
+}
+
+int nl_cmd_detach(int argc, char **argv)
+{
+	char *args[4];
+	struct opened o;
+	int status, nargs, err;
+	bool json;
+
+	if (!parse_json_flag(argc, argv, "detach", &json, &nargs, args))
+		return nargs < 0 ? NL_EXIT_USAGE : NL_EXIT_OK;
+	status = need_one_arg("detach", nargs);
+	if (status)
+		return status;
+	status = open_one("netlimit detach", args[0], &o);
+	if (status)
+		goto out;
+	nl_quota__free(o.q);
+	o.q = NULL;
+	nl_state__lock(o.st);
+	err = nl_limit_remove(o.st, o.id);
+	nl_state__unlock(o.st);
+	if (err) {
+		nl_err("cannot detach limit %u: %s", o.id, strerror(-err));
+		status = nl_exit_for_errno(err);
+	} else {
+		nl_info("limit %u detached", o.id);
+	}
+out:
+	close_one(&o);
+	return status;
+}
+
+static void ignore_event(void *ctx, const struct nl_event *e)
+{
+}
+
+int nl_cmd_wait(int argc, char **argv)
+{
+	char *args[4], dir[512];
+	struct opened o;
+	struct nl_limit *l;
+	int status, nargs, efd;
+	bool json;
+
+	if (!parse_json_flag(argc, argv, "wait", &json, &nargs, args))
+		return nargs < 0 ? NL_EXIT_USAGE : NL_EXIT_OK;
+	status = need_one_arg("wait", nargs);
+	if (status)
+		return status;
+	status = open_one("netlimit wait", args[0], &o);
+	if (status)
+		goto out;
+	l = nl_quota__limit(o.q);
+	nl_state__path(o.st, o.id, "limit", dir, sizeof(dir));
+	/* Woken by the ring buffer; the 100 ms timeout covers an owner that read it first. */
+	efd = nl_quota__events(o.q, ignore_event, NULL);
+	for (;;) {
+		struct pollfd pfd = { .fd = efd, .events = POLLIN };
+
+		if (__atomic_load_n(&l->hit, __ATOMIC_RELAXED)) {
+			status = NL_EXIT_OK;
+			break;
+		}
+		if (nl_limit_target_gone(l) || access(dir, F_OK)) {
+			nl_info("limit %u: the target is gone before its cap", o.id);
+			status = NL_EXIT_GONE;
+			break;
+		}
+		poll(&pfd, efd >= 0 ? 1 : 0, 100);
+		/* Without an owner nobody else reads the events. */
+		if (!nl_state__owned(o.st, o.id))
+			nl_quota__consume(o.q);
+	}
+out:
+	close_one(&o);
+	return status;
+}
+
+int nl_cmd_gc(int argc, char **argv)
+{
+	struct nl_state *st = NULL;
+	int status, n = 0;
+
+	if (argc > 1) {
+		if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+			fputs(manage_usage, stdout);
+			return NL_EXIT_OK;
+		}
+		nl_err("gc takes no arguments (see 'netlimit gc --help')");
+		return NL_EXIT_USAGE;
+	}
+	status = open_state("netlimit gc", &st, false);
+	if (status || !st)
+		return status;
+	nl_state__lock(st);
+	n = nl_gc(st, true);
+	nl_state__unlock(st);
+	nl_info("%d limit(s) removed", n);
+	nl_state__free(st);
+	return NL_EXIT_OK;
+}

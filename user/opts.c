@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* Shared option parsing: every refusal is one line naming the option and input. */
+#include <getopt.h>
+#include <string.h>
+#include "log.h"
+#include "opts.h"
+#include "quota.h"
+#include "size.h"
+
+void nl_caps_init(struct nl_caps *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->in = c->out = c->total = NL_UNLIMITED;
+}
+
+static void parse_cap(const char *opt, const char *arg, __u64 *cap, bool *given,
+		      struct nl_caps *c)
+{
+	const char *why;
+
+	*given = true;
+	if (c->allow_none && !strcmp(arg, "none")) {
+		*cap = NL_UNLIMITED;
+		return;
+	}
+	if (nl_parse_size(arg, cap, &why)) {
+		nl_err("--%s: '%s' %s (examples: 500K, 25M, 1.5G, 100MB)", opt, arg, why);
+		c->error = true;
+	}
+}
+
+bool nl_caps_opt(int opt, const char *arg, struct nl_caps *c)
+{
+	switch (opt) {
+	case 'l':
+		parse_cap("limit", arg, &c->total, &c->given_total, c);
+		return true;
+	case NL_OPT_IN:
+		parse_cap("in", arg, &c->in, &c->given_in, c);
+		return true;
+	case NL_OPT_OUT:
+		parse_cap("out", arg, &c->out, &c->given_out, c);
+		return true;
+	default:
+		return false;
+	}
+}
+
+bool nl_caps_given(const struct nl_caps *c)
+{
+	return c->given_in || c->given_out || c->given_total;
+}
+
+bool nl_opt_action(const char *arg, int *action)
+{
+	if (!strcmp(arg, "kill"))
+		*action = NL_ACT_KILL;
+	else if (!strcmp(arg, "block"))
+		*action = NL_ACT_BLOCK;
+	else {
+		nl_err("--on-limit: '%s' is not 'kill' or 'block'", arg);
+		return false;
+	}
+	return true;
+}
+
+bool nl_opt_grace(const char *arg, __u64 *ns)
+{
+	const char *why;
+
+	if (nl_parse_duration(arg, ns, &why)) {
+		nl_err("--grace: '%s' %s", arg, why);
+		return false;
+	}
+	return true;
+}
+
+bool nl_opt_name(const char *arg, const char **name)
+{
+	size_t i, n = strlen(arg);
+
+	if (!n || n >= NL_NAME_LEN || (arg[0] >= '0' && arg[0] <= '9')) {
+		nl_err("--name: '%s' must be 1 to 31 characters and not start with a digit", arg);
+		return false;
+	}
+	for (i = 0; i < n; i++) {
+		char ch = arg[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.')) {
+			nl_err("--name: '%s' may hold letters, digits, '-', '_' and '.' only", arg);
+			return false;
+		}
+	}
+	*name = arg;
+	return true;
+}
+
+void nl_opt_unknown(const char *cmd, int c, char **argv)
+{
+	if (c == ':')
+		nl_err("'%s' needs a value (see 'netlimit %s --help')", argv[optind - 1], cmd);
+	else if (optopt && optopt < 256)
+		nl_err("unknown option '-%c' (see 'netlimit %s --help')", optopt, cmd);
+	else
+		nl_err("unknown option '%s' (see 'netlimit %s --help')", argv[optind - 1], cmd);
+}

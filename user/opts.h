@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* Option parsing shared by the subcommands: caps, actions, names, errors. */
+#ifndef NETLIMIT_OPTS_H
+#define NETLIMIT_OPTS_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+
+enum {
+	NL_OPT_IN = 256,
+	NL_OPT_OUT,
+	NL_OPT_ON_LIMIT,
+	NL_OPT_GRACE,
+	NL_OPT_JSON,
+	NL_OPT_ONLY,
+	NL_OPT_EXCLUDE,
+	NL_OPT_COUNT,
+};
+
+#define NL_CAP_LONGOPTS                                             \
+	{ "limit", required_argument, NULL, 'l' },                  \
+	{ "in", required_argument, NULL, NL_OPT_IN },               \
+	{ "out", required_argument, NULL, NL_OPT_OUT }
+
+/* Caps as given on the command line; NL_UNLIMITED where not given. */
+struct nl_caps {
+	__u64 in, out, total;
+	bool given_in, given_out, given_total;
+	bool allow_none; /* `set`: "none" removes a cap */
+	bool error;
+};
+
+void nl_caps_init(struct nl_caps *c);
+/* Handle -l/--in/--out; false if c is not a cap option. Errors set c->error. */
+bool nl_caps_opt(int opt, const char *arg, struct nl_caps *c);
+bool nl_caps_given(const struct nl_caps *c);
+
+bool nl_opt_action(const char *arg, int *action);
+bool nl_opt_grace(const char *arg, __u64 *ns);
+bool nl_opt_name(const char *arg, const char **name);
+/* The message for getopt's '?' and ':' returns. */
+void nl_opt_unknown(const char *cmd, int c, char **argv);
+
+#endif
