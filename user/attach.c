@@ -510,7 +510,7 @@ int nl_cmd_attach(int argc, char **argv)
 		status = nl_exit_for_errno(err);
 		goto unlock;
 	}
-	nl_state__path(st, id, NULL, dir, sizeof(dir));
+	nl_state__new_path(st, id, dir, sizeof(dir));
 	err = nl_quota__pin(q, dir);
 	if (err) {
 		nl_err("cannot pin the limit in %s: %s", dir, strerror(-err));
@@ -523,6 +523,11 @@ int nl_cmd_attach(int argc, char **argv)
 			status = err == -ESRCH ? NL_EXIT_NOTARGET : nl_exit_for_errno(err);
 			goto unlock;
 		}
+	}
+	err = nl_state__commit(st, id);
+	if (err) {
+		nl_err("cannot commit the limit: %s", strerror(-err));
+		goto unlock;
 	}
 	if (o.action == NL_ACT_KILL) {
 		err = start_watcher(st, id, own_fd, o.grace_ns);

@@ -43,6 +43,8 @@ int nl_limit_remove(struct nl_state *st, __u32 id)
 		nl_quota__free(q);
 	}
 	err = nl_quota__detach_pinned(dir);
+	if (!nl_state__new_path(st, id, dir, sizeof(dir)))
+		nl_quota__detach_pinned(dir);
 	if (!err)
 		err = nl_state__remove(st, id);
 	/* A cgroup `run` made goes with the limit once it is empty. */
@@ -87,6 +89,9 @@ static void gc_cgroups(struct nl_state *st)
 		nl_state__path(st, (__u32)id, NULL, limdir, sizeof(limdir));
 		if (!access(limdir, F_OK))
 			continue;
+		nl_state__new_path(st, (__u32)id, limdir, sizeof(limdir));
+		if (!access(limdir, F_OK))
+			continue;
 		snprintf(path, sizeof(path), "%s/%s", parent, de->d_name);
 		if (nl_cgroup_populated(path) == 0 && !nl_cgroup_remove(path))
 			nl_debug("gc: removed stray cgroup %s", path);
@@ -114,6 +119,7 @@ int nl_gc(struct nl_state *st, bool verbose)
 			nl_debug("gc: removed limit %u", ids[i]);
 	}
 	free(ids);
+	nl_state__gc_new(st);
 	gc_cgroups(st);
 	return removed;
 }

@@ -495,12 +495,15 @@ int nl_cmd_run(int argc, char **argv)
 		goto cleanup;
 	}
 	/* Pinned before the command starts: if netlimit dies, the cap holds. */
-	nl_state__path(st, id, NULL, limdir, sizeof(limdir));
+	nl_state__new_path(st, id, limdir, sizeof(limdir));
 	err = nl_quota__pin(r.q, limdir);
+	if (!err)
+		err = nl_state__commit(st, id);
 	if (err) {
 		nl_err("cannot pin the limit in %s: %s", limdir, strerror(-err));
 		goto cleanup;
 	}
+	nl_state__path(st, id, NULL, limdir, sizeof(limdir));
 	events_fd = nl_quota__events(r.q, on_event, &r);
 	if (events_fd < 0) {
 		err = events_fd;

@@ -170,22 +170,83 @@ int nl_state__ids(struct nl_state *st, __u32 **ids, size_t *n)
 	return 0;
 }
 
+/* Largest id among "<id>" and "new-<id>" entries. */
+static __u32 max_id(struct nl_state *st)
+{
+	struct dirent *de;
+	__u32 max = 0;
+	DIR *d;
+	int fd = openat(st->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	while ((de = readdir(d))) {
+		const char *p = de->d_name;
+		unsigned long v;
+
+		if (!strncmp(p, "new-", 4))
+			p += 4;
+		v = strtoul(p, NULL, 10);
+		if (v > max && v <= 0xfffffffeUL)
+			max = (__u32)v;
+	}
+	closedir(d);
+	return max;
+}
+
 int nl_state__new_id(struct nl_state *st, __u32 *id)
 {
-	char name[16];
-	__u32 *ids;
-	size_t n;
-	int err;
+	char name[32];
 
-	err = nl_state__ids(st, &ids, &n);
-	if (err)
-		return err;
-	*id = n ? ids[n - 1] + 1 : 1;
-	free(ids);
-	snprintf(name, sizeof(name), "%u", *id);
+	*id = max_id(st) + 1;
+	snprintf(name, sizeof(name), "new-%u", *id);
 	if (mkdirat(st->dirfd, name, 0700))
 		return -errno;
 	return 0;
+}
+
+int nl_state__commit(struct nl_state *st, __u32 id)
+{
+	char from[32], to[16];
+
+	snprintf(from, sizeof(from), "new-%u", id);
+	snprintf(to, sizeof(to), "%u", id);
+	return renameat(st->dirfd, from, st->dirfd, to) ? -errno : 0;
+}
+
+void nl_state__gc_new(struct nl_state *st)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd = openat(st->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		char path[600];
+		int lfd;
+
+		if (strncmp(de->d_name, "new-", 4))
+			continue;
+		lfd = openat(st->dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (lfd < 0)
+			continue;
+		/* Still being built by a live netlimit. */
+		if (flock(lfd, LOCK_EX | LOCK_NB)) {
+			close(lfd);
+			continue;
+		}
+		close(lfd);
+		snprintf(path, sizeof(path), "%s/%s", st->root, de->d_name);
+		nl_state__remove_dir(path);
+	}
+	closedir(d);
 }
 
 int nl_state__path(const struct nl_state *st, __u32 id, const char *file, char *buf, size_t len)
@@ -199,15 +260,30 @@ int nl_state__path(const struct nl_state *st, __u32 id, const char *file, char *
 	return (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
+int nl_state__new_path(const struct nl_state *st, __u32 id, char *buf, size_t len)
+{
+	return (size_t)snprintf(buf, len, "%s/new-%u", st->root, id) >= len ? -ENAMETOOLONG : 0;
+}
+
 int nl_state__remove(struct nl_state *st, __u32 id)
 {
-	char name[16];
+	char path[512];
+	int err;
+
+	/* Either name: a limit that was never committed goes the same way. */
+	snprintf(path, sizeof(path), "%s/new-%u", st->root, id);
+	err = nl_state__remove_dir(path);
+	snprintf(path, sizeof(path), "%s/%u", st->root, id);
+	return nl_state__remove_dir(path) ?: err;
+}
+
+int nl_state__remove_dir(const char *path)
+{
 	struct dirent *de;
 	int fd, err = 0;
 	DIR *d;
 
-	snprintf(name, sizeof(name), "%u", id);
-	fd = openat(st->dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
 	d = fdopendir(fd);
@@ -223,18 +299,22 @@ int nl_state__remove(struct nl_state *st, __u32 id)
 			err = -errno;
 	}
 	closedir(d);
-	if (unlinkat(st->dirfd, name, AT_REMOVEDIR) && errno != ENOENT && !err)
+	if (rmdir(path) && errno != ENOENT && !err)
 		err = -errno;
 	return err;
 }
 
 static int open_limit_dir(struct nl_state *st, __u32 id)
 {
-	char name[16];
+	char name[32];
 	int fd;
 
 	snprintf(name, sizeof(name), "%u", id);
 	fd = openat(st->dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		snprintf(name, sizeof(name), "new-%u", id);
+		fd = openat(st->dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
 	return fd < 0 ? -errno : fd;
 }
 

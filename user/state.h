@@ -23,11 +23,21 @@ const char *nl_state__root(const struct nl_state *st);
 int nl_state__lock(struct nl_state *st);
 void nl_state__unlock(struct nl_state *st);
 
-/* Allocate a new id (one more than the largest in use) and its directory. */
+/*
+ * Allocate a new id (one more than the largest in use) and build its limit
+ * in <root>/new-<id>; nl_state__commit() renames it to <root>/<id> once
+ * every pin is in place, so no half-made limit is ever listed.
+ */
 int nl_state__new_id(struct nl_state *st, __u32 *id);
+int nl_state__commit(struct nl_state *st, __u32 id);
+/* Remove new-* directories whose builder died. Lock held. */
+void nl_state__gc_new(struct nl_state *st);
+int nl_state__remove_dir(const char *path);
 /* Ids in use, ascending; *ids is malloc'ed. */
 int nl_state__ids(struct nl_state *st, __u32 **ids, size_t *n);
 int nl_state__path(const struct nl_state *st, __u32 id, const char *file, char *buf, size_t len);
+/* The same inside <root>/new-<id>, while it is being built. */
+int nl_state__new_path(const struct nl_state *st, __u32 id, char *buf, size_t len);
 /* Unpin everything of a limit and remove its directory. */
 int nl_state__remove(struct nl_state *st, __u32 id);
 
