@@ -148,7 +148,9 @@ static int check_leftovers(int progs_before)
 		fprintf(stderr, "    leftover: %d entries in %s\n", n, test_state_dir());
 		bad++;
 	}
-	n = count_nl_progs();
+	/* Programs are freed after an RCU grace period: give them a moment. */
+	for (int i = 0; i < 50 && (n = count_nl_progs()) > progs_before; i++)
+		usleep(20000);
 	if (n > progs_before) {
 		fprintf(stderr, "    leftover: %d nl_ program(s) still loaded\n", n - progs_before);
 		bad++;

@@ -284,9 +284,9 @@ bool json_u64(const char *text, const char *key, unsigned long long *v)
 	const char *line = NULL, *p = text, *k;
 	char pat[64];
 
-	/* The last line that starts with '{'. */
+	/* The last line that starts with '{' (or '[', a list). */
 	while (p && *p) {
-		if (*p == '{')
+		if (*p == '{' || *p == '[')
 			line = p;
 		p = strchr(p, '\n');
 		if (p)

@@ -7,6 +7,9 @@
  *   nltraffic daemon PIDFILE CMD [ARGS...]        double-fork CMD, detach it
  *   nltraffic serve ADDR BYTES                    send BYTES to every client; prints
  *                                                 "port N", serves until killed
+ *   nltraffic udp-threads ADDR PORT THREADS COUNT SIZE GAP_US
+ *                                                 THREADS threads, each like `udp`
+ *   nltraffic fork-after MS CMD [ARGS...]         sleep, then fork CMD and wait
  *   nltraffic sleep MS
  * Prints what it did on stdout ("sent N", "received N").
  */
@@ -22,6 +25,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 static long serve_bytes;
 
@@ -210,6 +214,70 @@ static int serve(int argc, char **argv)
 	}
 }
 
+struct uflow {
+	char **argv;
+	long sent;
+};
+
+static void *udp_thread(void *arg)
+{
+	struct uflow *f = arg;
+	long i, count = atol(f->argv[5]), size = atol(f->argv[6]), gap = atol(f->argv[7]);
+	char *buf = calloc(1, (size_t)size + 1);
+	int fd = connect_to(f->argv[2], f->argv[3], SOCK_DGRAM);
+
+	for (i = 0; i < count; i++) {
+		if (send(fd, buf, (size_t)size, 0) == size)
+			f->sent++;
+		if (gap)
+			usleep((useconds_t)gap);
+	}
+	close(fd);
+	free(buf);
+	return NULL;
+}
+
+static int udp_threads(int argc, char **argv)
+{
+	struct uflow flows[64];
+	pthread_t t[64];
+	long i, n, sent = 0;
+
+	if (argc < 8)
+		return 2;
+	n = atol(argv[4]);
+	if (n < 1 || n > 64)
+		return 2;
+	for (i = 0; i < n; i++) {
+		flows[i] = (struct uflow){ argv, 0 };
+		pthread_create(&t[i], NULL, udp_thread, &flows[i]);
+	}
+	for (i = 0; i < n; i++) {
+		pthread_join(t[i], NULL);
+		sent += flows[i].sent;
+	}
+	printf("sent %ld\n", sent);
+	return 0;
+}
+
+static int fork_after(int argc, char **argv)
+{
+	pid_t pid;
+	int st;
+
+	if (argc < 4)
+		return 2;
+	usleep((useconds_t)atol(argv[2]) * 1000);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		execvp(argv[3], argv + 3);
+		_exit(127);
+	}
+	waitpid(pid, &st, 0);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+}
+
 static int daemonize(int argc, char **argv)
 {
 	pid_t pid;
@@ -248,6 +316,10 @@ int main(int argc, char **argv)
 		return tcp_send(argc, argv);
 	if (!strcmp(argv[1], "tcp-recv"))
 		return tcp_recv(argc, argv);
+	if (!strcmp(argv[1], "udp-threads"))
+		return udp_threads(argc, argv);
+	if (!strcmp(argv[1], "fork-after"))
+		return fork_after(argc, argv);
 	if (!strcmp(argv[1], "serve"))
 		return serve(argc, argv);
 	if (!strcmp(argv[1], "daemon"))

@@ -1,0 +1,530 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * `netlimit attach` and the commands on existing limits, end to end: real
+ * processes already running, real traffic, caps applied live.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <bpf/bpf.h>
+#include "harness.h"
+#include "helpers.h"
+
+static char *num(unsigned long long v)
+{
+	static char bufs[16][24];
+	static int i;
+	char *b = bufs[i++ % 16];
+
+	snprintf(b, 24, "%llu", v);
+	return b;
+}
+
+static char *traffic(void)
+{
+	static char path[600];
+
+	snprintf(path, sizeof(path), "%s", bin("nltraffic"));
+	return path;
+}
+
+static unsigned long long J(const char *text, const char *key)
+{
+	unsigned long long v = ~0ULL;
+
+	if (!json_u64(text, key, &v))
+		test_fail_at(__FILE__, __LINE__, "no \"%s\" in:\n%s", key, text);
+	return v;
+}
+
+/* A cgroup of the test's own, beside the ones netlimit makes. */
+static bool make_cgroup(const char *name, char *path, size_t len)
+{
+	char parent[384];
+
+	test_cgroup_parent(parent, sizeof(parent));
+	mkdir(parent, 0755);
+	snprintf(path, len, "%.384s/%.64s", parent, name);
+	return !mkdir(path, 0755) || errno == EEXIST;
+}
+
+/* Start argv inside a cgroup (it enters before exec). */
+static int start_in(struct proc *p, const char *cgroup, char **argv)
+{
+	char *sh[40] = { "/bin/sh", "-c", NULL, "sh" };
+	char script[700];
+	int i;
+
+	snprintf(script, sizeof(script), "echo $$ > %s/cgroup.procs && exec \"$@\"", cgroup);
+	sh[2] = script;
+	for (i = 0; argv[i] && i < 35; i++)
+		sh[4 + i] = argv[i];
+	sh[4 + i] = NULL;
+	return proc_start(p, sh);
+}
+
+static int attached_id(struct proc *p)
+{
+	return p->status == 0 ? atoi(p->out) : -1;
+}
+
+/* A download running before attach is capped from the moment attach returns. */
+void test_attach_running_download(void)
+{
+	unsigned long long before;
+	struct proc cl, p;
+	struct server *s;
+	int port, id;
+
+	if (!require_root())
+		return;
+	s = tcp_source(AF_INET, &port, 1ULL << 40);
+	if (!ASSERT_TRUE(s, "source"))
+		return;
+	if (!ASSERT_OK(proc_start(&cl, (char *[]){ traffic(), "tcp-recv", "127.0.0.1", num(port),
+						   NULL }),
+		       "client"))
+		goto out;
+	while (server_bytes(s) < (8 << 20))
+		msleep(5);
+	netlimit(&p, "attach", "--pid", num(cl.pid), "--in=20M", "--name=dl", NULL);
+	id = attached_id(&p);
+	if (!ASSERT_GT(id, 0, "attach printed an id"))
+		goto kill;
+	ASSERT_HAS(p.err, "attached to pid", "says what it did");
+	msleep(800);
+	netlimit(&p, "show", "dl", "--json", NULL);
+	ASSERT_EQ(p.status, 0, "show by name");
+	ASSERT_LE(J(p.out, "in_bytes"), 20 << 20, "never past the cap");
+	ASSERT_GT(J(p.out, "in_bytes"), 10 << 20, "the running transfer was counted");
+	ASSERT_GT(J(p.out, "in_dropped_bytes"), 0, "the rest was dropped");
+	ASSERT_EQ(J(p.out, "limit_hit"), 1, "cap reached");
+	ASSERT_HAS(p.out, "\"state\":\"cap reached\"", "state");
+	/* Raising the cap lets it flow again, live. */
+	netlimit(&p, "set", "dl", "--in=60M", NULL);
+	ASSERT_EQ(p.status, 0, "set");
+	msleep(800);
+	netlimit(&p, "show", num((unsigned)id), "--json", NULL);
+	ASSERT_GT(J(p.out, "in_bytes"), 40 << 20, "flows again after raising the cap");
+	ASSERT_LE(J(p.out, "in_bytes"), 60 << 20, "and stops at the new cap");
+	/* Detach: the download runs free. */
+	netlimit(&p, "detach", "dl", NULL);
+	ASSERT_EQ(p.status, 0, "detach");
+	before = server_bytes(s);
+	msleep(300);
+	ASSERT_GT(server_bytes(s) - before, 100 << 20, "unlimited after detach");
+kill:
+	kill(cl.pid, SIGKILL);
+	proc_finish(&cl, 5);
+out:
+	server_stop(s);
+}
+
+/* Four threads already sending, and a child forked after attach: all capped. */
+void test_attach_threads_and_child(void)
+{
+	struct proc mt, fa, p;
+	unsigned long long at;
+	struct server *s;
+	int port;
+
+	if (!require_root())
+		return;
+	s = udp_sink(AF_INET, &port);
+	if (!ASSERT_TRUE(s, "sink"))
+		return;
+	/* 4 threads x 1500 datagrams of 100 L3 bytes, one every ms. */
+	if (!ASSERT_OK(proc_start(&mt, (char *[]){ traffic(), "udp-threads", "127.0.0.1",
+						   num(port), "4", "1500", "72", "1000", NULL }),
+		       "threads"))
+		goto out;
+	msleep(200);
+	netlimit(&p, "attach", "--pid", num(mt.pid), "--out=50000", "--name=mt", NULL);
+	at = server_msgs(s);
+	ASSERT_EQ(p.status, 0, "attach");
+	proc_finish(&mt, 30);
+	netlimit(&p, "show", "mt", "--json", NULL);
+	ASSERT_EQ(J(p.out, "out_bytes"), 50000, "every thread counted, up to the cap exactly");
+	ASSERT_GT(J(p.out, "out_dropped_packets"), 1000, "the rest dropped");
+	msleep(50);
+	ASSERT_LE(server_msgs(s) - at, 500, "no more than the cap arrived after attach");
+	netlimit(&p, "detach", "mt", NULL);
+
+	/* The child is forked 500 ms after attach; the parent sends nothing. */
+	if (!ASSERT_OK(proc_start(&fa, (char *[]){ traffic(), "fork-after", "500", traffic(), "udp",
+						   "127.0.0.1", num(port), "200", "72", NULL }),
+		       "forker"))
+		goto out;
+	msleep(100);
+	netlimit(&p, "attach", "--pid", num(fa.pid), "--out=10000", "--name=fa", NULL);
+	ASSERT_EQ(p.status, 0, "attach");
+	at = server_msgs(s);
+	proc_finish(&fa, 20);
+	msleep(50);
+	netlimit(&p, "show", "fa", "--json", NULL);
+	ASSERT_EQ(J(p.out, "out_bytes"), 10000, "the child's bytes counted exactly");
+	ASSERT_EQ(J(p.out, "out_dropped_packets"), 100, "the child's excess dropped");
+	ASSERT_EQ(server_msgs(s) - at, 100, "the sink got exactly the cap");
+	/* Everything it limited has ended: gc removes it. */
+	netlimit(&p, "gc", NULL);
+	ASSERT_EQ(p.status, 0, "gc");
+	ASSERT_HAS(p.err, "1 limit(s) removed", "gc removed the finished limit");
+out:
+	server_stop(s);
+}
+
+/* A whole cgroup; set, reset and wait on it. */
+void test_attach_cgroup_set_reset_wait(void)
+{
+	char cg[512], rel[64];
+	struct proc p, snd, w;
+	struct server *s;
+	int port;
+
+	if (!require_root())
+		return;
+	snprintf(rel, sizeof(rel), "svc-%d", (int)getpid());
+	if (!ASSERT_TRUE(make_cgroup(rel, cg, sizeof(cg)), "cgroup"))
+		return;
+	s = udp_sink(AF_INET, &port);
+	if (!ASSERT_TRUE(s, "sink"))
+		goto out;
+	netlimit(&p, "attach", "--cgroup", cg, "--out=5000", "--name=svc", NULL);
+	ASSERT_EQ(p.status, 0, "attach to a cgroup by path");
+	char *send100[] = { traffic(), "udp", "127.0.0.1", num(port), "100", "72", NULL };
+
+	start_in(&snd, cg, send100);
+	proc_finish(&snd, 10);
+	netlimit(&p, "show", "svc", "--json", NULL);
+	ASSERT_EQ(J(p.out, "out_bytes"), 5000, "capped exactly");
+	ASSERT_EQ(J(p.out, "out_dropped_packets"), 50, "excess dropped");
+	netlimit(&p, "wait", "svc", NULL);
+	ASSERT_EQ(p.status, 0, "wait returns at once for a reached cap");
+
+	netlimit(&p, "set", "--out=20000", "svc", NULL);
+	ASSERT_EQ(p.status, 0, "set, id after the options");
+	start_in(&snd, cg, send100);
+	proc_finish(&snd, 10);
+	netlimit(&p, "show", "svc", "--json", NULL);
+	ASSERT_EQ(J(p.out, "out_bytes"), 15000, "the raised cap lets 100 more through");
+	ASSERT_EQ(J(p.out, "limit_hit"), 0, "not reached yet");
+
+	netlimit(&p, "reset", "svc", NULL);
+	ASSERT_EQ(p.status, 0, "reset");
+	netlimit(&p, "show", "svc", "--json", NULL);
+	ASSERT_EQ(J(p.out, "out_bytes") + J(p.out, "out_dropped_bytes"), 0, "counters zeroed");
+
+	/* wait blocks until the cap is reached, then returns 0. */
+	if (ASSERT_OK(netlimit_bg(&w, "wait", "svc", NULL), "wait")) {
+		msleep(300);
+		ASSERT_TRUE(pid_alive(w.pid), "wait blocks below the cap");
+		char *send300[] = { traffic(), "udp", "127.0.0.1", num(port), "300", "72", NULL };
+
+		start_in(&snd, cg, send300);
+		proc_finish(&snd, 10);
+		proc_finish(&w, 5);
+		ASSERT_EQ(w.status, 0, "wait saw the cap");
+	}
+	netlimit(&p, "detach", "svc", NULL);
+	ASSERT_EQ(p.status, 0, "detach");
+	/* Without the limit, 100 datagrams pass untouched. */
+	{
+		unsigned long long before = server_msgs(s);
+
+		start_in(&snd, cg, send100);
+		proc_finish(&snd, 10);
+		msleep(50);
+		ASSERT_EQ(server_msgs(s) - before, 100, "detached: nothing dropped");
+	}
+out:
+	server_stop(s);
+	rmdir(cg);
+}
+
+/* wait: exit 3 when the target ends before its cap. */
+void test_attach_wait_target_gone(void)
+{
+	struct proc sl, w, p;
+
+	if (!require_root())
+		return;
+	if (!ASSERT_OK(proc_start(&sl, (char *[]){ traffic(), "sleep", "800", NULL }), "sleeper"))
+		return;
+	netlimit(&p, "attach", "--pid", num(sl.pid), "--limit=1G", "--name=idle", NULL);
+	ASSERT_EQ(p.status, 0, "attach");
+	if (ASSERT_OK(netlimit_bg(&w, "wait", "idle", NULL), "wait")) {
+		proc_finish(&sl, 5);
+		proc_finish(&w, 5);
+		ASSERT_EQ(w.status, 3, "target gone");
+		ASSERT_HAS(w.err, "gone", "says so");
+	}
+	netlimit(&p, "list", NULL);
+	ASSERT_FALSE(strstr(p.out, "idle"), "list collects it on its way");
+}
+
+/* --on-limit=kill: a watcher ends the processes at the cap and cleans up. */
+void test_attach_kill_mode(void)
+{
+	struct proc snd, p;
+	struct server *s;
+	int port, i;
+
+	if (!require_root())
+		return;
+	s = udp_sink(AF_INET, &port);
+	if (!ASSERT_TRUE(s, "sink"))
+		return;
+	/* 2000 datagrams, one every 2 ms: ~4 s if nobody stops it. */
+	if (!ASSERT_OK(proc_start(&snd, (char *[]){ traffic(), "udp", "127.0.0.1", num(port),
+						    "2000", "72", "2000", NULL }),
+		       "sender"))
+		goto out;
+	msleep(100);
+	netlimit(&p, "attach", "--pid", num(snd.pid), "--out=10000", "--on-limit=kill",
+		 "--grace=100ms", "--name=k", NULL);
+	ASSERT_EQ(p.status, 0, "attach");
+	proc_finish(&snd, 10);
+	ASSERT_EQ(snd.status, 128 + SIGTERM, "ended at the cap with SIGTERM");
+	for (i = 0; i < 100; i++) {
+		netlimit(&p, "list", NULL);
+		if (!strstr(p.out, " k "))
+			break;
+		msleep(20);
+	}
+	ASSERT_FALSE(strstr(p.out, " k "), "the watcher removed the limit after its target ended");
+out:
+	server_stop(s);
+}
+
+void test_attach_list_show_bpftool(void)
+{
+	char cg[512], rel[64], path[600], cmd[800], out[8192];
+	struct proc p;
+	size_t n;
+	FILE *f;
+	int id;
+
+	if (!require_root())
+		return;
+	snprintf(rel, sizeof(rel), "lst-%d", (int)getpid());
+	if (!ASSERT_TRUE(make_cgroup(rel, cg, sizeof(cg)), "cgroup"))
+		return;
+	netlimit(&p, "attach", "--cgroup", cg, "--in=1M", "--out=2G", "--name=web", "--json", NULL);
+	id = (int)J(p.out, "id");
+	ASSERT_HAS(p.out, "\"name\":\"web\"", "attach --json");
+	netlimit(&p, "list", NULL);
+	ASSERT_HAS(p.out, "ID   NAME", "header");
+	ASSERT_HAS(p.out, "web", "name");
+	ASSERT_HAS(p.out, "in 1.0 MiB, out 2.0 GiB", "caps");
+	ASSERT_HAS(p.out, "active", "state");
+	netlimit(&p, "list", "--json", NULL);
+	ASSERT_TRUE(p.out[0] == '[', "list --json is an array");
+	ASSERT_HAS(p.out, "\"kind\":\"cgroup\"", "kind");
+	ASSERT_EQ(J(p.out, "cap_in"), 1 << 20, "cap_in");
+	netlimit(&p, "show", num((unsigned)id), NULL);
+	ASSERT_HAS(p.out, "limit ", "show");
+	ASSERT_HAS(p.out, "cgroup", "target");
+	/* bpftool prints the pinned map with field names. */
+	snprintf(path, sizeof(path), "%s/%d/limit", test_state_dir(), id);
+	snprintf(cmd, sizeof(cmd), "bpftool map dump pinned %s", path);
+	f = popen(cmd, "r");
+	n = f ? fread(out, 1, sizeof(out) - 1, f) : 0;
+	out[n] = '\0';
+	if (f)
+		pclose(f);
+	ASSERT_HAS(out, "\"cap_in\": 1048576", "bpftool shows cap_in");
+	ASSERT_HAS(out, "\"name\": \"web\"", "bpftool shows the name as text");
+	ASSERT_HAS(out, "\"drop_bytes\": 0", "bpftool shows nested counters");
+	netlimit(&p, "detach", "web", NULL);
+	rmdir(cg);
+}
+
+/* Two netlimit invocations at once never hand out one id twice. */
+void test_attach_concurrent(void)
+{
+	char cg[512], rel[64];
+	struct proc ps[8], p, l;
+	int i, ids[8], j;
+
+	if (!require_root())
+		return;
+	snprintf(rel, sizeof(rel), "cc-%d", (int)getpid());
+	if (!ASSERT_TRUE(make_cgroup(rel, cg, sizeof(cg)), "cgroup"))
+		return;
+	for (i = 0; i < 8; i++)
+		netlimit_bg(&ps[i], "attach", "--cgroup", cg, "--limit=1G", NULL);
+	for (i = 0; i < 8; i++) {
+		proc_finish(&ps[i], 20);
+		ASSERT_EQ(ps[i].status, 0, "attach");
+		ids[i] = atoi(ps[i].out);
+		for (j = 0; j < i; j++)
+			ASSERT_NEQ(ids[i], ids[j], "distinct ids");
+	}
+	netlimit(&l, "list", "--json", NULL);
+	for (i = 0; i < 8; i++) {
+		char key[32];
+
+		snprintf(key, sizeof(key), "{\"id\":%d,", ids[i]);
+		ASSERT_HAS(l.out, key, "every limit listed");
+		netlimit(&p, "detach", num((unsigned)ids[i]), NULL);
+		ASSERT_EQ(p.status, 0, "detach");
+	}
+	rmdir(cg);
+}
+
+/* SIGKILL of attach at any moment: either a whole limit that holds, or nothing. */
+void test_attach_sigkill_anywhere(void)
+{
+	char cg[512], rel[64];
+	struct proc a, p, snd;
+	struct server *s;
+	int port, delay;
+
+	if (!require_root())
+		return;
+	snprintf(rel, sizeof(rel), "kk-%d", (int)getpid());
+	if (!ASSERT_TRUE(make_cgroup(rel, cg, sizeof(cg)), "cgroup"))
+		return;
+	s = udp_sink(AF_INET, &port);
+	for (delay = 0; delay <= 40; delay += 4) {
+		char *send[] = { traffic(), "udp", "127.0.0.1", num(port), "100", "72", NULL };
+		unsigned long long before;
+
+		netlimit_bg(&a, "attach", "--cgroup", cg, "--out=1000", "--name=kk", NULL);
+		msleep(delay);
+		kill(a.pid, SIGKILL);
+		proc_finish(&a, 5);
+		netlimit(&p, "list", "--json", NULL);
+		before = server_msgs(s);
+		start_in(&snd, cg, send);
+		proc_finish(&snd, 10);
+		msleep(20);
+		if (strstr(p.out, "\"name\":\"kk\"")) {
+			/* A listed limit is whole and holds: 10 datagrams pass. */
+			ASSERT_EQ(server_msgs(s) - before, 10, "a listed limit holds");
+			netlimit(&p, "detach", "kk", NULL);
+			ASSERT_EQ(p.status, 0, "detach");
+		} else {
+			ASSERT_EQ(server_msgs(s) - before, 100, "no limit: nothing half-attached");
+		}
+	}
+	netlimit(&p, "gc", NULL);
+	server_stop(s);
+	rmdir(cg);
+}
+
+static int run_as_nobody(struct proc *p, char **argv)
+{
+	pid_t pid;
+	int st;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		if (setgid(65534) || setuid(65534))
+			_exit(90);
+		proc_run(p, argv, 20);
+		_exit(0);
+	}
+	waitpid(pid, &st, 0);
+	return p->status;
+}
+
+void test_attach_nonroot_refused(void)
+{
+	char cg[512], rel[64], path[600];
+	struct proc *p, q;
+	char *nl;
+	int id;
+
+	if (!require_root())
+		return;
+	p = mmap_shared_proc();
+	snprintf(rel, sizeof(rel), "nr-%d", (int)getpid());
+	if (!ASSERT_TRUE(p && make_cgroup(rel, cg, sizeof(cg)), "setup"))
+		return;
+	netlimit(&q, "attach", "--cgroup", cg, "--limit=1G", NULL);
+	id = attached_id(&q);
+	nl = strdup(bin("netlimit"));
+	run_as_nobody(p, (char *[]){ nl, "attach", "--cgroup", cg, "--limit=1M", NULL });
+	ASSERT_EQ(p->status, 77, "attach refused");
+	ASSERT_HAS(p->err, "needs root", "says so");
+	run_as_nobody(p, (char *[]){ nl, "set", num((unsigned)id), "--limit=1M", NULL });
+	ASSERT_EQ(p->status, 77, "set refused");
+	run_as_nobody(p, (char *[]){ nl, "detach", num((unsigned)id), NULL });
+	ASSERT_EQ(p->status, 77, "detach refused");
+	run_as_nobody(p, (char *[]){ nl, "list", NULL });
+	ASSERT_EQ(p->status, 77, "list refused");
+	/* And the pins themselves are closed to it. */
+	snprintf(path, sizeof(path), "%s/%d/limit", test_state_dir(), id);
+	{
+		pid_t pid = fork();
+		int st;
+
+		if (pid == 0) {
+			if (setgid(65534) || setuid(65534))
+				_exit(90);
+			_exit(bpf_obj_get(path) < 0 && (errno == EACCES || errno == EPERM) ? 0 : 1);
+		}
+		waitpid(pid, &st, 0);
+		ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0, "nobody cannot open the map");
+	}
+	netlimit(&q, "detach", num((unsigned)id), NULL);
+	free(nl);
+	rmdir(cg);
+}
+
+void test_attach_bad_input(void)
+{
+	struct proc p;
+
+	if (!require_root())
+		return;
+	netlimit(&p, "attach", "--pid=999999", "--limit=1M", NULL);
+	ASSERT_EQ(p.status, 66, "unknown PID");
+	ASSERT_HAS(p.err, "no process with PID 999999", "says so");
+	netlimit(&p, "attach", "--pid=1", "--limit=1M", NULL);
+	ASSERT_EQ(p.status, 64, "PID 1");
+	ASSERT_HAS(p.err, "PID 1 (init)", "says so");
+	netlimit(&p, "attach", "--pid=2", "--limit=1M", NULL);
+	ASSERT_EQ(p.status, 64, "kernel thread");
+	ASSERT_HAS(p.err, "kernel thread", "says so");
+	netlimit(&p, "attach", "--pid=12x", "--limit=1M", NULL);
+	ASSERT_EQ(p.status, 64, "malformed PID");
+	netlimit(&p, "attach", "--cgroup=/sys/fs/cgroup/no/such/nl", "--limit=1M", NULL);
+	ASSERT_EQ(p.status, 66, "missing cgroup");
+	ASSERT_HAS(p.err, "does not exist", "says so");
+	netlimit(&p, "attach", "--cgroup=/tmp", "--limit=1M", NULL);
+	ASSERT_EQ(p.status, 64, "not a cgroup");
+	netlimit(&p, "attach", "--pid=1234", "--cgroup=x", "--limit=1M", NULL);
+	ASSERT_EQ(p.status, 64, "two targets");
+	ASSERT_HAS(p.err, "exactly one target", "says so");
+	netlimit(&p, "attach", "--limit=1M", NULL);
+	ASSERT_EQ(p.status, 64, "no target");
+	netlimit(&p, "attach", "--pid=1234", NULL);
+	ASSERT_EQ(p.status, 64, "no cap");
+	netlimit(&p, "attach", "--pid=1234", "--limit=0", NULL);
+	ASSERT_EQ(p.status, 64, "zero cap");
+	netlimit(&p, "show", "4242", NULL);
+	ASSERT_EQ(p.status, 66, "unknown id");
+	netlimit(&p, "set", "nosuch", "--in=1M", NULL);
+	ASSERT_EQ(p.status, 66, "unknown name");
+	ASSERT_HAS(p.err, "no limit named 'nosuch'", "says so");
+	netlimit(&p, "detach", "4242", NULL);
+	ASSERT_EQ(p.status, 66, "detach unknown");
+	netlimit(&p, "wait", "4242", NULL);
+	ASSERT_EQ(p.status, 66, "wait unknown");
+	netlimit(&p, "set", "4242", NULL);
+	ASSERT_EQ(p.status, 64, "set without a cap");
+	netlimit(&p, "list", "extra", NULL);
+	ASSERT_EQ(p.status, 64, "list takes no argument");
+	netlimit(&p, "frobnicate", NULL);
+	ASSERT_EQ(p.status, 64, "unknown command");
+}
