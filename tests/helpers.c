@@ -637,3 +637,19 @@ void ref_meter_stop(struct ref_meter *r, struct nl_limit *out)
 		nl_cgroup_remove(r->cgroup);
 	free(r);
 }
+
+int proc_kill(struct proc *p, int sig)
+{
+	int st;
+
+	/* Its children may hold its pipes: reap it without waiting for EOF. */
+	kill(p->pid, sig);
+	waitpid(p->pid, &st, 0);
+	if (p->err_fd >= 0)
+		close(p->err_fd);
+	if (p->out_fd >= 0)
+		close(p->out_fd);
+	p->err_fd = p->out_fd = -1;
+	p->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return p->status;
+}

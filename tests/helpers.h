@@ -33,6 +33,8 @@ struct proc *mmap_shared_proc(void);
 int proc_start(struct proc *p, char *const argv[]);
 int proc_finish(struct proc *p, int timeout_s);
 int proc_run(struct proc *p, char *const argv[], int timeout_s);
+/* Signal it and reap it at once, even while its children hold its pipes. */
+int proc_kill(struct proc *p, int sig);
 /* Run build/netlimit with the given arguments (NULL-terminated). */
 int netlimit(struct proc *p, ...) __attribute__((sentinel));
 int netlimit_bg(struct proc *p, ...) __attribute__((sentinel));

@@ -399,8 +399,7 @@ void test_attach_sigkill_anywhere(void)
 
 		netlimit_bg(&a, "attach", "--cgroup", cg, "--out=1000", "--name=kk", NULL);
 		msleep(delay);
-		kill(a.pid, SIGKILL);
-		proc_finish(&a, 5);
+		proc_kill(&a, SIGKILL);
 		netlimit(&p, "list", "--json", NULL);
 		before = server_msgs(s);
 		start_in(&snd, cg, send);
@@ -415,6 +414,27 @@ void test_attach_sigkill_anywhere(void)
 			ASSERT_EQ(server_msgs(s) - before, 100, "no limit: nothing half-attached");
 		}
 	}
+	/* SIGKILL during set: the limit holds, with the old cap or the new. */
+	netlimit(&p, "attach", "--cgroup", cg, "--out=1000", "--name=ks", NULL);
+	ASSERT_EQ(p.status, 0, "attach");
+	for (delay = 0; delay <= 8; delay += 2) {
+		char *send[] = { traffic(), "udp", "127.0.0.1", num(port), "100", "72", NULL };
+		unsigned long long before, cap;
+
+		netlimit(&p, "reset", "ks", NULL);
+		netlimit_bg(&a, "set", "ks", delay % 4 ? "--out=2000" : "--out=1000", NULL);
+		msleep(delay);
+		proc_kill(&a, SIGKILL);
+		netlimit(&p, "show", "ks", "--json", NULL);
+		cap = J(p.out, "cap_out");
+		ASSERT_TRUE(cap == 1000 || cap == 2000, "the cap is the old or the new one");
+		before = server_msgs(s);
+		start_in(&snd, cg, send);
+		proc_finish(&snd, 10);
+		msleep(20);
+		ASSERT_EQ((server_msgs(s) - before) * 100, cap, "and it holds exactly");
+	}
+	netlimit(&p, "detach", "ks", NULL);
 	netlimit(&p, "gc", NULL);
 	server_stop(s);
 	rmdir(cg);
