@@ -298,9 +298,13 @@ int nl_cmd_list(int argc, char **argv)
 				fputc(',', stdout);
 			json_limit(stdout, &l);
 		} else {
+			size_t tl = strlen(l.target);
+
 			caps_cells(&l, caps, sizeof(caps), used, sizeof(used));
-			printf("%-4u %-16s %-6s %-34.34s %12s %12s  %-24s %-18s %s\n", l.id,
-			       l.name[0] ? l.name : "-", kind_name(l.kind), l.target,
+			/* A long path: its end names the target; keep that. */
+			printf("%-4u %-16s %-6s %s%-*s %12s %12s  %-24s %-18s %s\n", l.id,
+			       l.name[0] ? l.name : "-", kind_name(l.kind), tl > 34 ? "..." : "",
+			       tl > 34 ? 31 : 34, tl > 34 ? l.target + tl - 31 : l.target,
 			       nl_format_size(l.in.bytes, in, sizeof(in)),
 			       nl_format_size(l.out.bytes, out, sizeof(out)), caps, used,
 			       state_name(&l));
