@@ -14,6 +14,7 @@
 #include <bpf/bpf_tracing.h>
 #include "quota.h"
 
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_MMAPABLE);
@@ -21,6 +22,20 @@ struct {
 	__type(key, __u32);
 	__type(value, struct nl_limit);
 } nl_limit SEC(".maps");
+
+/* Load-time settings: the verifier removes what a limit does not use. */
+const volatile __u32 nl_scope_mode = NL_SCOPE_ALL;
+const volatile __u32 nl_wire = 0;
+/* Link header: what tc programs skip to reach L3, and what wire counts add. */
+const volatile __u32 nl_link_hlen = 14;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 256);
+	__type(key, struct nl_scope_key);
+	__type(value, __u8);
+} nl_scope SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -67,20 +82,86 @@ static __noinline void notify(struct nl_limit *l, __u32 bit, __u64 used, __u64 c
 	bpf_ringbuf_submit(e, 0);
 }
 
-static __always_inline int account(struct __sk_buff *skb, const int dir)
+/*
+ * Read the IP header at l3 (and the TCP/UDP header length): the remote
+ * address for scoping, the header bytes each GSO segment repeats for wire
+ * counts. Returns -1 for what is not IPv4/IPv6 or too short to read.
+ */
+static __always_inline int parse(struct __sk_buff *skb, const __u32 l3, const int dir,
+				 struct nl_scope_key *k, __u32 *hdr)
 {
+	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
+	__u8 *p = data + l3, proto, *t;
+	__u32 iphl;
+
+	if ((void *)(p + 1) > end)
+		return -1;
+	if ((p[0] >> 4) == 4) {
+		struct iphdr *ip = (void *)p;
+
+		if ((void *)(ip + 1) > end)
+			return -1;
+		iphl = ip->ihl * 4;
+		proto = ip->protocol;
+		__builtin_memset(k->addr, 0, 10);
+		k->addr[10] = k->addr[11] = 0xff;
+		__builtin_memcpy(&k->addr[12], dir == NL_OUT ? &ip->daddr : &ip->saddr, 4);
+	} else if ((p[0] >> 4) == 6) {
+		struct ipv6hdr *ip6 = (void *)p;
+
+		if ((void *)(ip6 + 1) > end)
+			return -1;
+		iphl = sizeof(*ip6);
+		proto = ip6->nexthdr;
+		__builtin_memcpy(k->addr, dir == NL_OUT ? &ip6->daddr : &ip6->saddr, 16);
+	} else {
+		return -1;
+	}
+	k->prefixlen = 128;
+	*hdr = iphl;
+	if (iphl > 60)
+		return 0;
+	t = p + iphl;
+	if (proto == IPPROTO_TCP && (void *)(t + 13) <= end)
+		*hdr += (t[12] >> 4) * 4;
+	else if (proto == IPPROTO_UDP)
+		*hdr += 8;
+	return 0;
+}
+
+/* Count one packet whose IP header starts at l3; true if it may pass. */
+static __always_inline bool account(struct __sk_buff *skb, const int dir, const __u32 l3)
+{
+	struct nl_scope_key k;
 	struct nl_usage *u, *other;
 	struct nl_limit *l;
 	__u64 len, cap, old;
-	__u32 key = 0, bit;
+	__u32 key = 0, bit, hdr = 0;
+	int parsed = -1;
 
+	if (nl_scope_mode != NL_SCOPE_ALL || nl_wire)
+		parsed = parse(skb, l3, dir, &k, &hdr);
+	if (nl_scope_mode != NL_SCOPE_ALL) {
+		bool match = !parsed && bpf_map_lookup_elem(&nl_scope, &k);
+
+		if (match != (nl_scope_mode == NL_SCOPE_ONLY))
+			return true; /* not this limit's traffic */
+	}
 	l = bpf_map_lookup_elem(&nl_limit, &key);
 	if (!l)
-		return 1;
+		return true;
 	u = dir == NL_IN ? &l->in : &l->out;
 	other = dir == NL_IN ? &l->out : &l->in;
 	cap = dir == NL_IN ? l->cap_in : l->cap_out;
-	len = skb->len;
+	len = skb->len - l3;
+	if (nl_wire) {
+		/* Each GSO segment repeats the headers and gets a link header. */
+		__u64 segs = skb->gso_segs > 1 ? skb->gso_segs : 1;
+
+		if (!parsed)
+			len += (segs - 1) * hdr;
+		len += segs * nl_link_hlen;
+	}
 
 	old = __sync_fetch_and_add(&u->bytes, len);
 	if (old + len > cap) {
@@ -101,28 +182,47 @@ static __always_inline int account(struct __sk_buff *skb, const int dir)
 		}
 	}
 	__sync_fetch_and_add(&u->packets, 1);
-	return 1;
+	return true;
 
 refuse:
 	__sync_fetch_and_add(&u->bytes, -len);
 	__sync_fetch_and_add(&u->drop_bytes, len);
 	__sync_fetch_and_add(&u->drop_packets, 1);
 	notify(l, bit, old, cap);
-	/* Egress 2 = drop + congestion notification: the sender backs off and a
-	 * UDP sender sees a lost datagram, not an error. Ingress allows 0 only. */
-	return dir == NL_IN ? 0 : 2;
+	return false;
 }
 
+/*
+ * cgroup_skb sees the packet from its IP header. Egress 2 = drop + congestion
+ * notification: TCP backs off, a UDP sender sees a lost datagram, not an
+ * error. Ingress allows 0 only.
+ */
 SEC("cgroup_skb/ingress")
 int nl_ingress(struct __sk_buff *skb)
 {
-	return account(skb, NL_IN);
+	return account(skb, NL_IN, 0) ? 1 : 0;
 }
 
 SEC("cgroup_skb/egress")
 int nl_egress(struct __sk_buff *skb)
 {
-	return account(skb, NL_OUT);
+	return account(skb, NL_OUT, 0) ? 1 : 2;
+}
+
+/* On an interface (tcx): the packet starts with its link header. */
+#define TCX_NEXT -1
+#define TCX_DROP 2
+
+SEC("tc")
+int nl_tc_ingress(struct __sk_buff *skb)
+{
+	return account(skb, NL_IN, nl_link_hlen) ? TCX_NEXT : TCX_DROP;
+}
+
+SEC("tc")
+int nl_tc_egress(struct __sk_buff *skb)
+{
+	return account(skb, NL_OUT, nl_link_hlen) ? TCX_NEXT : TCX_DROP;
 }
 
 static __always_inline bool tagged_socket(struct __sk_buff *skb)
@@ -140,13 +240,13 @@ static __always_inline bool tagged_socket(struct __sk_buff *skb)
 SEC("cgroup_skb/ingress")
 int nl_pid_ingress(struct __sk_buff *skb)
 {
-	return tagged_socket(skb) ? account(skb, NL_IN) : 1;
+	return !tagged_socket(skb) || account(skb, NL_IN, 0) ? 1 : 0;
 }
 
 SEC("cgroup_skb/egress")
 int nl_pid_egress(struct __sk_buff *skb)
 {
-	return tagged_socket(skb) ? account(skb, NL_OUT) : 1;
+	return !tagged_socket(skb) || account(skb, NL_OUT, 0) ? 1 : 2;
 }
 
 /* A socket created by a tagged process is the limit's from its first packet. */

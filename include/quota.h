@@ -35,12 +35,28 @@ enum nl_kind {
 	NL_KIND_RUN = 1,    /* a command started by `netlimit run` */
 	NL_KIND_PID = 2,    /* processes attached by PID */
 	NL_KIND_CGROUP = 3, /* an existing cgroup */
+	NL_KIND_HOST = 4,   /* traffic with one prefix, system-wide */
+	NL_KIND_IFACE = 5,  /* everything crossing a network interface */
+};
+
+/* Which packets a limit counts (load-time setting of its programs). */
+enum nl_scope_mode {
+	NL_SCOPE_ALL = 0,
+	NL_SCOPE_ONLY = 1,    /* remote address in nl_scope */
+	NL_SCOPE_EXCLUDE = 2, /* remote address not in nl_scope */
+};
+
+/* nl_scope key: IPv4 is stored as ::ffff:a.b.c.d, its prefix length + 96. */
+struct nl_scope_key {
+	__u32 prefixlen;
+	__u8 addr[16];
 };
 
 /* What happens when a cap is reached (nl_limit.action). */
 enum nl_action {
 	NL_ACT_KILL = 0,  /* drop the excess, end the processes */
 	NL_ACT_BLOCK = 1, /* drop the excess, keep running */
+	NL_ACT_DOWN = 2,  /* iface: drop the excess, bring the interface down */
 };
 
 /* Traffic in one direction: accepted and refused. */
@@ -75,7 +91,10 @@ struct nl_limit {
 	__u32 hit NL_CACHELINE; /* enum nl_hit bits; userland clears a bit to re-arm */
 	__u32 events_lost;      /* ring buffer was full */
 	__u32 tasks;            /* NL_KIND_PID: tagged processes still alive */
-	__u32 pad;
+	__u32 ifindex;          /* NL_KIND_IFACE */
+	__u64 netns;            /* NL_KIND_IFACE: inode of its network namespace */
+	__u32 scope;            /* enum nl_scope_mode */
+	__u32 wire;             /* 1: wire bytes (per-segment and link headers) */
 	char name[NL_NAME_LEN];
 	char target[NL_TARGET_LEN];
 };

@@ -61,3 +61,4 @@ echo "  empty cgroup_skb programs   $en ns"
 echo "  netlimit's programs         $qn ns"
 echo "  ratio                       $(echo "$qn $en" | awk '{ printf "%.2f", $1 / $2 }')   (aim <= 1.5)"
 rm -f "$base" "$with" "$empty" "$eratio" "$ratio" "$e" "$q" "$e.out" "$q.out"
+rmdir "$NETLIMIT_STATE" 2>/dev/null || true

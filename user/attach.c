@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@
 #include "gc.h"
 #include "log.h"
 #include "opts.h"
+#include "watch.h"
 #include "preflight.h"
 #include "quota_user.h"
 #include "state.h"
@@ -51,6 +53,8 @@ static const char attach_usage[] =
 	"      --on-limit=kill   end the targets at the cap: SIGTERM, SIGKILL after --grace\n"
 	"      --grace=DURATION  SIGTERM to SIGKILL delay (default 2s)\n"
 	"  -n, --name=NAME       a name to use instead of the id\n"
+	"      --only=PREFIX[,...] / --exclude=PREFIX[,...]  count only / all but these\n"
+	"                        remote prefixes; --count=l3|wire (see 'netlimit run --help')\n"
 	"      --json            print the new limit as JSON on stdout\n"
 	"  -v, -q, -h            verbose, quiet, help\n"
 	"\n"
@@ -92,6 +96,7 @@ bool nl_attach_parse(int argc, char **argv, struct nl_attach_opts *o, int *statu
 		{ "pid", required_argument, NULL, 'p' },
 		{ "cgroup", required_argument, NULL, 'c' },
 		NL_CAP_LONGOPTS,
+		NL_SCOPE_LONGOPTS,
 		{ "on-limit", required_argument, NULL, NL_OPT_ON_LIMIT },
 		{ "grace", required_argument, NULL, NL_OPT_GRACE },
 		{ "name", required_argument, NULL, 'n' },
@@ -149,6 +154,11 @@ bool nl_attach_parse(int argc, char **argv, struct nl_attach_opts *o, int *statu
 		default:
 			if (nl_caps_opt(c, optarg, &caps))
 				break;
+			if (nl_scope_opt(c, optarg, &o->scope)) {
+				if (o->scope.error)
+					return false;
+				break;
+			}
 			nl_opt_unknown("attach", c, argv);
 			return false;
 		}
@@ -254,7 +264,7 @@ static int pid_cgroup(pid_t pid, char *buf, size_t len)
 	return 0;
 }
 
-static int resolve_cgroup(const char *arg, char *buf, size_t len)
+int nl_resolve_cgroup(const char *arg, char *buf, size_t len)
 {
 	char mnt[256];
 	struct statfs sfs;
@@ -273,131 +283,11 @@ static int resolve_cgroup(const char *arg, char *buf, size_t len)
 	return 0;
 }
 
-/* The watcher left behind by --on-limit=kill. */
-struct watch {
-	struct nl_state *st;
-	__u32 id;
-	struct nl_quota *q;
-	__u64 grace_ns;
-	int killing;
-	struct timespec kill_at;
-};
-
-static void signal_targets(struct watch *w, int sig)
-{
-	struct nl_limit *l = nl_quota__limit(w->q);
-	struct dirent *de;
-	DIR *d;
-
-	if (l->kind == NL_KIND_CGROUP) {
-		if (sig == SIGKILL)
-			nl_cgroup_kill(l->target + strlen("cgroup "));
-		else
-			nl_cgroup_signal(l->target + strlen("cgroup "), sig);
-		return;
-	}
-	/* Tagged processes: every PID whose task storage holds our tag. */
-	d = opendir("/proc");
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		pid_t pid = (pid_t)atoi(de->d_name);
-
-		if (pid > 0 && nl_quota__pid_tagged(w->q, pid) == 1)
-			kill(pid, sig);
-	}
-	closedir(d);
-}
-
-static void watch_event(void *ctx, const struct nl_event *e)
-{
-	struct watch *w = ctx;
-
-	if (w->killing)
-		return;
-	w->killing = 1;
-	signal_targets(w, SIGTERM);
-	clock_gettime(CLOCK_MONOTONIC, &w->kill_at);
-	w->kill_at.tv_sec += (time_t)(w->grace_ns / 1000000000ULL);
-	w->kill_at.tv_nsec += (long)(w->grace_ns % 1000000000ULL);
-	if (w->kill_at.tv_nsec >= 1000000000L) {
-		w->kill_at.tv_sec++;
-		w->kill_at.tv_nsec -= 1000000000L;
-	}
-}
-
-static void watch_loop(struct watch *w, int events_fd)
-{
-	char dir[512];
-	struct epoll_event ev = { .events = EPOLLIN };
-	int ep = epoll_create1(EPOLL_CLOEXEC);
-
-	nl_state__path(w->st, w->id, "limit", dir, sizeof(dir));
-	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, events_fd, &ev))
-		return;
-	for (;;) {
-		struct timespec now;
-
-		epoll_wait(ep, &ev, 1, 100);
-		nl_quota__consume(w->q);
-		if (w->killing == 1) {
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			if (now.tv_sec > w->kill_at.tv_sec ||
-			    (now.tv_sec == w->kill_at.tv_sec && now.tv_nsec >= w->kill_at.tv_nsec)) {
-				signal_targets(w, SIGKILL);
-				w->killing = 2;
-			}
-		}
-		if (access(dir, F_OK))
-			break; /* detached */
-		if (nl_limit_target_gone(nl_quota__limit(w->q))) {
-			nl_state__lock(w->st);
-			nl_limit_remove(w->st, w->id);
-			nl_state__unlock(w->st);
-			break;
-		}
-	}
-	close(ep);
-}
-
-/* Fork the watcher; it inherits the owner lock, so gc leaves the limit alone. */
-static int start_watcher(struct nl_state *st, __u32 id, int own_fd, __u64 grace_ns)
-{
-	struct watch w = { .st = st, .id = id, .grace_ns = grace_ns };
-	char dir[512];
-	pid_t pid;
-	int fd;
-
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid > 0)
-		return 0;
-	setsid();
-	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (fd >= 0) {
-		dup2(fd, 0);
-		dup2(fd, 1);
-		dup2(fd, 2);
-	}
-	signal(SIGHUP, SIG_IGN);
-	nl_state__path(st, id, NULL, dir, sizeof(dir));
-	if (!nl_quota__open(dir, &w.q)) {
-		int efd = nl_quota__events(w.q, watch_event, &w);
-
-		if (efd >= 0)
-			watch_loop(&w, efd);
-		nl_quota__free(w.q);
-	}
-	close(own_fd);
-	_exit(0);
-}
-
 static void print_new(const struct nl_attach_opts *o, __u32 id, const struct nl_limit *l)
 {
 	if (o->json)
-		printf("{\"id\":%u,\"name\":\"%s\",\"target\":\"%s\"}\n", id, l->name, l->target);
+		printf("{\"id\":%u,\"name\":\"%s\",\"target\":\"%s\"}\n", id, l->name,
+		       l->target);
 	else
 		printf("%u\n", id);
 	if (o->verbosity >= NL_NORMAL)
@@ -408,10 +298,20 @@ static void print_new(const struct nl_attach_opts *o, __u32 id, const struct nl_
 
 int nl_cmd_attach(int argc, char **argv)
 {
+	struct nl_attach_opts o;
+	int status;
+
+	if (!nl_attach_parse(argc, argv, &o, &status))
+		return status;
+	return nl_attach_run(&o, 0, NULL);
+}
+
+int nl_attach_run(struct nl_attach_opts *po, __u32 kind, const char *what)
+{
 	struct nl_quota_opts qo = { .sz = sizeof(qo) };
 	char target[NL_TARGET_LEN], cgpath[512], dir[512];
-	char cgs[NL_MAX_PIDS][512];
-	struct nl_attach_opts o;
+	static char cgs[NL_MAX_PIDS][512];
+	struct nl_attach_opts o = *po;
 	struct nl_state *st = NULL;
 	struct nl_quota *q = NULL;
 	int status, err = 0, i, j, ncg = 0, own_fd = -1, fd;
@@ -419,16 +319,14 @@ int nl_cmd_attach(int argc, char **argv)
 	__u32 id = 0;
 	size_t off;
 
-	if (!nl_attach_parse(argc, argv, &o, &status))
-		return status;
 	nl_verbosity = o.verbosity;
-	status = nl_preflight("netlimit attach");
+	status = nl_preflight(kind == NL_KIND_HOST ? "netlimit host" : "netlimit attach");
 	if (status)
 		return status;
 
 	/* Every target is checked before anything is created. */
 	if (o.cgroup) {
-		err = resolve_cgroup(o.cgroup, cgpath, sizeof(cgpath));
+		err = nl_resolve_cgroup(o.cgroup, cgpath, sizeof(cgpath));
 		if (err) {
 			nl_err("--cgroup: %s %s", o.cgroup,
 			       err == -ENOTDIR ? "is not a cgroup v2 directory"
@@ -436,6 +334,8 @@ int nl_cmd_attach(int argc, char **argv)
 			return err == -ENOTDIR ? NL_EXIT_USAGE : NL_EXIT_NOTARGET;
 		}
 		snprintf(target, sizeof(target), "cgroup %s", cgpath);
+		if (what)
+			snprintf(target, sizeof(target), "%s", what);
 	} else {
 		off = (size_t)snprintf(target, sizeof(target), "pid ");
 		for (i = 0; i < o.npids; i++) {
@@ -465,6 +365,9 @@ int nl_cmd_attach(int argc, char **argv)
 	}
 	nl_state__lock(st);
 	nl_gc(st, false);
+	if (kind == NL_KIND_HOST && (status = nl_host_overlap(st, &o.scope.prefixes[0], cgpath)))
+		goto unlock;
+	status = NL_EXIT_FAIL;
 	err = nl_state__new_id(st, &id);
 	if (err) {
 		nl_err("cannot create a limit: %s", strerror(-err));
@@ -473,7 +376,11 @@ int nl_cmd_attach(int argc, char **argv)
 	have_id = true;
 	own_fd = nl_state__own(st, id);
 	qo.id = id;
-	qo.kind = o.cgroup ? NL_KIND_CGROUP : NL_KIND_PID;
+	qo.kind = kind ? kind : o.cgroup ? NL_KIND_CGROUP : NL_KIND_PID;
+	qo.scope = o.scope.mode;
+	qo.prefixes = o.scope.prefixes;
+	qo.nprefixes = o.scope.n;
+	qo.wire = o.scope.wire;
 	qo.action = (__u32)o.action;
 	qo.pid = o.npids ? (__u32)o.pids[0] : 0;
 	qo.cap_in = o.cap_in;
@@ -530,7 +437,7 @@ int nl_cmd_attach(int argc, char **argv)
 		goto unlock;
 	}
 	if (o.action == NL_ACT_KILL) {
-		err = start_watcher(st, id, own_fd, o.grace_ns);
+		err = nl_watch_start(st, id, own_fd, o.grace_ns);
 		if (err) {
 			nl_err("cannot start the watcher that ends the targets at the cap: %s",
 			       strerror(-err));
@@ -553,4 +460,152 @@ cleanup:
 		close(own_fd);
 	nl_state__free(st);
 	return status;
+}
+
+/* A new host limit may not overlap one on the same cgroup: both would count. */
+int nl_host_overlap(struct nl_state *st, const struct nl_prefix *p, const char *cgpath)
+{
+	char dir[512], want[600], fa[64];
+	size_t n, i;
+	__u32 *ids;
+	int status = 0;
+
+	if (nl_state__ids(st, &ids, &n))
+		return 0;
+	snprintf(want, sizeof(want), "host %s", nl_format_prefix(p, fa, sizeof(fa)));
+	for (i = 0; i < n && !status; i++) {
+		struct nl_quota *q;
+		struct nl_prefix other;
+		const struct nl_limit *l;
+		const char *why;
+		char *sp, buf[NL_TARGET_LEN];
+
+		nl_state__path(st, ids[i], NULL, dir, sizeof(dir));
+		if (nl_quota__open(dir, &q))
+			continue;
+		l = nl_quota__limit(q);
+		snprintf(buf, sizeof(buf), "%s", l->target + 5);
+		sp = strchr(buf, ' ');
+		if (sp)
+			*sp = '\0';
+		if (l->kind == NL_KIND_HOST && !nl_parse_prefix(buf, &other, &why) &&
+		    nl_prefix_overlap(p, &other) && l->cgroup_id) {
+			__u64 cgid = 0;
+
+			nl_cgroup_id(cgpath, &cgid);
+			if (cgid == l->cgroup_id) {
+				nl_err("%s overlaps host limit %u (%s): change that one with 'netlimit set %u'",
+				       fa, l->id, buf, l->id);
+				status = NL_EXIT_USAGE;
+			}
+		}
+		nl_quota__free(q);
+	}
+	free(ids);
+	(void)want;
+	return status;
+}
+
+static const char host_usage[] =
+	"Usage: netlimit host PREFIX CAPS [--cgroup=PATH] [OPTIONS]\n"
+	"\n"
+	"Cap all traffic between this machine and an address or prefix, whatever\n"
+	"process makes it (every process below the cgroup2 root, or below PATH).\n"
+	"\n"
+	"Caps (at least one): -l, --limit=SIZE, --in=SIZE, --out=SIZE\n"
+	"Options: --cgroup=PATH, --count=l3|wire, -n/--name=NAME, --json, -v, -q, -h\n"
+	"\n"
+	"Examples:\n"
+	"  sudo netlimit host 203.0.113.7 --limit=1G\n"
+	"  sudo netlimit host 2001:db8::/32 --in=10G --name=mirror\n";
+
+int nl_cmd_host(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		NL_CAP_LONGOPTS,
+		{ "count", required_argument, NULL, NL_OPT_COUNT },
+		{ "cgroup", required_argument, NULL, 'c' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, NL_OPT_JSON },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	static struct nl_attach_opts o;
+	char mnt[256], target[NL_TARGET_LEN], fa[64];
+	struct nl_caps caps;
+	const char *why;
+	int c;
+
+	memset(&o, 0, sizeof(o));
+	nl_caps_init(&caps);
+	o.action = NL_ACT_BLOCK;
+	o.verbosity = NL_NORMAL;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":l:c:n:vqh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o.cgroup = optarg;
+			break;
+		case 'n':
+			if (!nl_opt_name(optarg, &o.name))
+				return NL_EXIT_USAGE;
+			break;
+		case NL_OPT_JSON:
+			o.json = true;
+			break;
+		case 'v':
+			o.verbosity = NL_VERBOSE;
+			break;
+		case 'q':
+			o.verbosity = NL_QUIET;
+			break;
+		case 'h':
+			fputs(host_usage, stdout);
+			return NL_EXIT_OK;
+		default:
+			if (nl_caps_opt(c, optarg, &caps)) {
+				if (caps.error)
+					return NL_EXIT_USAGE;
+				break;
+			}
+			if (c == NL_OPT_COUNT && nl_scope_opt(c, optarg, &o.scope)) {
+				if (o.scope.error)
+					return NL_EXIT_USAGE;
+				break;
+			}
+			nl_opt_unknown("host", c, argv);
+			return NL_EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		nl_err("host takes one address or prefix (see 'netlimit host --help')");
+		return NL_EXIT_USAGE;
+	}
+	if (nl_parse_prefix(argv[optind], &o.scope.prefixes[0], &why)) {
+		nl_err("'%s' %s (examples: 203.0.113.7, 192.0.2.0/24, 2001:db8::/32)",
+		       argv[optind], why);
+		return NL_EXIT_USAGE;
+	}
+	o.scope.n = 1;
+	o.scope.mode = NL_SCOPE_ONLY;
+	if (!nl_caps_given(&caps)) {
+		nl_err("no cap given: use --limit, --in or --out (see 'netlimit host --help')");
+		return NL_EXIT_USAGE;
+	}
+	o.cap_in = caps.in;
+	o.cap_out = caps.out;
+	o.cap_total = caps.total;
+	if (!o.cgroup) {
+		if (nl_cgroup_mount(mnt, sizeof(mnt))) {
+			nl_err("no cgroup2 file system is mounted; mount one with 'mount -t cgroup2 none /sys/fs/cgroup'");
+			return NL_EXIT_UNSUPPORTED;
+		}
+		o.cgroup = mnt;
+	}
+	snprintf(target, sizeof(target), "host %s (%.80s)",
+		 nl_format_prefix(&o.scope.prefixes[0], fa, sizeof(fa)), o.cgroup);
+	return nl_attach_run(&o, NL_KIND_HOST, target);
 }

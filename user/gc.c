@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <net/if.h>
 #include "cgroup.h"
+#include "link.h"
 #include "gc.h"
 #include "log.h"
 #include "quota_user.h"
@@ -25,6 +27,16 @@ bool nl_limit_target_gone(const struct nl_limit *l)
 		return access(l->target + strlen("cgroup "), F_OK) != 0;
 	case NL_KIND_PID:
 		return __atomic_load_n(&l->tasks, __ATOMIC_RELAXED) == 0;
+	case NL_KIND_HOST:
+		return false; /* system-wide: it stays until detached */
+	case NL_KIND_IFACE: {
+		char name[IF_NAMESIZE];
+
+		/* Only this namespace's interfaces can be checked from here. */
+		if (l->netns != nl_netns_id())
+			return false;
+		return !if_indextoname(l->ifindex, name);
+	}
 	default:
 		return false;
 	}

@@ -5,6 +5,7 @@
 #include "exitcode.h"
 #include "log.h"
 #include "attach.h"
+#include "iface.h"
 #include "manage.h"
 #include "run.h"
 
@@ -17,6 +18,10 @@ struct command {
 static const struct command commands[] = {
 	{ "run", nl_cmd_run, "run a command under a data cap" },
 	{ "attach", nl_cmd_attach, "cap processes or a cgroup that already run" },
+	{ "host", nl_cmd_host, "cap traffic with an address or prefix, system-wide" },
+	{ "iface", nl_cmd_iface, "cap everything crossing a network interface" },
+	{ "down", nl_cmd_down, "bring interfaces down (no name: all but loopback)" },
+	{ "up", nl_cmd_up, "bring interfaces up" },
 	{ "list", nl_cmd_list, "every limit, with its use and state" },
 	{ "show", nl_cmd_show, "one limit in full" },
 	{ "set", nl_cmd_set, "change a limit's caps live" },

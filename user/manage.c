@@ -143,6 +143,10 @@ static const char *kind_name(__u32 kind)
 		return "pid";
 	case NL_KIND_CGROUP:
 		return "cgroup";
+	case NL_KIND_HOST:
+		return "host";
+	case NL_KIND_IFACE:
+		return "iface";
 	default:
 		return "?";
 	}
@@ -204,7 +208,9 @@ static void json_limit(FILE *f, const struct nl_limit *l)
 	json_str(f, "kind", kind_name(l->kind));
 	json_str(f, "target", l->target);
 	json_str(f, "state", state_name(l));
-	json_str(f, "action", l->action == NL_ACT_KILL ? "kill" : "block");
+	json_str(f, "action", l->action == NL_ACT_KILL ? "kill" : l->action == NL_ACT_DOWN ? "down" : "block");
+	json_str(f, "count", l->wire ? "wire" : "l3");
+	json_str(f, "scope", l->scope == NL_SCOPE_ONLY ? "only" : l->scope == NL_SCOPE_EXCLUDE ? "exclude" : "all");
 	fprintf(f,
 		"\"in_bytes\":%llu,\"out_bytes\":%llu,\"in_packets\":%llu,\"out_packets\":%llu,"
 		"\"in_dropped_bytes\":%llu,\"out_dropped_bytes\":%llu,"
@@ -356,7 +362,10 @@ int nl_cmd_show(int argc, char **argv)
 	printf("limit %u%s%s%s\n", l.id, l.name[0] ? " (" : "", l.name, l.name[0] ? ")" : "");
 	printf("  kind     %s\n  target   %s\n  state    %s\n  action   %s at the cap\n",
 	       kind_name(l.kind), l.target, state_name(&l),
-	       l.action == NL_ACT_KILL ? "kill" : "block");
+	       l.action == NL_ACT_KILL ? "kill" : l.action == NL_ACT_DOWN ? "down" : "block");
+	printf("  count    %s bytes%s\n", l.wire ? "wire" : "L3",
+	       l.scope == NL_SCOPE_ONLY ? ", only some remote prefixes" :
+	       l.scope == NL_SCOPE_EXCLUDE ? ", all but some remote prefixes" : "");
 	if (l.kind == NL_KIND_PID)
 		printf("  tasks    %u process(es) tagged\n", l.tasks);
 	printf("  created  %s\n", created);

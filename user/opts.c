@@ -51,6 +51,54 @@ bool nl_caps_given(const struct nl_caps *c)
 	return c->given_in || c->given_out || c->given_total;
 }
 
+bool nl_scope_opt(int opt, const char *arg, struct nl_scope_opts *s)
+{
+	__u32 mode = opt == NL_OPT_ONLY ? NL_SCOPE_ONLY : NL_SCOPE_EXCLUDE;
+	struct nl_prefix more[NL_MAX_PREFIXES];
+	char err[200], fa[64], fb[64];
+	size_t n, i, j;
+
+	if (opt == NL_OPT_COUNT) {
+		if (!strcmp(arg, "wire")) {
+			s->wire = true;
+		} else if (!strcmp(arg, "l3")) {
+			s->wire = false;
+		} else {
+			nl_err("--count: '%s' is not 'l3' or 'wire'", arg);
+			s->error = true;
+		}
+		return true;
+	}
+	if (opt != NL_OPT_ONLY && opt != NL_OPT_EXCLUDE)
+		return false;
+	if (s->mode && s->mode != mode) {
+		nl_err("use --only or --exclude, not both: one limit counts one scope");
+		s->error = true;
+		return true;
+	}
+	s->mode = mode;
+	if (nl_parse_prefixes(arg, more, NL_MAX_PREFIXES - s->n, &n, err, sizeof(err))) {
+		nl_err("--%s: %s", opt == NL_OPT_ONLY ? "only" : "exclude", err);
+		s->error = true;
+		return true;
+	}
+	/* Repeated options add up; their prefixes must not overlap either. */
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < s->n; j++) {
+			if (nl_prefix_overlap(&more[i], &s->prefixes[j])) {
+				nl_err("--%s: %s overlaps %s: give each address range once",
+				       opt == NL_OPT_ONLY ? "only" : "exclude",
+				       nl_format_prefix(&more[i], fa, sizeof(fa)),
+				       nl_format_prefix(&s->prefixes[j], fb, sizeof(fb)));
+				s->error = true;
+				return true;
+			}
+		}
+		s->prefixes[s->n++] = more[i];
+	}
+	return true;
+}
+
 bool nl_opt_action(const char *arg, int *action)
 {
 	if (!strcmp(arg, "kill"))

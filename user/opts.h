@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <linux/types.h>
+#include "prefix.h"
 
 enum {
 	NL_OPT_IN = 256,
@@ -34,6 +35,23 @@ void nl_caps_init(struct nl_caps *c);
 /* Handle -l/--in/--out; false if c is not a cap option. Errors set c->error. */
 bool nl_caps_opt(int opt, const char *arg, struct nl_caps *c);
 bool nl_caps_given(const struct nl_caps *c);
+
+#define NL_SCOPE_LONGOPTS                                                  \
+	{ "only", required_argument, NULL, NL_OPT_ONLY },                  \
+	{ "exclude", required_argument, NULL, NL_OPT_EXCLUDE },            \
+	{ "count", required_argument, NULL, NL_OPT_COUNT }
+
+/* --only / --exclude / --count, shared by run and attach. */
+struct nl_scope_opts {
+	__u32 mode; /* enum nl_scope_mode */
+	struct nl_prefix prefixes[NL_MAX_PREFIXES];
+	size_t n;
+	bool wire;
+	bool error;
+};
+
+/* Handle --only/--exclude/--count; false if opt is none of them. */
+bool nl_scope_opt(int opt, const char *arg, struct nl_scope_opts *s);
 
 bool nl_opt_action(const char *arg, int *action);
 bool nl_opt_grace(const char *arg, __u64 *ns);

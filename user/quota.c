@@ -22,6 +22,9 @@ struct nl_quota {
 	struct bpf_link *links[NL_MAX_LINKS];
 	char link_names[NL_MAX_LINKS][24];
 	int nlinks;
+	int raw_links[4]; /* tcx links (libbpf 1.1 has no bpf_link for them) */
+	char raw_names[4][24];
+	int nraw;
 	int limit_fd, events_fd, tasks_fd, socks_fd; /* owned only when skel is NULL */
 	struct nl_limit *lim;
 	size_t lim_len;
@@ -55,10 +58,28 @@ int nl_quota__new(const struct nl_quota_opts *o, struct nl_quota **out)
 	if (!q)
 		return -ENOMEM;
 	q->limit_fd = q->events_fd = -1;
-	q->skel = quota_bpf__open_and_load();
+	q->skel = quota_bpf__open();
 	if (!q->skel) {
 		err = -errno;
 		goto fail;
+	}
+	q->skel->rodata->nl_scope_mode = o->scope;
+	q->skel->rodata->nl_wire = o->wire ? 1 : 0;
+	q->skel->rodata->nl_link_hlen = o->link_hlen ? o->link_hlen : 14;
+	if (o->nprefixes)
+		bpf_map__set_max_entries(q->skel->maps.nl_scope, (__u32)o->nprefixes);
+	err = quota_bpf__load(q->skel);
+	if (err)
+		goto fail;
+	for (size_t i = 0; i < o->nprefixes; i++) {
+		struct nl_scope_key k = { .prefixlen = nl_prefix_keylen(&o->prefixes[i]) };
+		__u8 one = 1;
+
+		memcpy(k.addr, o->prefixes[i].addr, sizeof(k.addr));
+		if (bpf_map_update_elem(bpf_map__fd(q->skel->maps.nl_scope), &k, &one, BPF_ANY)) {
+			err = -errno;
+			goto fail;
+		}
 	}
 	q->limit_fd = bpf_map__fd(q->skel->maps.nl_limit);
 	q->events_fd = bpf_map__fd(q->skel->maps.nl_events);
@@ -75,6 +96,10 @@ int nl_quota__new(const struct nl_quota_opts *o, struct nl_quota **out)
 	l->cap_out = o->cap_out;
 	l->cap_total = o->cap_total;
 	l->cgroup_id = o->cgroup_id;
+	l->scope = o->scope;
+	l->wire = o->wire ? 1 : 0;
+	l->ifindex = o->ifindex;
+	l->netns = o->netns;
 	l->created_ns = (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
 	snprintf(l->name, sizeof(l->name), "%s", o->name ? o->name : "");
 	snprintf(l->target, sizeof(l->target), "%s", o->target ? o->target : "");
@@ -110,6 +135,29 @@ int nl_quota__attach_cgroup(struct nl_quota *q, int cgroup_fd)
 		return err;
 	snprintf(name, sizeof(name), n ? "link_out_%d" : "link_out", n);
 	return add_link(q, bpf_program__attach_cgroup(q->skel->progs.nl_egress, cgroup_fd), name);
+}
+
+/* BPF_TCX_INGRESS / BPF_TCX_EGRESS, missing from libbpf 1.1's headers. */
+#define NL_TCX_INGRESS 46
+#define NL_TCX_EGRESS 47
+
+int nl_quota__attach_iface(struct nl_quota *q, int ifindex)
+{
+	static const char *names[2] = { "link_tc_in", "link_tc_out" };
+	int progs[2] = { bpf_program__fd(q->skel->progs.nl_tc_ingress),
+			 bpf_program__fd(q->skel->progs.nl_tc_egress) };
+	int types[2] = { NL_TCX_INGRESS, NL_TCX_EGRESS };
+
+	for (int i = 0; i < 2; i++) {
+		int fd = bpf_link_create(progs[i], ifindex, (enum bpf_attach_type)types[i], NULL);
+
+		if (fd < 0)
+			return -errno;
+		q->raw_links[q->nraw] = fd;
+		snprintf(q->raw_names[q->nraw], sizeof(q->raw_names[0]), "%s", names[i]);
+		q->nraw++;
+	}
+	return 0;
 }
 
 int nl_quota__attach_tasks(struct nl_quota *q)
@@ -250,7 +298,13 @@ int nl_quota__pin(struct nl_quota *q, const char *dir)
 		if (err)
 			return err;
 	}
-	return 0;
+	for (i = 0; i < q->nraw; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, q->raw_names[i]);
+		if (bpf_obj_pin(q->raw_links[i], path))
+			return -errno;
+	}
+	snprintf(path, sizeof(path), "%s/scope", dir);
+	return bpf_map__pin(q->skel->maps.nl_scope, path);
 }
 
 int nl_quota__open(const char *dir, struct nl_quota **out)
@@ -356,6 +410,8 @@ void nl_quota__free(struct nl_quota *q)
 		munmap(q->lim, q->lim_len);
 	for (int i = 0; i < q->nlinks; i++)
 		bpf_link__destroy(q->links[i]);
+	for (int i = 0; i < q->nraw; i++)
+		close(q->raw_links[i]);
 	if (q->skel) {
 		quota_bpf__destroy(q->skel);
 	} else {

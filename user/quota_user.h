@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 #include <sys/types.h>
+#include <stdbool.h>
+#include "prefix.h"
 #include "quota.h"
 
 struct nl_quota;
@@ -23,12 +25,22 @@ struct nl_quota_opts {
 	__u64 cgroup_id;
 	const char *name;
 	const char *target;
+	/* Load-time: which packets count, and how. */
+	__u32 scope;                    /* enum nl_scope_mode */
+	const struct nl_prefix *prefixes;
+	size_t nprefixes;
+	bool wire;
+	__u32 link_hlen;                /* iface: its link header; else 14 (Ethernet) */
+	__u32 ifindex;
+	__u64 netns;
 };
 
 /* Load a new instance with its caps set; nothing is attached yet. */
 int nl_quota__new(const struct nl_quota_opts *opts, struct nl_quota **q);
 /* Attach ingress and egress counting to a cgroup (by fd). */
 int nl_quota__attach_cgroup(struct nl_quota *q, int cgroup_fd);
+/* Count everything crossing an interface (tcx links, ingress and egress). */
+int nl_quota__attach_iface(struct nl_quota *q, int ifindex);
 /* Count forks and exits of tagged processes (NL_KIND_PID). */
 int nl_quota__attach_tasks(struct nl_quota *q);
 /* Count only tagged processes' sockets in this cgroup (and below). */

@@ -47,6 +47,12 @@ static const char run_usage[] =
 	"  SIZE: bytes, or K M G T (powers of 1024), KB MB GB TB (powers of 1000),\n"
 	"        KiB MiB GiB TiB; fractions such as 1.5G are allowed.\n"
 	"\n"
+	"Which bytes count:\n"
+	"      --only=PREFIX[,PREFIX...]     only traffic with these remote prefixes\n"
+	"      --exclude=PREFIX[,PREFIX...]  all traffic but with these (e.g. the LAN)\n"
+	"      --count=l3|wire   IP bytes as the stack sends them (default), or wire\n"
+	"                        bytes: per-segment headers of GSO packets + link headers\n"
+	"\n"
 	"At the cap:\n"
 	"      --on-limit=kill   end every process of COMMAND: SIGTERM, then SIGKILL\n"
 	"                        after the grace time (default)\n"
@@ -65,6 +71,7 @@ static const char run_usage[] =
 	"  sudo netlimit run --limit=25M -- curl -O https://example.com/big.iso\n"
 	"  sudo netlimit run --in=1G --out=100M --on-limit=block -- rsync -a src/ host:dst/\n"
 	"  sudo netlimit run --user=$USER --limit=1.5GB --json -- ./sync.sh\n"
+	"  sudo netlimit run --exclude=192.168.0.0/16,fd00::/8 --limit=2G -- apt-get upgrade\n"
 	"\n"
 	"Exit status: COMMAND's own (128+N if signal N ended it); 120 if netlimit\n"
 	"ended it at its cap; 126/127 if it cannot be run or found; 64 usage error;\n"
@@ -74,6 +81,7 @@ bool nl_run_parse(int argc, char **argv, struct nl_run_opts *o, int *status)
 {
 	static const struct option longopts[] = {
 		NL_CAP_LONGOPTS,
+		NL_SCOPE_LONGOPTS,
 		{ "on-limit", required_argument, NULL, NL_OPT_ON_LIMIT },
 		{ "grace", required_argument, NULL, NL_OPT_GRACE },
 		{ "user", required_argument, NULL, 'u' },
@@ -129,6 +137,11 @@ bool nl_run_parse(int argc, char **argv, struct nl_run_opts *o, int *status)
 		default:
 			if (nl_caps_opt(c, optarg, &caps)) {
 				if (caps.error)
+					return false;
+				break;
+			}
+			if (nl_scope_opt(c, optarg, &o->scope)) {
+				if (o->scope.error)
 					return false;
 				break;
 			}
@@ -481,6 +494,10 @@ int nl_cmd_run(int argc, char **argv)
 	qo.cgroup_id = cgid;
 	qo.name = o.name ? o.name : cmdname;
 	qo.target = cgpath;
+	qo.scope = o.scope.mode;
+	qo.prefixes = o.scope.prefixes;
+	qo.nprefixes = o.scope.n;
+	qo.wire = o.scope.wire;
 	err = nl_quota__new(&qo, &r.q);
 	if (err) {
 		nl_err("cannot load the BPF programs: %s (run with -v for the verifier's log)",

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <linux/types.h>
+#include "opts.h"
 
 struct nl_run_opts {
 	__u64 cap_in, cap_out, cap_total; /* NL_UNLIMITED when not given */
@@ -15,6 +16,7 @@ struct nl_run_opts {
 	bool json;
 	int verbosity;
 	char **argv; /* the command, NULL-terminated */
+	struct nl_scope_opts scope;
 };
 
 /*

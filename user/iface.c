@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Interface limits: bpf/quota.bpf.c's tc programs on tcx links, counting
+ * everything that crosses the interface, pinned like every limit. And
+ * `down`/`up`, as netman had them.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <net/if.h>
+#include "exitcode.h"
+#include "gc.h"
+#include "iface.h"
+#include "link.h"
+#include "log.h"
+#include "opts.h"
+#include "preflight.h"
+#include "quota_user.h"
+#include "state.h"
+#include "watch.h"
+
+static const char iface_usage[] =
+	"Usage: netlimit iface IFACE CAPS [OPTIONS]\n"
+	"       netlimit down [IFACE...]     (no name: every interface but loopback)\n"
+	"       netlimit up IFACE...\n"
+	"\n"
+	"Count everything that crosses IFACE (in this network namespace), and cap it.\n"
+	"\n"
+	"Caps (at least one): -l, --limit=SIZE (in+out), --in=SIZE, --out=SIZE\n"
+	"Options:\n"
+	"      --on-limit=drop   drop what exceeds the cap (default)\n"
+	"      --on-limit=down   and bring the interface down at the cap\n"
+	"      --count=l3|wire   IP bytes (default), or wire bytes as the interface\n"
+	"                        counters see them (per-segment headers + link header)\n"
+	"  -n, --name=NAME, --json, -v, -q, -h\n"
+	"\n"
+	"Examples:\n"
+	"  sudo netlimit iface wlan0 --limit=2GB --count=wire --on-limit=down\n"
+	"  sudo netlimit down && sudo netlimit up eth0\n";
+
+/* One limit per interface: two would both count every packet. */
+static int iface_taken(struct nl_state *st, int ifindex, __u64 netns)
+{
+	char dir[512];
+	size_t n, i;
+	__u32 *ids;
+	int found = 0;
+
+	if (nl_state__ids(st, &ids, &n))
+		return 0;
+	for (i = 0; i < n && !found; i++) {
+		struct nl_quota *q;
+		const struct nl_limit *l;
+
+		nl_state__path(st, ids[i], NULL, dir, sizeof(dir));
+		if (nl_quota__open(dir, &q))
+			continue;
+		l = nl_quota__limit(q);
+		if (l->kind == NL_KIND_IFACE && (int)l->ifindex == ifindex && l->netns == netns)
+			found = (int)l->id;
+		nl_quota__free(q);
+	}
+	free(ids);
+	return found;
+}
+
+int nl_cmd_iface(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		NL_CAP_LONGOPTS,
+		{ "count", required_argument, NULL, NL_OPT_COUNT },
+		{ "on-limit", required_argument, NULL, NL_OPT_ON_LIMIT },
+		{ "name", required_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, NL_OPT_JSON },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct nl_quota_opts qo = { .sz = sizeof(qo) };
+	static struct nl_scope_opts scope;
+	char target[NL_TARGET_LEN], dir[512];
+	const char *name = NULL, *ifname;
+	struct nl_state *st = NULL;
+	struct nl_quota *q = NULL;
+	int c, status, err, ifindex, own_fd = -1, taken, action = NL_ACT_BLOCK;
+	bool json = false, have_id = false;
+	struct nl_caps caps;
+	__u32 id = 0, hlen;
+
+	nl_caps_init(&caps);
+	memset(&scope, 0, sizeof(scope));
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":l:n:vqh", longopts, NULL)) != -1) {
+		switch (c) {
+		case NL_OPT_ON_LIMIT:
+			if (!strcmp(optarg, "drop")) {
+				action = NL_ACT_BLOCK;
+			} else if (!strcmp(optarg, "down")) {
+				action = NL_ACT_DOWN;
+			} else {
+				nl_err("--on-limit: '%s' is not 'drop' or 'down'", optarg);
+				return NL_EXIT_USAGE;
+			}
+			break;
+		case 'n':
+			if (!nl_opt_name(optarg, &name))
+				return NL_EXIT_USAGE;
+			break;
+		case NL_OPT_JSON:
+			json = true;
+			break;
+		case 'v':
+			nl_verbosity = NL_VERBOSE;
+			break;
+		case 'q':
+			nl_verbosity = NL_QUIET;
+			break;
+		case 'h':
+			fputs(iface_usage, stdout);
+			return NL_EXIT_OK;
+		default:
+			if (nl_caps_opt(c, optarg, &caps)) {
+				if (caps.error)
+					return NL_EXIT_USAGE;
+				break;
+			}
+			if (c == NL_OPT_COUNT && nl_scope_opt(c, optarg, &scope)) {
+				if (scope.error)
+					return NL_EXIT_USAGE;
+				break;
+			}
+			nl_opt_unknown("iface", c, argv);
+			return NL_EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		nl_err("iface takes one interface name (see 'netlimit iface --help')");
+		return NL_EXIT_USAGE;
+	}
+	ifname = argv[optind];
+	if (!nl_caps_given(&caps)) {
+		nl_err("no cap given: use --limit, --in or --out (see 'netlimit iface --help')");
+		return NL_EXIT_USAGE;
+	}
+	status = nl_preflight("netlimit iface");
+	if (status)
+		return status;
+	ifindex = (int)if_nametoindex(ifname);
+	if (!ifindex || nl_link_hlen(ifname, &hlen)) {
+		nl_err("no interface named '%s' in this network namespace (see 'ip link')", ifname);
+		return NL_EXIT_NOTARGET;
+	}
+
+	status = NL_EXIT_FAIL;
+	err = nl_state__open(&st, true);
+	if (err) {
+		nl_err("cannot open netlimit's state in bpffs: %s", strerror(-err));
+		nl_state__free(st);
+		return nl_exit_for_errno(err);
+	}
+	nl_state__lock(st);
+	nl_gc(st, false);
+	taken = iface_taken(st, ifindex, nl_netns_id());
+	if (taken) {
+		nl_err("%s already has limit %d: change it with 'netlimit set %d'", ifname, taken,
+		       taken);
+		status = NL_EXIT_USAGE;
+		goto unlock;
+	}
+	err = nl_state__new_id(st, &id);
+	if (err)
+		goto unlock;
+	have_id = true;
+	own_fd = nl_state__own(st, id);
+	snprintf(target, sizeof(target), "iface %s", ifname);
+	qo.id = id;
+	qo.kind = NL_KIND_IFACE;
+	qo.action = (__u32)action;
+	qo.cap_in = caps.in;
+	qo.cap_out = caps.out;
+	qo.cap_total = caps.total;
+	qo.name = name;
+	qo.target = target;
+	qo.wire = scope.wire;
+	qo.link_hlen = hlen;
+	qo.ifindex = (__u32)ifindex;
+	qo.netns = nl_netns_id();
+	err = nl_quota__new(&qo, &q);
+	if (!err)
+		err = nl_quota__attach_iface(q, ifindex);
+	if (err) {
+		nl_err("cannot attach to %s: %s (tcx links need Linux 6.6 or later)", ifname,
+		       strerror(-err));
+		status = nl_exit_for_errno(err);
+		goto unlock;
+	}
+	nl_state__new_path(st, id, dir, sizeof(dir));
+	err = nl_quota__pin(q, dir);
+	if (!err)
+		err = nl_state__commit(st, id);
+	if (err) {
+		nl_err("cannot pin the limit: %s", strerror(-err));
+		goto unlock;
+	}
+	if (action == NL_ACT_DOWN) {
+		err = nl_watch_start(st, id, own_fd, 0);
+		if (err) {
+			nl_err("cannot start the watcher that brings %s down: %s", ifname,
+			       strerror(-err));
+			goto unlock;
+		}
+	}
+	if (json)
+		printf("{\"id\":%u,\"name\":\"%s\",\"target\":\"%s\"}\n", id, name ? name : "",
+		       target);
+	else
+		printf("%u\n", id);
+	nl_info("limit %u on %s (%s at the cap, %s bytes)", id, ifname,
+		action == NL_ACT_DOWN ? "down" : "drop", scope.wire ? "wire" : "L3");
+	have_id = false;
+	status = NL_EXIT_OK;
+unlock:
+	if (have_id) {
+		nl_quota__free(q);
+		q = NULL;
+		nl_limit_remove(st, id);
+	}
+	nl_state__unlock(st);
+	nl_quota__free(q);
+	if (own_fd >= 0)
+		close(own_fd);
+	nl_state__free(st);
+	return status;
+}
+
+static int change_links(int argc, char **argv, bool up)
+{
+	struct if_nameindex *all = NULL;
+	const char *cmd = up ? "up" : "down";
+	int i, err, n = 0;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			fputs(iface_usage, stdout);
+			return NL_EXIT_OK;
+		}
+		if (argv[i][0] == '-') {
+			nl_err("unknown option '%s' (see 'netlimit %s --help')", argv[i], cmd);
+			return NL_EXIT_USAGE;
+		}
+	}
+	if (up && argc < 2) {
+		nl_err("up needs the interfaces to bring up, e.g. 'netlimit up eth0'");
+		return NL_EXIT_USAGE;
+	}
+	if (geteuid() != 0) {
+		nl_err("netlimit %s needs root to change interfaces; run it with sudo", cmd);
+		return NL_EXIT_NOPERM;
+	}
+	/* Every name is checked before any link changes. */
+	for (i = 1; i < argc; i++) {
+		if (nl_link_is_up(argv[i]) < 0) {
+			nl_err("no interface named '%s' in this network namespace (see 'ip link')",
+			       argv[i]);
+			return NL_EXIT_NOTARGET;
+		}
+	}
+	if (argc < 2) {
+		struct if_nameindex *p;
+
+		all = if_nameindex();
+		for (p = all; p && p->if_index; p++) {
+			if (!strcmp(p->if_name, "lo") || nl_link_is_up(p->if_name) != 1)
+				continue;
+			err = nl_link_set_up(p->if_name, false);
+			if (err) {
+				nl_err("cannot bring %s down: %s", p->if_name, strerror(-err));
+				if_freenameindex(all);
+				return nl_exit_for_errno(err);
+			}
+			nl_info("%s down", p->if_name);
+			n++;
+		}
+		if_freenameindex(all);
+		if (!n)
+			nl_info("no interface but loopback was up");
+		return NL_EXIT_OK;
+	}
+	for (i = 1; i < argc; i++) {
+		err = nl_link_set_up(argv[i], up);
+		if (err) {
+			nl_err("cannot bring %s %s: %s", argv[i], cmd, strerror(-err));
+			return nl_exit_for_errno(err);
+		}
+		nl_info("%s %s", argv[i], cmd);
+	}
+	return NL_EXIT_OK;
+}
+
+int nl_cmd_down(int argc, char **argv)
+{
+	return change_links(argc, argv, false);
+}
+
+int nl_cmd_up(int argc, char **argv)
+{
+	return change_links(argc, argv, true);
+}
