@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <poll.h>
@@ -343,7 +344,14 @@ struct server {
 
 enum { UDP_SINK, TCP_SINK, TCP_SOURCE };
 
+static int bind_port_at(const char *addr, int family, int type, int *port);
+
 static int bind_any_port(int family, int type, int *port)
+{
+	return bind_port_at(NULL, family, type, port);
+}
+
+static int bind_port_at(const char *addr, int family, int type, int *port)
 {
 	struct sockaddr_storage ss = { 0 };
 	socklen_t len;
@@ -359,12 +367,16 @@ static int bind_any_port(int family, int type, int *port)
 
 		a->sin_family = AF_INET;
 		a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		if (addr)
+			inet_pton(AF_INET, addr, &a->sin_addr);
 		len = sizeof(*a);
 	} else {
 		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
 
 		a->sin6_family = AF_INET6;
 		a->sin6_addr = in6addr_loopback;
+		if (addr)
+			inet_pton(AF_INET6, addr, &a->sin6_addr);
 		len = sizeof(*a);
 	}
 	if (bind(fd, (struct sockaddr *)&ss, len) ||
@@ -464,6 +476,22 @@ static struct server *start_server(int family, int kind, int *port, size_t n)
 	s->family = family;
 	pthread_mutex_init(&s->lock, NULL);
 	s->fd = bind_any_port(family, kind == UDP_SINK ? SOCK_DGRAM : SOCK_STREAM, port);
+	if (s->fd < 0 || pthread_create(&s->thread, NULL, server_thread, s)) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+struct server *udp_sink_at(const char *addr, int *port)
+{
+	struct server *s = calloc(1, sizeof(*s));
+	int family = strchr(addr, ':') ? AF_INET6 : AF_INET;
+
+	s->kind = UDP_SINK;
+	s->family = family;
+	pthread_mutex_init(&s->lock, NULL);
+	s->fd = bind_port_at(addr, family, SOCK_DGRAM, port);
 	if (s->fd < 0 || pthread_create(&s->thread, NULL, server_thread, s)) {
 		free(s);
 		return NULL;
@@ -652,4 +680,127 @@ int proc_kill(struct proc *p, int sig)
 	p->err_fd = p->out_fd = -1;
 	p->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 	return p->status;
+}
+
+static int vsh(const char *prefix, const char *fmt, va_list ap)
+{
+	char cmd[1024];
+	size_t n = (size_t)snprintf(cmd, sizeof(cmd), "%s", prefix);
+	int st;
+
+	vsnprintf(cmd + n, sizeof(cmd) - n, fmt, ap);
+	fflush(NULL);
+	st = system(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+int sh(const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vsh("", fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int peer_sh(struct peer *p, const char *fmt, ...)
+{
+	char prefix[64];
+	va_list ap;
+	int r;
+
+	snprintf(prefix, sizeof(prefix), "nsenter -t %d -n ", (int)p->pid);
+	va_start(ap, fmt);
+	r = vsh(prefix, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int peer_start(struct peer *p, const char *name, const char *peer, bool ipv6)
+{
+	int ready[2];
+	char c;
+
+	memset(p, 0, sizeof(*p));
+	p->self_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (p->self_ns < 0 || pipe(ready))
+		return -errno;
+	p->pid = fork();
+	if (p->pid == 0) {
+		close(ready[0]);
+		if (unshare(CLONE_NEWNET))
+			_exit(1);
+		if (write(ready[1], "x", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	if (read(ready[0], &c, 1) != 1)
+		return -EIO;
+	close(ready[0]);
+	/* IPv6 off unless asked: no router solicitations or DAD in exact counts. */
+	if (sh("ip link add %s type veth peer name %s && ip link set %s netns %d", name, peer,
+	       peer, (int)p->pid) ||
+	    sh("echo %d > /proc/sys/net/ipv6/conf/%s/disable_ipv6", ipv6 ? 0 : 1, name) ||
+	    peer_sh(p, "sh -c 'echo %d > /proc/sys/net/ipv6/conf/%s/disable_ipv6'", ipv6 ? 0 : 1,
+		    peer) ||
+	    peer_sh(p, "ip link set lo up"))
+		return -EIO;
+	return 0;
+}
+
+int peer_enter(struct peer *p)
+{
+	char path[64];
+	int fd, err;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)p->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	err = setns(fd, CLONE_NEWNET) ? -errno : 0;
+	close(fd);
+	return err;
+}
+
+void peer_leave(struct peer *p)
+{
+	if (setns(p->self_ns, CLONE_NEWNET))
+		fprintf(stderr, "setns back: %s\n", strerror(errno));
+}
+
+void peer_stop(struct peer *p)
+{
+	if (p->pid > 0) {
+		kill(p->pid, SIGKILL);
+		waitpid(p->pid, NULL, 0);
+	}
+	if (p->self_ns > 0)
+		close(p->self_ns);
+	p->pid = 0;
+}
+
+void dev_counters(const char *dev, unsigned long long *rxb, unsigned long long *rxp,
+		  unsigned long long *txb, unsigned long long *txp)
+{
+	unsigned long long x;
+	char line[512], pat[32];
+	FILE *f = fopen("/proc/net/dev", "re");
+
+	*rxb = *rxp = *txb = *txp = 0;
+	snprintf(pat, sizeof(pat), "%s:", dev);
+	while (f && fgets(line, sizeof(line), f)) {
+		char *c = strstr(line, pat);
+
+		if (!c || (c > line && c[-1] != ' '))
+			continue;
+		if (sscanf(c + strlen(pat), "%llu %llu %llu %llu %llu %llu %llu %llu %llu %llu", rxb,
+			   rxp, &x, &x, &x, &x, &x, &x, txb, txp) == 10)
+			break;
+	}
+	if (f)
+		fclose(f);
 }

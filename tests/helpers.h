@@ -50,6 +50,8 @@ struct server;
 struct server *udp_sink(int family, int *port);
 struct server *tcp_sink(int family, int *port);             /* reads to EOF, then closes */
 struct server *tcp_source(int family, int *port, size_t n); /* sends n bytes, closes */
+/* A UDP sink on one address (v4 or v6 text). */
+struct server *udp_sink_at(const char *addr, int *port);
 unsigned long long server_bytes(struct server *s);
 unsigned long long server_msgs(struct server *s);
 void server_stop(struct server *s);
@@ -63,6 +65,26 @@ struct ref_meter;
 struct nl_limit;
 struct ref_meter *ref_meter_start(void);
 void ref_meter_stop(struct ref_meter *r, struct nl_limit *out);
+
+/*
+ * A peer host: a network namespace held by a child process, linked to this
+ * one by a veth pair (here: name, there: peer). It goes with the child.
+ */
+struct peer {
+	pid_t pid;
+	int self_ns;
+};
+int peer_start(struct peer *p, const char *name, const char *peer, bool ipv6);
+/* Run a shell command here, or inside the peer's namespace. */
+int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int peer_sh(struct peer *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Enter the peer's namespace (servers made now live there), and come back. */
+int peer_enter(struct peer *p);
+void peer_leave(struct peer *p);
+void peer_stop(struct peer *p);
+/* An interface's counters from /proc/net/dev (this namespace). */
+void dev_counters(const char *dev, unsigned long long *rxb, unsigned long long *rxp,
+		  unsigned long long *txb, unsigned long long *txp);
 
 /* Wait until a file has content (a PID file), up to timeout_ms. */
 pid_t read_pidfile(const char *path, int timeout_ms);

@@ -124,8 +124,10 @@ int nl_parse_prefixes(const char *s, struct nl_prefix *v, size_t max, size_t *n,
 		}
 		(*n)++;
 		p += l;
-		if (*p == ',')
-			p++;
+		if (*p == ',' && !*++p) {
+			snprintf(err, errlen, "'%s' ends with an empty prefix", s);
+			return -EINVAL;
+		}
 	}
 	if (!*n) {
 		snprintf(err, errlen, "no prefix given");
