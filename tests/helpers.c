@@ -499,6 +499,22 @@ struct server *udp_sink_at(const char *addr, int *port)
 	return s;
 }
 
+struct server *tcp_sink_at(const char *addr, int *port)
+{
+	struct server *s = calloc(1, sizeof(*s));
+	int family = strchr(addr, ':') ? AF_INET6 : AF_INET;
+
+	s->kind = TCP_SINK;
+	s->family = family;
+	pthread_mutex_init(&s->lock, NULL);
+	s->fd = bind_port_at(addr, family, SOCK_STREAM, port);
+	if (s->fd < 0 || pthread_create(&s->thread, NULL, server_thread, s)) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
 struct server *udp_sink(int family, int *port)
 {
 	return start_server(family, UDP_SINK, port, 0);

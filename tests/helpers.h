@@ -52,6 +52,7 @@ struct server *tcp_sink(int family, int *port);             /* reads to EOF, the
 struct server *tcp_source(int family, int *port, size_t n); /* sends n bytes, closes */
 /* A UDP sink on one address (v4 or v6 text). */
 struct server *udp_sink_at(const char *addr, int *port);
+struct server *tcp_sink_at(const char *addr, int *port);
 unsigned long long server_bytes(struct server *s);
 unsigned long long server_msgs(struct server *s);
 void server_stop(struct server *s);

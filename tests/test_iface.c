@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Interface limits, down and up: a veth pair between the test's namespace
+ * (nlA, 192.0.2.1) and a peer namespace of its own (nlB, 192.0.2.2), both
+ * gone when the test ends. Static neighbours and no IPv6 keep the link quiet,
+ * so every byte on it is the test's.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include "harness.h"
+#include "helpers.h"
+#include "link.h"
+
+static char *num(unsigned long long v)
+{
+	static char bufs[16][24];
+	static int i;
+	char *b = bufs[i++ % 16];
+
+	snprintf(b, 24, "%llu", v);
+	return b;
+}
+
+static unsigned long long J(const char *text, const char *key)
+{
+	unsigned long long v = ~0ULL;
+
+	if (!json_u64(text, key, &v))
+		test_fail_at(__FILE__, __LINE__, "no \"%s\" in:\n%s", key, text);
+	return v;
+}
+
+static bool link_pair(struct peer *pr, bool ipv6)
+{
+	if (!ASSERT_OK(peer_start(pr, "nlA", "nlB", ipv6), "peer namespace"))
+		return false;
+	return ASSERT_OK(sh("ip addr add 192.0.2.1/24 dev nlA && ip link set nlA up"), "nlA") &&
+	       ASSERT_OK(peer_sh(pr, "ip addr add 192.0.2.2/24 dev nlB"), "addr nlB") &&
+	       ASSERT_OK(peer_sh(pr, "ip link set nlB up"), "nlB up") &&
+	       /* Static neighbours: no ARP on the link while we count it. */
+	       ASSERT_OK(sh("ip neigh replace 192.0.2.2 dev nlA lladdr $(nsenter -t %d -n cat /sys/class/net/nlB/address 2>/dev/null || nsenter -t %d -n ip -o link show nlB | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2) nud permanent",
+			    (int)pr->pid, (int)pr->pid),
+			 "neigh A") &&
+	       ASSERT_OK(peer_sh(pr, "sh -c \"ip neigh replace 192.0.2.1 dev nlB lladdr $(ip -o link show nlA | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2) nud permanent\""),
+			 "neigh B");
+}
+
+/* A UDP sink inside the peer. */
+static struct server *peer_udp_sink(struct peer *pr, int *port)
+{
+	struct server *s;
+
+	if (peer_enter(pr))
+		return NULL;
+	s = udp_sink_at("192.0.2.2", port);
+	peer_leave(pr);
+	return s;
+}
+
+void test_iface_cap_drop(void)
+{
+	struct peer pr = { 0 };
+	struct server *s = NULL;
+	struct proc p, t;
+	int port;
+
+	if (!require_root() || !link_pair(&pr, false))
+		goto out;
+	s = peer_udp_sink(&pr, &port);
+	if (!ASSERT_TRUE(s, "sink in the peer"))
+		goto out;
+	netlimit(&p, "iface", "nlA", "--out=5000", "--name=wan", NULL);
+	ASSERT_EQ(p.status, 0, "iface limit");
+	/* Any process: this one is under no netlimit at all. */
+	proc_run(&t, (char *[]){ (char *)bin("nltraffic"), "udp", "192.0.2.2", num(port), "100",
+				 "72", NULL },
+		 10);
+	msleep(50);
+	netlimit(&p, "show", "wan", "--json", NULL);
+	ASSERT_EQ(J(p.out, "out_bytes"), 5000, "50 datagrams of 100 L3 bytes, exactly");
+	ASSERT_EQ(J(p.out, "out_dropped_packets"), 50, "the rest dropped");
+	ASSERT_EQ(J(p.out, "in_bytes"), 0, "nothing came in");
+	ASSERT_HAS(p.out, "\"kind\":\"iface\"", "kind");
+	ASSERT_EQ(server_msgs(s), 50, "the peer got exactly the cap");
+	netlimit(&p, "iface", "nlA", "--limit=1G", NULL);
+	ASSERT_EQ(p.status, 64, "a second limit on the same interface is refused");
+	netlimit(&p, "detach", "wan", NULL);
+	ASSERT_EQ(p.status, 0, "detach");
+	proc_run(&t, (char *[]){ (char *)bin("nltraffic"), "udp", "192.0.2.2", num(port), "100",
+				 "72", NULL },
+		 10);
+	msleep(50);
+	ASSERT_EQ(server_msgs(s), 150, "detached: everything passes");
+out:
+	server_stop(s);
+	peer_stop(&pr);
+}
+
+void test_iface_down_at_cap(void)
+{
+	struct peer pr = { 0 };
+	struct server *s = NULL;
+	struct proc p, t;
+	int port, i;
+
+	if (!require_root() || !link_pair(&pr, false))
+		goto out;
+	s = peer_udp_sink(&pr, &port);
+	if (!ASSERT_TRUE(s, "sink"))
+		goto out;
+	netlimit(&p, "iface", "nlA", "--out=5000", "--on-limit=down", "--name=dn", NULL);
+	ASSERT_EQ(p.status, 0, "iface limit");
+	proc_run(&t, (char *[]){ (char *)bin("nltraffic"), "udp", "192.0.2.2", num(port), "100",
+				 "72", NULL },
+		 10);
+	for (i = 0; i < 100 && nl_link_is_up("nlA") == 1; i++)
+		msleep(10);
+	ASSERT_EQ(nl_link_is_up("nlA"), 0, "the interface went down at the cap");
+	ASSERT_EQ(server_msgs(s), 50, "and no byte passed the cap");
+	netlimit(&p, "up", "nlA", NULL);
+	ASSERT_EQ(p.status, 0, "up");
+	ASSERT_EQ(nl_link_is_up("nlA"), 1, "up again");
+	ASSERT_OK(sh("ip -4 addr show dev nlA | grep -q 192.0.2.1/24"), "address kept");
+	netlimit(&p, "detach", "dn", NULL);
+	ASSERT_EQ(p.status, 0, "detach");
+out:
+	server_stop(s);
+	peer_stop(&pr);
+}
+
+void test_down_up(void)
+{
+	struct peer pr = { 0 };
+	struct proc p;
+
+	if (!require_root() || !link_pair(&pr, true))
+		goto out;
+	ASSERT_OK(sh("ip -6 addr add 2001:db8::1/64 dev nlA nodad"), "v6 address");
+	netlimit(&p, "down", "nlA", "nosuch", NULL);
+	ASSERT_EQ(p.status, 66, "unknown name refused");
+	ASSERT_HAS(p.err, "no interface named 'nosuch'", "says so");
+	ASSERT_EQ(nl_link_is_up("nlA"), 1, "nothing changed when a name was wrong");
+	/* No name: everything but loopback, in this (the test's own) namespace. */
+	netlimit(&p, "down", NULL);
+	ASSERT_EQ(p.status, 0, "down");
+	ASSERT_EQ(nl_link_is_up("nlA"), 0, "nlA down");
+	ASSERT_EQ(nl_link_is_up("lo"), 1, "loopback stays up");
+	netlimit(&p, "up", "nlA", NULL);
+	ASSERT_EQ(p.status, 0, "up");
+	ASSERT_EQ(nl_link_is_up("nlA"), 1, "nlA up");
+	ASSERT_OK(sh("ip -4 addr show dev nlA | grep -q 192.0.2.1/24"), "IPv4 address back");
+	ASSERT_OK(sh("ip -6 addr show dev nlA | grep -q 2001:db8::1/64"), "IPv6 address back");
+	netlimit(&p, "up", NULL);
+	ASSERT_EQ(p.status, 64, "up needs names");
+	netlimit(&p, "up", "nosuch", NULL);
+	ASSERT_EQ(p.status, 66, "unknown name");
+out:
+	peer_stop(&pr);
+}
+
+/* Bulk TCP over the veth; counts against the interface's own counters. */
+static void bulk(struct peer *pr, bool wire, bool tso)
+{
+	unsigned long long rb0, rp0, tb0, tp0, rb1, rp1, tb1, tp1, got, want, gsos;
+	struct server *s = NULL;
+	struct proc p, t;
+	int port;
+
+	if (!ASSERT_OK(sh("ethtool -K nlA tso %s gso on >/dev/null", tso ? "on" : "off"),
+		       "ethtool"))
+		return;
+	if (peer_enter(pr))
+		return;
+	s = tcp_sink_at("192.0.2.2", &port);
+	peer_leave(pr);
+	if (!ASSERT_TRUE(s, "sink at 192.0.2.2"))
+		return;
+	netlimit(&p, "iface", "nlA", "--limit=1T", wire ? "--count=wire" : "--count=l3",
+		 "--name=bulk", NULL);
+	if (!ASSERT_EQ(p.status, 0, "iface limit"))
+		goto out;
+	dev_counters("nlA", &rb0, &rp0, &tb0, &tp0);
+	proc_run(&t, (char *[]){ (char *)bin("nltraffic"), "tcp-send", "192.0.2.2", num(port),
+				 num(20 << 20), NULL },
+		 30);
+	ASSERT_EQ(t.status, 0, "transfer");
+	msleep(100);
+	dev_counters("nlA", &rb1, &rp1, &tb1, &tp1);
+	netlimit(&p, "show", "bulk", "--json", NULL);
+	got = J(p.out, "in_bytes") + J(p.out, "out_bytes");
+	gsos = J(p.out, "in_packets") + J(p.out, "out_packets");
+	if (wire) {
+		want = (rb1 - rb0) + (tb1 - tb0);
+		ASSERT_LT(gsos, (rp1 - rp0) + (tp1 - tp0), "BPF saw GSO packets, fewer than frames");
+		ASSERT_LE(got > want ? got - want : want - got, want / 200,
+			  "wire count within 0.5% of the interface counters");
+	} else {
+		/* TSO on: every GSO packet crosses the veth whole, one frame each. */
+		want = (rb1 - rb0) - 14 * (rp1 - rp0) + (tb1 - tb0) - 14 * (tp1 - tp0);
+		ASSERT_EQ(got, want, "L3 count exact: counters less 14 bytes a frame");
+		ASSERT_EQ(gsos, (rp1 - rp0) + (tp1 - tp0), "one packet per frame");
+	}
+	ASSERT_GT(got, 20 << 20, "the transfer is in it");
+	printf("    %s: netlimit %llu bytes in %llu packets; interface %llu bytes in %llu frames\n",
+	       wire ? "wire" : "l3", got, gsos, (rb1 - rb0) + (tb1 - tb0), (rp1 - rp0) + (tp1 - tp0));
+	netlimit(&p, "detach", "bulk", NULL);
+out:
+	server_stop(s);
+}
+
+void test_iface_wire_vs_counters(void)
+{
+	struct peer pr = { 0 };
+
+	if (require_root() && link_pair(&pr, false))
+		bulk(&pr, true, false);
+	peer_stop(&pr);
+}
+
+void test_iface_l3_exact(void)
+{
+	struct peer pr = { 0 };
+
+	if (require_root() && link_pair(&pr, false))
+		bulk(&pr, false, true);
+	peer_stop(&pr);
+}
+
+void test_iface_gone(void)
+{
+	struct peer pr = { 0 };
+	struct proc p;
+
+	if (!require_root() || !link_pair(&pr, false))
+		goto out;
+	netlimit(&p, "iface", "nlA", "--limit=1G", "--name=gone", NULL);
+	ASSERT_EQ(p.status, 0, "iface limit");
+	peer_stop(&pr); /* takes the veth pair with it */
+	msleep(100);
+	netlimit(&p, "gc", NULL);
+	ASSERT_HAS(p.err, "1 limit(s) removed", "a vanished interface's limit is collected");
+	netlimit(&p, "iface", "nlA", "--limit=1G", NULL);
+	ASSERT_EQ(p.status, 66, "missing interface");
+	ASSERT_HAS(p.err, "no interface named 'nlA'", "says so");
+out:
+	peer_stop(&pr);
+}
