@@ -294,4 +294,24 @@ int BPF_PROG(nl_exit, struct task_struct *t)
 	return 0;
 }
 
+/*
+ * A tagged TCP socket outlives its process as an orphan that still sends: the
+ * limit counts them, and is not collected while one is open.
+ */
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(nl_sock_state, struct sock *sk, int oldstate, int newstate)
+{
+	struct nl_limit *l;
+	__u32 key = 0;
+
+	if (oldstate != TCP_CLOSE && newstate != TCP_CLOSE)
+		return 0;
+	if (sk->sk_protocol != IPPROTO_TCP || !bpf_sk_storage_get(&nl_socks, sk, 0, 0))
+		return 0;
+	l = bpf_map_lookup_elem(&nl_limit, &key);
+	if (l)
+		__sync_fetch_and_add(&l->socks, newstate == TCP_CLOSE ? -1 : 1);
+	return 0;
+}
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -91,7 +91,9 @@ struct nl_limit {
 	__u32 hit NL_CACHELINE; /* enum nl_hit bits; userland clears a bit to re-arm */
 	__u32 events_lost;      /* ring buffer was full */
 	__u32 tasks;            /* NL_KIND_PID: tagged processes still alive */
+	__s32 socks;            /* NL_KIND_PID: tagged TCP sockets not yet closed */
 	__u32 ifindex;          /* NL_KIND_IFACE */
+	__u32 pad;
 	__u64 netns;            /* NL_KIND_IFACE: inode of its network namespace */
 	__u32 scope;            /* enum nl_scope_mode */
 	__u32 wire;             /* 1: wire bytes (per-segment and link headers) */

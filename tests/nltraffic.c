@@ -4,6 +4,8 @@
  *   nltraffic udp ADDR PORT COUNT SIZE [GAP_US]   COUNT datagrams of SIZE bytes
  *   nltraffic tcp-send ADDR PORT BYTES [FLOWS]    FLOWS parallel connections
  *   nltraffic tcp-recv ADDR PORT                  read until the server closes
+ *   nltraffic tcp-blast ADDR PORT BYTES           queue BYTES in a big send buffer and
+ *                                                 exit at once: the kernel sends them
  *   nltraffic daemon PIDFILE CMD [ARGS...]        double-fork CMD, detach it
  *   nltraffic serve ADDR BYTES                    send BYTES to every client; prints
  *                                                 "port N", serves until killed
@@ -143,6 +145,32 @@ static int tcp_send(int argc, char **argv)
 	}
 	printf("sent %ld\n", ok ? nflows * atol(argv[4]) : -1);
 	return ok ? 0 : 1;
+}
+
+static int tcp_blast(int argc, char **argv)
+{
+	static char buf[65536];
+	int fd, big = 32 << 20;
+	long left;
+
+	if (argc < 5)
+		return 2;
+	left = atol(argv[4]);
+	fd = socket(strchr(argv[2], ':') ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big));
+	close(fd);
+	fd = connect_to(argv[2], argv[3], SOCK_STREAM);
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big));
+	while (left > 0) {
+		ssize_t n = send(fd, buf, left < (long)sizeof(buf) ? (size_t)left : sizeof(buf),
+				 MSG_DONTWAIT);
+
+		if (n <= 0)
+			break;
+		left -= n;
+	}
+	printf("queued %ld\n", atol(argv[4]) - left);
+	return 0; /* exit without close: the orphan flushes what is queued */
 }
 
 static int tcp_recv(int argc, char **argv)
@@ -314,6 +342,8 @@ int main(int argc, char **argv)
 		return udp(argc, argv);
 	if (!strcmp(argv[1], "tcp-send"))
 		return tcp_send(argc, argv);
+	if (!strcmp(argv[1], "tcp-blast"))
+		return tcp_blast(argc, argv);
 	if (!strcmp(argv[1], "tcp-recv"))
 		return tcp_recv(argc, argv);
 	if (!strcmp(argv[1], "udp-threads"))

@@ -548,3 +548,40 @@ void test_attach_bad_input(void)
 	netlimit(&p, "frobnicate", NULL);
 	ASSERT_EQ(p.status, 64, "unknown command");
 }
+
+/* A tagged child queues data and exits: its orphaned socket stays capped. */
+void test_attach_orphaned_socket(void)
+{
+	unsigned long long before;
+	struct server *s;
+	struct proc fa, p;
+	int port;
+
+	if (!require_root())
+		return;
+	s = tcp_sink(AF_INET, &port);
+	if (!ASSERT_TRUE(s, "sink"))
+		return;
+	if (!ASSERT_OK(proc_start(&fa, (char *[]){ traffic(), "fork-after", "300", traffic(),
+						   "tcp-blast", "127.0.0.1", num(port),
+						   num(8 << 20), NULL }),
+		       "forker"))
+		goto out;
+	msleep(100);
+	netlimit(&p, "attach", "--pid", num(fa.pid), "--out=1M", "--name=orph", NULL);
+	ASSERT_EQ(p.status, 0, "attach");
+	proc_finish(&fa, 10);
+	msleep(500);
+	ASSERT_LE(server_bytes(s), 1 << 20, "the orphan sent nothing past the cap");
+	netlimit(&p, "gc", NULL);
+	netlimit(&p, "show", "orph", "--json", NULL);
+	ASSERT_EQ(p.status, 0, "not collected while its orphaned socket is open");
+	ASSERT_EQ(J(p.out, "tasks"), 0, "no process left");
+	netlimit(&p, "detach", "orph", NULL);
+	ASSERT_EQ(p.status, 0, "detach");
+	before = server_bytes(s);
+	msleep(300);
+	ASSERT_GT(server_bytes(s), before, "detached: the orphan may send again");
+out:
+	server_stop(s);
+}

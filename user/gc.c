@@ -16,17 +16,21 @@
 #include "gc.h"
 #include "log.h"
 #include "quota_user.h"
+#include "sockets.h"
 #include "state.h"
 
 bool nl_limit_target_gone(const struct nl_limit *l)
 {
 	switch (l->kind) {
+	/* Orphaned TCP sockets still send: the limit waits for them too. */
 	case NL_KIND_RUN:
-		return nl_cgroup_populated(l->target) <= 0;
+		return nl_cgroup_populated(l->target) <= 0 && nl_sockets_count(l->cgroup_id) <= 0;
 	case NL_KIND_CGROUP:
-		return access(l->target + strlen("cgroup "), F_OK) != 0;
+		return access(l->target + strlen("cgroup "), F_OK) != 0 &&
+		       nl_sockets_count(l->cgroup_id) <= 0;
 	case NL_KIND_PID:
-		return __atomic_load_n(&l->tasks, __ATOMIC_RELAXED) == 0;
+		return __atomic_load_n(&l->tasks, __ATOMIC_RELAXED) == 0 &&
+		       __atomic_load_n(&l->socks, __ATOMIC_RELAXED) <= 0;
 	case NL_KIND_HOST:
 		return false; /* system-wide: it stays until detached */
 	case NL_KIND_IFACE: {

@@ -231,8 +231,8 @@ static void json_limit(FILE *f, const struct nl_limit *l)
 		fprintf(f, "\"cap_total\":null,");
 	else
 		fprintf(f, "\"cap_total\":%llu,", (unsigned long long)l->cap_total);
-	fprintf(f, "\"limit_hit\":%s,\"hit\":\"%s\",\"tasks\":%u,\"created_ns\":%llu}",
-		l->hit ? "true" : "false", nl_hit_names(l->hit, hit, sizeof(hit)), l->tasks,
+	fprintf(f, "\"limit_hit\":%s,\"hit\":\"%s\",\"tasks\":%u,\"socks\":%d,\"created_ns\":%llu}",
+		l->hit ? "true" : "false", nl_hit_names(l->hit, hit, sizeof(hit)), l->tasks, l->socks,
 		(unsigned long long)l->created_ns);
 }
 

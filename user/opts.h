@@ -16,6 +16,7 @@ enum {
 	NL_OPT_ONLY,
 	NL_OPT_EXCLUDE,
 	NL_OPT_COUNT,
+	NL_OPT_DRAIN,
 };
 
 #define NL_CAP_LONGOPTS                                             \

@@ -7,7 +7,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -167,6 +170,9 @@ int nl_quota__attach_tasks(struct nl_quota *q)
 	err = add_link(q, bpf_program__attach(q->skel->progs.nl_fork), "link_fork");
 	if (err)
 		return err;
+	err = add_link(q, bpf_program__attach(q->skel->progs.nl_sock_state), "link_state");
+	if (err)
+		return err;
 	return add_link(q, bpf_program__attach(q->skel->progs.nl_exit), "link_exit");
 }
 
@@ -228,8 +234,20 @@ static int tag_sockets(struct nl_quota *q, int pidfd, pid_t pid)
 		if (fd < 0)
 			continue;
 		/* Not every socket can carry storage (unix, netlink): only inet counts. */
-		if (!bpf_map_update_elem(socks_fd(q), &fd, &zero, BPF_ANY))
+		if (!bpf_map_update_elem(socks_fd(q), &fd, &zero, BPF_ANY)) {
+			struct tcp_info ti = { 0 };
+			socklen_t tl = sizeof(ti);
+			int proto = 0;
+			socklen_t pl = sizeof(proto);
+
+			/* Tagged first, then read: a close from now on is seen by BPF. */
+			if (!getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &pl) &&
+			    proto == IPPROTO_TCP &&
+			    !getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tl) &&
+			    ti.tcpi_state != TCP_CLOSE)
+				__atomic_fetch_add(&q->lim->socks, 1, __ATOMIC_RELAXED);
 			n++;
+		}
 		close(fd);
 	}
 	closedir(d);

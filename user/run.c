@@ -32,6 +32,7 @@
 #include "report.h"
 #include "run.h"
 #include "size.h"
+#include "sockets.h"
 #include "state.h"
 
 static const char run_usage[] =
@@ -58,6 +59,9 @@ static const char run_usage[] =
 	"                        after the grace time (default)\n"
 	"      --on-limit=block  keep COMMAND running; traffic over the cap is dropped\n"
 	"      --grace=DURATION  SIGTERM to SIGKILL delay (default 2s; ms, s, m, h)\n"
+	"      --drain=DURATION  after COMMAND ends, how long its TCP connections may\n"
+	"                        finish sending, still under the cap (default 5s);\n"
+	"                        then, or at once if a cap was reached, they are reset\n"
 	"\n"
 	"Other options:\n"
 	"  -u, --user=USER       run COMMAND as USER\n"
@@ -84,6 +88,7 @@ bool nl_run_parse(int argc, char **argv, struct nl_run_opts *o, int *status)
 		NL_SCOPE_LONGOPTS,
 		{ "on-limit", required_argument, NULL, NL_OPT_ON_LIMIT },
 		{ "grace", required_argument, NULL, NL_OPT_GRACE },
+		{ "drain", required_argument, NULL, NL_OPT_DRAIN },
 		{ "user", required_argument, NULL, 'u' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, NL_OPT_JSON },
@@ -99,6 +104,7 @@ bool nl_run_parse(int argc, char **argv, struct nl_run_opts *o, int *status)
 	nl_caps_init(&caps);
 	o->action = NL_ACT_KILL;
 	o->grace_ns = 2000000000ULL;
+	o->drain_ns = 5000000000ULL;
 	o->verbosity = NL_NORMAL;
 	*status = NL_EXIT_USAGE;
 
@@ -114,6 +120,15 @@ bool nl_run_parse(int argc, char **argv, struct nl_run_opts *o, int *status)
 			if (!nl_opt_grace(optarg, &o->grace_ns))
 				return false;
 			break;
+		case NL_OPT_DRAIN: {
+			const char *why;
+
+			if (nl_parse_duration(optarg, &o->drain_ns, &why)) {
+				nl_err("--drain: '%s' %s", optarg, why);
+				return false;
+			}
+			break;
+		}
 		case 'u':
 			o->user = optarg;
 			break;
@@ -409,6 +424,30 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/*
+ * A TCP socket outlives its process: as an orphan it goes on sending what its
+ * send buffer holds. The limit stays attached until the cgroup's sockets are
+ * done; past the drain time, or once a cap was reached, they are reset.
+ */
+static void settle_sockets(struct runner *r, __u64 cgid)
+{
+	struct timespec ts = { 0, 20 * 1000 * 1000 };
+	double deadline = now_s() + (double)r->o->drain_ns / 1e9;
+	struct nl_limit *l = nl_quota__limit(r->q);
+	int n;
+
+	while ((n = nl_sockets_count(cgid)) > 0) {
+		if (__atomic_load_n(&l->hit, __ATOMIC_RELAXED) || now_s() >= deadline) {
+			n = nl_sockets_destroy(cgid);
+			nl_debug("reset %d connection(s) the command left behind", n);
+			break;
+		}
+		nanosleep(&ts, NULL);
+	}
+	if (n < 0)
+		nl_debug("cannot list the command's sockets: %s", strerror(-n));
+}
+
 int nl_cmd_run(int argc, char **argv)
 {
 	char cgparent[256], cgpath[300], limdir[512], cmdname[NL_NAME_LEN];
@@ -555,6 +594,7 @@ int nl_cmd_run(int argc, char **argv)
 	err = supervise(&r, sig_fd, events_fd);
 	if (err)
 		nl_err("lost track of the command: %s", strerror(-err));
+	settle_sockets(&r, cgid);
 
 	nl_limit_snapshot(nl_quota__limit(r.q), &final);
 	res.command = cmdname;
