@@ -21,6 +21,7 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include "cgroup.h"
+#include "harness.h"
 #include "quota_user.h"
 #include "helpers.h"
 
@@ -819,4 +820,31 @@ void dev_counters(const char *dev, unsigned long long *rxb, unsigned long long *
 	}
 	if (f)
 		fclose(f);
+}
+
+unsigned long long json_at(const char *file, int line, const char *text, const char *key)
+{
+	unsigned long long v = ~0ULL;
+
+	if (!json_u64(text, key, &v))
+		test_fail_at(file, line, "no \"%s\" in:\n%s", key, text);
+	return v;
+}
+
+char *num(unsigned long long v)
+{
+	static char bufs[16][24];
+	static int i;
+	char *b = bufs[i++ % 16];
+
+	snprintf(b, 24, "%llu", v);
+	return b;
+}
+
+char *traffic(void)
+{
+	static char path[600];
+
+	snprintf(path, sizeof(path), "%s", bin("nltraffic"));
+	return path;
 }

@@ -41,6 +41,14 @@ int netlimit_bg(struct proc *p, ...) __attribute__((sentinel));
 
 /* A value of the last JSON line in text: number or true/false as 1/0. */
 bool json_u64(const char *text, const char *key, unsigned long long *v);
+/* The same, failing the test (at the caller's line) when the key is missing. */
+unsigned long long json_at(const char *file, int line, const char *text, const char *key);
+#define J(text, key) json_at(__FILE__, __LINE__, (text), (key))
+
+/* A number as an argument string (16 rotating buffers). */
+char *num(unsigned long long v);
+/* build/nltraffic, the traffic generator the tests run. */
+char *traffic(void);
 
 /* Loopback's transmit counters in this namespace: every packet crosses it once. */
 void lo_l3(unsigned long long *bytes, unsigned long long *packets);

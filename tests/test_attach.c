@@ -17,33 +17,6 @@
 #include "harness.h"
 #include "helpers.h"
 
-static char *num(unsigned long long v)
-{
-	static char bufs[16][24];
-	static int i;
-	char *b = bufs[i++ % 16];
-
-	snprintf(b, 24, "%llu", v);
-	return b;
-}
-
-static char *traffic(void)
-{
-	static char path[600];
-
-	snprintf(path, sizeof(path), "%s", bin("nltraffic"));
-	return path;
-}
-
-static unsigned long long J(const char *text, const char *key)
-{
-	unsigned long long v = ~0ULL;
-
-	if (!json_u64(text, key, &v))
-		test_fail_at(__FILE__, __LINE__, "no \"%s\" in:\n%s", key, text);
-	return v;
-}
-
 /* A cgroup of the test's own, beside the ones netlimit makes. */
 static bool make_cgroup(const char *name, char *path, size_t len)
 {

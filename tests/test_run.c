@@ -20,33 +20,6 @@
 #include "helpers.h"
 #include "quota.h"
 
-static char *num(unsigned long long v)
-{
-	static char bufs[16][24];
-	static int i;
-	char *b = bufs[i++ % 16];
-
-	snprintf(b, 24, "%llu", v);
-	return b;
-}
-
-static char *traffic(void)
-{
-	static char path[600];
-
-	snprintf(path, sizeof(path), "%s", bin("nltraffic"));
-	return path;
-}
-
-static unsigned long long J(struct proc *p, const char *key)
-{
-	unsigned long long v = ~0ULL;
-
-	if (!json_u64(p->err, key, &v))
-		test_fail_at(__FILE__, __LINE__, "no \"%s\" in the JSON summary:\n%s", key, p->err);
-	return v;
-}
-
 static void udp_exact(int family, const char *addr, unsigned int overhead)
 {
 	unsigned long long lo0, lp0, lo1, lp1;
@@ -64,12 +37,12 @@ static void udp_exact(int family, const char *addr, unsigned int overhead)
 		 "1000", "100", NULL);
 	lo_l3(&lo1, &lp1);
 	ASSERT_EQ(p.status, 0, "exit status");
-	ASSERT_EQ(J(&p, "out_bytes"), 1000ULL * (100 + overhead), "N*(S+headers) bytes out");
-	ASSERT_EQ(J(&p, "out_packets"), 1000, "packets out");
-	ASSERT_EQ(J(&p, "in_bytes"), 0, "nothing in");
-	ASSERT_EQ(J(&p, "limit_hit"), 0, "no cap hit");
-	ASSERT_EQ(J(&p, "exit_code"), 0, "exit_code in JSON");
-	ASSERT_EQ(lo1 - lo0, J(&p, "out_bytes"), "loopback saw the same L3 bytes");
+	ASSERT_EQ(J(p.err, "out_bytes"), 1000ULL * (100 + overhead), "N*(S+headers) bytes out");
+	ASSERT_EQ(J(p.err, "out_packets"), 1000, "packets out");
+	ASSERT_EQ(J(p.err, "in_bytes"), 0, "nothing in");
+	ASSERT_EQ(J(p.err, "limit_hit"), 0, "no cap hit");
+	ASSERT_EQ(J(p.err, "exit_code"), 0, "exit_code in JSON");
+	ASSERT_EQ(lo1 - lo0, J(p.err, "out_bytes"), "loopback saw the same L3 bytes");
 	ASSERT_EQ(lp1 - lp0, 1000, "loopback saw the same packets");
 	msleep(50);
 	ASSERT_EQ(server_msgs(s), 1000, "all datagrams arrived");
@@ -123,12 +96,12 @@ static void tcp_exact(int family, const char *addr, bool upload)
 	ref_meter_stop(ref, &srv);
 	ref = NULL;
 	ASSERT_EQ(p.status, 0, "exit status");
-	ASSERT_EQ(J(&p, "in_bytes") + srv.in.bytes, lo1 - lo0,
+	ASSERT_EQ(J(p.err, "in_bytes") + srv.in.bytes, lo1 - lo0,
 		  "client in + server in = loopback's L3 bytes");
-	ASSERT_EQ(J(&p, "in_packets") + srv.in.packets, lp1 - lp0,
+	ASSERT_EQ(J(p.err, "in_packets") + srv.in.packets, lp1 - lp0,
 		  "client in + server in = loopback's packets");
-	out = J(&p, "out_bytes");
-	outp = J(&p, "out_packets");
+	out = J(p.err, "out_bytes");
+	outp = J(p.err, "out_packets");
 	ASSERT_LE(out, srv.in.bytes, "out never more than what arrived");
 	ASSERT_LE(outp, srv.in.packets, "out packets never more than arrived");
 	/* Every packet egress missed is header-only: IP + a 20..60-byte TCP header. */
@@ -140,7 +113,7 @@ static void tcp_exact(int family, const char *addr, bool upload)
 		ASSERT_GT(out, n, "out covers the payload and headers");
 		ASSERT_EQ(server_bytes(s), n, "server got it all");
 	} else {
-		ASSERT_GT(J(&p, "in_bytes"), n, "in covers the payload and headers");
+		ASSERT_GT(J(p.err, "in_bytes"), n, "in covers the payload and headers");
 		ASSERT_HAS(p.out, num(n), "client got it all");
 	}
 out:
@@ -183,11 +156,11 @@ void test_run_cap_tcp_flows(void)
 	netlimit(&p, "run", "--out=3M", "--grace=200ms", "--json", "--", traffic(), "tcp-send",
 		 "127.0.0.1", num(port), num(4 << 20), "4", NULL);
 	ASSERT_EQ(p.status, 120, "ended by netlimit");
-	ASSERT_LE(J(&p, "out_bytes"), cap, "out never past the cap");
-	ASSERT_GT(J(&p, "out_bytes"), cap / 2, "most of the cap was used");
-	ASSERT_GT(J(&p, "out_dropped_bytes"), 0, "excess dropped");
-	ASSERT_EQ(J(&p, "limit_hit"), 1, "limit_hit");
-	ASSERT_EQ(J(&p, "exit_code"), 120, "exit_code");
+	ASSERT_LE(J(p.err, "out_bytes"), cap, "out never past the cap");
+	ASSERT_GT(J(p.err, "out_bytes"), cap / 2, "most of the cap was used");
+	ASSERT_GT(J(p.err, "out_dropped_bytes"), 0, "excess dropped");
+	ASSERT_EQ(J(p.err, "limit_hit"), 1, "limit_hit");
+	ASSERT_EQ(J(p.err, "exit_code"), 120, "exit_code");
 	msleep(500); /* time for any orphaned send buffer to flush, if it could */
 	ASSERT_LE(server_bytes(s), cap, "the server got no more than the cap");
 	ASSERT_HAS(p.err, "out cap of 3145728 bytes (3.0 MiB) reached", "says why");
@@ -214,14 +187,14 @@ void test_run_cap_udp_parallel_block(void)
 	netlimit(&p, "run", "--out=1000000", "--on-limit=block", "--json", "--", "/bin/sh", "-c",
 		 cmd, NULL);
 	ASSERT_EQ(p.status, 0, "block mode: the command ends by itself");
-	ASSERT_LE(J(&p, "out_bytes"), cap, "never past the cap");
-	ASSERT_GE(J(&p, "out_bytes"), cap - 4 * dgram, "no more refused than racing flows explain");
-	ASSERT_EQ(J(&p, "out_bytes") + J(&p, "out_dropped_bytes"), sent,
+	ASSERT_LE(J(p.err, "out_bytes"), cap, "never past the cap");
+	ASSERT_GE(J(p.err, "out_bytes"), cap - 4 * dgram, "no more refused than racing flows explain");
+	ASSERT_EQ(J(p.err, "out_bytes") + J(p.err, "out_dropped_bytes"), sent,
 		  "accepted + dropped = sent");
-	ASSERT_EQ(J(&p, "out_packets") + J(&p, "out_dropped_packets"), 8000, "packets add up");
-	ASSERT_EQ(J(&p, "limit_hit"), 1, "limit_hit");
+	ASSERT_EQ(J(p.err, "out_packets") + J(p.err, "out_dropped_packets"), 8000, "packets add up");
+	ASSERT_EQ(J(p.err, "limit_hit"), 1, "limit_hit");
 	msleep(100);
-	ASSERT_EQ(server_msgs(s) * dgram, J(&p, "out_bytes"), "sink got what was accepted");
+	ASSERT_EQ(server_msgs(s) * dgram, J(p.err, "out_bytes"), "sink got what was accepted");
 	ASSERT_HAS(p.err, "dropping what exceeds it", "block mode says so");
 	server_stop(s);
 }
@@ -243,8 +216,8 @@ void test_run_cap_download(void)
 	netlimit(&p, "run", "--in=2M", "--grace=100ms", "--json", "--", traffic(), "tcp-recv",
 		 "::1", num(port), NULL);
 	ASSERT_EQ(p.status, 120, "ended by netlimit");
-	ASSERT_LE(J(&p, "in_bytes"), 2 << 20, "in never past the cap");
-	ASSERT_GT(J(&p, "in_dropped_bytes"), 0, "excess dropped");
+	ASSERT_LE(J(p.err, "in_bytes"), 2 << 20, "in never past the cap");
+	ASSERT_GT(J(p.err, "in_dropped_bytes"), 0, "excess dropped");
 	r = strstr(p.out, "received ");
 	if (r)
 		got = strtoull(r + 9, NULL, 10);
@@ -269,7 +242,7 @@ void test_run_fork_children(void)
 		 traffic(), port, traffic(), port);
 	netlimit(&p, "run", "--limit=1M", "--json", "--", "/bin/sh", "-c", cmd, NULL);
 	ASSERT_EQ(p.status, 0, "exit");
-	ASSERT_EQ(J(&p, "out_bytes"), 500 * 100, "both children counted, exactly");
+	ASSERT_EQ(J(p.err, "out_bytes"), 500 * 100, "both children counted, exactly");
 	server_stop(s);
 }
 
@@ -295,8 +268,8 @@ void test_run_double_fork_daemon(void)
 		 pidfile, traffic(), "udp", "127.0.0.1", num(port), "400", "72", "5000", NULL);
 	daemon = read_pidfile(pidfile, 100);
 	ASSERT_EQ(p.status, 120, "netlimit waited for the daemon and ended it at the cap");
-	ASSERT_EQ(J(&p, "out_bytes"), 10000, "daemon's bytes counted, up to the cap exactly");
-	ASSERT_GT(J(&p, "out_dropped_packets"), 0, "daemon's excess dropped");
+	ASSERT_EQ(J(p.err, "out_bytes"), 10000, "daemon's bytes counted, up to the cap exactly");
+	ASSERT_GT(J(p.err, "out_dropped_packets"), 0, "daemon's excess dropped");
 	ASSERT_GT(daemon, 0, "daemon started");
 	ASSERT_FALSE(daemon > 0 && pid_alive(daemon), "daemon ended");
 	msleep(50);
@@ -319,7 +292,7 @@ void test_run_exit_status(void)
 	ASSERT_EQ(p.err_len, 0, "-q prints nothing");
 	netlimit(&p, "run", "--limit=1M", "--json", "--", "/bin/sh", "-c", "kill -TERM $$", NULL);
 	ASSERT_EQ(p.status, 128 + SIGTERM, "128+N for a signal");
-	ASSERT_EQ(J(&p, "exit_code"), 128 + SIGTERM, "exit_code in JSON");
+	ASSERT_EQ(J(p.err, "exit_code"), 128 + SIGTERM, "exit_code in JSON");
 	netlimit(&p, "run", "--limit=1M", "--", "no-such-command-nl", NULL);
 	ASSERT_EQ(p.status, 127, "not found");
 	ASSERT_HAS(p.err, "no-such-command-nl: command not found", "says so");
@@ -353,7 +326,7 @@ static void signal_reaches_command(int sig)
 	kill(p.pid, sig);
 	proc_finish(&p, 10);
 	ASSERT_EQ(p.status, 128 + sig, "the command died of the signal, netlimit reports it");
-	ASSERT_EQ(J(&p, "signal"), (unsigned long long)sig, "signal in JSON");
+	ASSERT_EQ(J(p.err, "signal"), (unsigned long long)sig, "signal in JSON");
 	ASSERT_HAS(p.err, "\"exit_code\"", "summary printed");
 }
 
@@ -547,7 +520,7 @@ void test_run_orphaned_socket(void)
 	ASSERT_GT(queued, 2 << 20, "more than the cap was queued");
 	msleep(500);
 	ASSERT_LE(server_bytes(s), 1 << 20, "the orphan sent nothing past the cap");
-	ASSERT_LE(J(&p, "out_bytes"), 1 << 20, "counted up to the cap");
+	ASSERT_LE(J(p.err, "out_bytes"), 1 << 20, "counted up to the cap");
 	server_stop(s);
 
 	/* No cap reached: the orphan may finish, and its bytes are counted. */
@@ -559,6 +532,6 @@ void test_run_orphaned_socket(void)
 	queued = q ? strtoull(q + 7, NULL, 10) : 0;
 	msleep(100);
 	ASSERT_EQ(server_bytes(s), queued, "the orphan delivered all it held");
-	ASSERT_GT(J(&p, "out_bytes"), queued, "and netlimit counted it");
+	ASSERT_GT(J(p.err, "out_bytes"), queued, "and netlimit counted it");
 	server_stop(s);
 }

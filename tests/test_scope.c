@@ -11,25 +11,6 @@
 #include "helpers.h"
 #include "prefix.h"
 
-static char *num(unsigned long long v)
-{
-	static char bufs[16][24];
-	static int i;
-	char *b = bufs[i++ % 16];
-
-	snprintf(b, 24, "%llu", v);
-	return b;
-}
-
-static unsigned long long J(const char *text, const char *key)
-{
-	unsigned long long v = ~0ULL;
-
-	if (!json_u64(text, key, &v))
-		test_fail_at(__FILE__, __LINE__, "no \"%s\" in:\n%s", key, text);
-	return v;
-}
-
 void test_prefix_parse(void)
 {
 	static const struct {

@@ -31,6 +31,7 @@
 #include "watch.h"
 #include "preflight.h"
 #include "quota_user.h"
+#include "report.h"
 #include "state.h"
 
 static const char attach_usage[] =
@@ -286,8 +287,7 @@ int nl_resolve_cgroup(const char *arg, char *buf, size_t len)
 static void print_new(const struct nl_attach_opts *o, __u32 id, const struct nl_limit *l)
 {
 	if (o->json)
-		printf("{\"id\":%u,\"name\":\"%s\",\"target\":\"%s\"}\n", id, l->name,
-		       l->target);
+		nl_print_new_json(id, l->name, l->target);
 	else
 		printf("%u\n", id);
 	if (o->verbosity >= NL_NORMAL)

@@ -19,6 +19,7 @@
 #include "opts.h"
 #include "preflight.h"
 #include "quota_user.h"
+#include "report.h"
 #include "state.h"
 #include "watch.h"
 
@@ -216,8 +217,7 @@ int nl_cmd_iface(int argc, char **argv)
 		}
 	}
 	if (json)
-		printf("{\"id\":%u,\"name\":\"%s\",\"target\":\"%s\"}\n", id, name ? name : "",
-		       target);
+		nl_print_new_json(id, name ? name : "", target);
 	else
 		printf("%u\n", id);
 	nl_info("limit %u on %s (%s at the cap, %s bytes)", id, ifname,

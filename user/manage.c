@@ -189,14 +189,9 @@ static void caps_cells(const struct nl_limit *l, char *caps, size_t clen, char *
 
 static void json_str(FILE *f, const char *key, const char *v)
 {
-	fprintf(f, "\"%s\":\"", key);
-	for (; *v; v++) {
-		if (*v == '"' || *v == '\\')
-			fputc('\\', f);
-		if ((unsigned char)*v >= 0x20)
-			fputc(*v, f);
-	}
-	fputs("\",", f);
+	fprintf(f, "\"%s\":", key);
+	nl_json_string(f, v);
+	fputc(',', f);
 }
 
 static void json_limit(FILE *f, const struct nl_limit *l)
@@ -211,26 +206,7 @@ static void json_limit(FILE *f, const struct nl_limit *l)
 	json_str(f, "action", l->action == NL_ACT_KILL ? "kill" : l->action == NL_ACT_DOWN ? "down" : "block");
 	json_str(f, "count", l->wire ? "wire" : "l3");
 	json_str(f, "scope", l->scope == NL_SCOPE_ONLY ? "only" : l->scope == NL_SCOPE_EXCLUDE ? "exclude" : "all");
-	fprintf(f,
-		"\"in_bytes\":%llu,\"out_bytes\":%llu,\"in_packets\":%llu,\"out_packets\":%llu,"
-		"\"in_dropped_bytes\":%llu,\"out_dropped_bytes\":%llu,"
-		"\"in_dropped_packets\":%llu,\"out_dropped_packets\":%llu,",
-		(unsigned long long)l->in.bytes, (unsigned long long)l->out.bytes,
-		(unsigned long long)l->in.packets, (unsigned long long)l->out.packets,
-		(unsigned long long)l->in.drop_bytes, (unsigned long long)l->out.drop_bytes,
-		(unsigned long long)l->in.drop_packets, (unsigned long long)l->out.drop_packets);
-	if (l->cap_in == NL_UNLIMITED)
-		fprintf(f, "\"cap_in\":null,");
-	else
-		fprintf(f, "\"cap_in\":%llu,", (unsigned long long)l->cap_in);
-	if (l->cap_out == NL_UNLIMITED)
-		fprintf(f, "\"cap_out\":null,");
-	else
-		fprintf(f, "\"cap_out\":%llu,", (unsigned long long)l->cap_out);
-	if (l->cap_total == NL_UNLIMITED)
-		fprintf(f, "\"cap_total\":null,");
-	else
-		fprintf(f, "\"cap_total\":%llu,", (unsigned long long)l->cap_total);
+	nl_json_counters(f, l);
 	fprintf(f, "\"limit_hit\":%s,\"hit\":\"%s\",\"tasks\":%u,\"socks\":%d,\"created_ns\":%llu}",
 		l->hit ? "true" : "false", nl_hit_names(l->hit, hit, sizeof(hit)), l->tasks, l->socks,
 		(unsigned long long)l->created_ns);
@@ -246,6 +222,10 @@ static bool parse_json_flag(int argc, char **argv, const char *cmd, bool *json, 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json")) {
 			*json = true;
+		} else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
+			nl_verbosity = NL_QUIET;
+		} else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
+			nl_verbosity = NL_VERBOSE;
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			fputs(manage_usage, stdout);
 			return false;

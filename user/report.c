@@ -90,7 +90,7 @@ static void json_cap(FILE *f, const char *key, __u64 cap)
 }
 
 /* Command names are user data: escape what JSON requires. */
-static void json_string(FILE *f, const char *s)
+void nl_json_string(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; *s; s++) {
@@ -106,16 +106,10 @@ static void json_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-void nl_report_run_json(FILE *f, const struct nl_limit *l, const struct nl_run_result *r)
+void nl_json_counters(FILE *f, const struct nl_limit *l)
 {
-	char hit[32];
-
-	fprintf(f, "{\"id\":%u,\"name\":", l->id);
-	json_string(f, l->name);
-	fprintf(f, ",\"command\":");
-	json_string(f, r->command);
 	fprintf(f,
-		",\"in_bytes\":%llu,\"out_bytes\":%llu,\"in_packets\":%llu,\"out_packets\":%llu,"
+		"\"in_bytes\":%llu,\"out_bytes\":%llu,\"in_packets\":%llu,\"out_packets\":%llu,"
 		"\"in_dropped_bytes\":%llu,\"out_dropped_bytes\":%llu,"
 		"\"in_dropped_packets\":%llu,\"out_dropped_packets\":%llu,",
 		(unsigned long long)l->in.bytes, (unsigned long long)l->out.bytes,
@@ -125,10 +119,31 @@ void nl_report_run_json(FILE *f, const struct nl_limit *l, const struct nl_run_r
 	json_cap(f, "cap_in", l->cap_in);
 	json_cap(f, "cap_out", l->cap_out);
 	json_cap(f, "cap_total", l->cap_total);
+}
+
+void nl_report_run_json(FILE *f, const struct nl_limit *l, const struct nl_run_result *r)
+{
+	char hit[32];
+
+	fprintf(f, "{\"id\":%u,\"name\":", l->id);
+	nl_json_string(f, l->name);
+	fprintf(f, ",\"command\":");
+	nl_json_string(f, r->command);
+	fputc(',', f);
+	nl_json_counters(f, l);
 	fprintf(f,
 		"\"limit_hit\":%s,\"hit\":\"%s\",\"ended_by_netlimit\":%s,\"signal\":%d,"
 		"\"duration_s\":%.6f,\"events_lost\":%u,\"exit_code\":%d}\n",
 		l->hit ? "true" : "false", nl_hit_names(l->hit, hit, sizeof(hit)),
 		r->ended_by_netlimit ? "true" : "false", r->signal, r->duration_s, l->events_lost,
 		r->exit_code);
+}
+
+void nl_print_new_json(__u32 id, const char *name, const char *target)
+{
+	printf("{\"id\":%u,\"name\":", id);
+	nl_json_string(stdout, name);
+	printf(",\"target\":");
+	nl_json_string(stdout, target);
+	printf("}\n");
 }
