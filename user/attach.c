@@ -107,18 +107,22 @@ bool nl_attach_parse(int argc, char **argv, struct nl_attach_opts *o, int *statu
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct nl_caps caps;
-	int c;
+	struct nl_common_opts cm;
+	int c, r;
 
 	memset(o, 0, sizeof(*o));
-	nl_caps_init(&caps);
+	nl_common_init(&cm, &o->scope);
 	o->action = NL_ACT_BLOCK;
 	o->grace_ns = 2000000000ULL;
-	o->verbosity = NL_NORMAL;
 	*status = NL_EXIT_USAGE;
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:p:c:l:n:vqh", longopts, NULL)) != -1) {
+		r = nl_common_opt(c, optarg, &cm);
+		if (r < 0)
+			return false;
+		if (r > 0)
+			continue;
 		switch (c) {
 		case 'p':
 			if (!parse_pids(optarg, o))
@@ -126,10 +130,6 @@ bool nl_attach_parse(int argc, char **argv, struct nl_attach_opts *o, int *statu
 			break;
 		case 'c':
 			o->cgroup = optarg;
-			break;
-		case 'n':
-			if (!nl_opt_name(optarg, &o->name))
-				return false;
 			break;
 		case NL_OPT_ON_LIMIT:
 			if (!nl_opt_action(optarg, &o->action))
@@ -139,33 +139,18 @@ bool nl_attach_parse(int argc, char **argv, struct nl_attach_opts *o, int *statu
 			if (!nl_opt_grace(optarg, &o->grace_ns))
 				return false;
 			break;
-		case NL_OPT_JSON:
-			o->json = true;
-			break;
-		case 'v':
-			o->verbosity = NL_VERBOSE;
-			break;
-		case 'q':
-			o->verbosity = NL_QUIET;
-			break;
 		case 'h':
 			fputs(attach_usage, stdout);
 			*status = NL_EXIT_OK;
 			return false;
 		default:
-			if (nl_caps_opt(c, optarg, &caps))
-				break;
-			if (nl_scope_opt(c, optarg, &o->scope)) {
-				if (o->scope.error)
-					return false;
-				break;
-			}
 			nl_opt_unknown("attach", c, argv);
 			return false;
 		}
 	}
-	if (caps.error)
-		return false;
+	o->name = cm.name;
+	o->json = cm.json;
+	o->verbosity = cm.verbosity;
 	if (optind < argc) {
 		nl_err("unexpected argument '%s' (see 'netlimit attach --help')", argv[optind]);
 		return false;
@@ -174,13 +159,13 @@ bool nl_attach_parse(int argc, char **argv, struct nl_attach_opts *o, int *statu
 		nl_err("give exactly one target: --pid or --cgroup (see 'netlimit attach --help')");
 		return false;
 	}
-	if (!nl_caps_given(&caps)) {
+	if (!nl_caps_given(&cm.caps)) {
 		nl_err("no cap given: use --limit, --in or --out (see 'netlimit attach --help')");
 		return false;
 	}
-	o->cap_in = caps.in;
-	o->cap_out = caps.out;
-	o->cap_total = caps.total;
+	o->cap_in = cm.caps.in;
+	o->cap_out = cm.caps.out;
+	o->cap_total = cm.caps.total;
 	return true;
 }
 
@@ -534,52 +519,37 @@ int nl_cmd_host(int argc, char **argv)
 	};
 	static struct nl_attach_opts o;
 	char mnt[256], target[NL_TARGET_LEN], fa[64];
-	struct nl_caps caps;
+	struct nl_common_opts cm;
 	const char *why;
-	int c;
+	int c, r;
 
 	memset(&o, 0, sizeof(o));
-	nl_caps_init(&caps);
+	nl_common_init(&cm, &o.scope);
+	cm.scope_count_only = true;
 	o.action = NL_ACT_BLOCK;
-	o.verbosity = NL_NORMAL;
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":l:c:n:vqh", longopts, NULL)) != -1) {
+		r = nl_common_opt(c, optarg, &cm);
+		if (r < 0)
+			return NL_EXIT_USAGE;
+		if (r > 0)
+			continue;
 		switch (c) {
 		case 'c':
 			o.cgroup = optarg;
-			break;
-		case 'n':
-			if (!nl_opt_name(optarg, &o.name))
-				return NL_EXIT_USAGE;
-			break;
-		case NL_OPT_JSON:
-			o.json = true;
-			break;
-		case 'v':
-			o.verbosity = NL_VERBOSE;
-			break;
-		case 'q':
-			o.verbosity = NL_QUIET;
 			break;
 		case 'h':
 			fputs(host_usage, stdout);
 			return NL_EXIT_OK;
 		default:
-			if (nl_caps_opt(c, optarg, &caps)) {
-				if (caps.error)
-					return NL_EXIT_USAGE;
-				break;
-			}
-			if (c == NL_OPT_COUNT && nl_scope_opt(c, optarg, &o.scope)) {
-				if (o.scope.error)
-					return NL_EXIT_USAGE;
-				break;
-			}
 			nl_opt_unknown("host", c, argv);
 			return NL_EXIT_USAGE;
 		}
 	}
+	o.name = cm.name;
+	o.json = cm.json;
+	o.verbosity = cm.verbosity;
 	if (optind != argc - 1) {
 		nl_err("host takes one address or prefix (see 'netlimit host --help')");
 		return NL_EXIT_USAGE;
@@ -591,13 +561,13 @@ int nl_cmd_host(int argc, char **argv)
 	}
 	o.scope.n = 1;
 	o.scope.mode = NL_SCOPE_ONLY;
-	if (!nl_caps_given(&caps)) {
+	if (!nl_caps_given(&cm.caps)) {
 		nl_err("no cap given: use --limit, --in or --out (see 'netlimit host --help')");
 		return NL_EXIT_USAGE;
 	}
-	o.cap_in = caps.in;
-	o.cap_out = caps.out;
-	o.cap_total = caps.total;
+	o.cap_in = cm.caps.in;
+	o.cap_out = cm.caps.out;
+	o.cap_total = cm.caps.total;
 	if (!o.cgroup) {
 		if (nl_cgroup_mount(mnt, sizeof(mnt))) {
 			nl_err("no cgroup2 file system is mounted; mount one with 'mount -t cgroup2 none /sys/fs/cgroup'");

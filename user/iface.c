@@ -87,16 +87,21 @@ int nl_cmd_iface(int argc, char **argv)
 	const char *name = NULL, *ifname;
 	struct nl_state *st = NULL;
 	struct nl_quota *q = NULL;
-	int c, status, err, ifindex, own_fd = -1, taken, action = NL_ACT_BLOCK;
-	bool json = false, have_id = false;
-	struct nl_caps caps;
+	int c, r, status, err, ifindex, own_fd = -1, taken, action = NL_ACT_BLOCK;
+	struct nl_common_opts cm;
+	bool json, have_id = false;
 	__u32 id = 0, hlen;
 
-	nl_caps_init(&caps);
-	memset(&scope, 0, sizeof(scope));
+	nl_common_init(&cm, &scope);
+	cm.scope_count_only = true;
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":l:n:vqh", longopts, NULL)) != -1) {
+		r = nl_common_opt(c, optarg, &cm);
+		if (r < 0)
+			return NL_EXIT_USAGE;
+		if (r > 0)
+			continue;
 		switch (c) {
 		case NL_OPT_ON_LIMIT:
 			if (!strcmp(optarg, "drop")) {
@@ -108,43 +113,23 @@ int nl_cmd_iface(int argc, char **argv)
 				return NL_EXIT_USAGE;
 			}
 			break;
-		case 'n':
-			if (!nl_opt_name(optarg, &name))
-				return NL_EXIT_USAGE;
-			break;
-		case NL_OPT_JSON:
-			json = true;
-			break;
-		case 'v':
-			nl_verbosity = NL_VERBOSE;
-			break;
-		case 'q':
-			nl_verbosity = NL_QUIET;
-			break;
 		case 'h':
 			fputs(iface_usage, stdout);
 			return NL_EXIT_OK;
 		default:
-			if (nl_caps_opt(c, optarg, &caps)) {
-				if (caps.error)
-					return NL_EXIT_USAGE;
-				break;
-			}
-			if (c == NL_OPT_COUNT && nl_scope_opt(c, optarg, &scope)) {
-				if (scope.error)
-					return NL_EXIT_USAGE;
-				break;
-			}
 			nl_opt_unknown("iface", c, argv);
 			return NL_EXIT_USAGE;
 		}
 	}
+	name = cm.name;
+	json = cm.json;
+	nl_verbosity = cm.verbosity;
 	if (optind != argc - 1) {
 		nl_err("iface takes one interface name (see 'netlimit iface --help')");
 		return NL_EXIT_USAGE;
 	}
 	ifname = argv[optind];
-	if (!nl_caps_given(&caps)) {
+	if (!nl_caps_given(&cm.caps)) {
 		nl_err("no cap given: use --limit, --in or --out (see 'netlimit iface --help')");
 		return NL_EXIT_USAGE;
 	}
@@ -182,9 +167,9 @@ int nl_cmd_iface(int argc, char **argv)
 	qo.id = id;
 	qo.kind = NL_KIND_IFACE;
 	qo.action = (__u32)action;
-	qo.cap_in = caps.in;
-	qo.cap_out = caps.out;
-	qo.cap_total = caps.total;
+	qo.cap_in = cm.caps.in;
+	qo.cap_out = cm.caps.out;
+	qo.cap_total = cm.caps.total;
 	qo.name = name;
 	qo.target = target;
 	qo.wire = scope.wire;

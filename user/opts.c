@@ -99,6 +99,41 @@ bool nl_scope_opt(int opt, const char *arg, struct nl_scope_opts *s)
 	return true;
 }
 
+void nl_common_init(struct nl_common_opts *c, struct nl_scope_opts *scope)
+{
+	memset(c, 0, sizeof(*c));
+	nl_caps_init(&c->caps);
+	c->verbosity = NL_NORMAL;
+	c->scope = scope;
+	if (scope)
+		memset(scope, 0, sizeof(*scope));
+}
+
+int nl_common_opt(int opt, const char *arg, struct nl_common_opts *c)
+{
+	switch (opt) {
+	case 'n':
+		return nl_opt_name(arg, &c->name) ? 1 : -1;
+	case NL_OPT_JSON:
+		c->json = true;
+		return 1;
+	case 'v':
+		c->verbosity = NL_VERBOSE;
+		return 1;
+	case 'q':
+		c->verbosity = NL_QUIET;
+		return 1;
+	default:
+		break;
+	}
+	if (nl_caps_opt(opt, arg, &c->caps))
+		return c->caps.error ? -1 : 1;
+	if (c->scope && (!c->scope_count_only || opt == NL_OPT_COUNT) &&
+	    nl_scope_opt(opt, arg, c->scope))
+		return c->scope->error ? -1 : 1;
+	return 0;
+}
+
 bool nl_opt_action(const char *arg, int *action)
 {
 	if (!strcmp(arg, "kill"))

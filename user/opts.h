@@ -54,6 +54,20 @@ struct nl_scope_opts {
 /* Handle --only/--exclude/--count; false if opt is none of them. */
 bool nl_scope_opt(int opt, const char *arg, struct nl_scope_opts *s);
 
+/* Options every limit-making command shares. */
+struct nl_common_opts {
+	const char *name;
+	bool json;
+	int verbosity;
+	struct nl_caps caps;
+	struct nl_scope_opts *scope; /* NULL: the command takes no scope options */
+	bool scope_count_only;       /* only --count of the scope options */
+};
+
+void nl_common_init(struct nl_common_opts *c, struct nl_scope_opts *scope);
+/* 1: handled, 0: not a common option, -1: refused (message printed). */
+int nl_common_opt(int opt, const char *arg, struct nl_common_opts *c);
+
 bool nl_opt_action(const char *arg, int *action);
 bool nl_opt_grace(const char *arg, __u64 *ns);
 bool nl_opt_name(const char *arg, const char **name);

@@ -97,11 +97,11 @@ bool nl_run_parse(int argc, char **argv, struct nl_run_opts *o, int *status)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct nl_caps caps;
-	int c;
+	struct nl_common_opts cm;
+	int c, r;
 
 	memset(o, 0, sizeof(*o));
-	nl_caps_init(&caps);
+	nl_common_init(&cm, &o->scope);
 	o->action = NL_ACT_KILL;
 	o->grace_ns = 2000000000ULL;
 	o->drain_ns = 5000000000ULL;
@@ -111,6 +111,11 @@ bool nl_run_parse(int argc, char **argv, struct nl_run_opts *o, int *status)
 	optind = 0; /* full reset: parse may run more than once (tests) */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:l:u:n:vqh", longopts, NULL)) != -1) {
+		r = nl_common_opt(c, optarg, &cm);
+		if (r < 0)
+			return false;
+		if (r > 0)
+			continue;
 		switch (c) {
 		case NL_OPT_ON_LIMIT:
 			if (!nl_opt_action(optarg, &o->action))
@@ -132,39 +137,19 @@ bool nl_run_parse(int argc, char **argv, struct nl_run_opts *o, int *status)
 		case 'u':
 			o->user = optarg;
 			break;
-		case 'n':
-			if (!nl_opt_name(optarg, &o->name))
-				return false;
-			break;
-		case NL_OPT_JSON:
-			o->json = true;
-			break;
-		case 'v':
-			o->verbosity = NL_VERBOSE;
-			break;
-		case 'q':
-			o->verbosity = NL_QUIET;
-			break;
 		case 'h':
 			fputs(run_usage, stdout);
 			*status = NL_EXIT_OK;
 			return false;
 		default:
-			if (nl_caps_opt(c, optarg, &caps)) {
-				if (caps.error)
-					return false;
-				break;
-			}
-			if (nl_scope_opt(c, optarg, &o->scope)) {
-				if (o->scope.error)
-					return false;
-				break;
-			}
 			nl_opt_unknown("run", c, argv);
 			return false;
 		}
 	}
-	if (!nl_caps_given(&caps)) {
+	o->name = cm.name;
+	o->json = cm.json;
+	o->verbosity = cm.verbosity;
+	if (!nl_caps_given(&cm.caps)) {
 		nl_err("no cap given: use --limit, --in or --out (see 'netlimit run --help')");
 		return false;
 	}
@@ -172,9 +157,9 @@ bool nl_run_parse(int argc, char **argv, struct nl_run_opts *o, int *status)
 		nl_err("no command given: put it after -- (see 'netlimit run --help')");
 		return false;
 	}
-	o->cap_in = caps.in;
-	o->cap_out = caps.out;
-	o->cap_total = caps.total;
+	o->cap_in = cm.caps.in;
+	o->cap_out = cm.caps.out;
+	o->cap_total = cm.caps.total;
 	o->argv = argv + optind;
 	return true;
 }
