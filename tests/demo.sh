@@ -19,8 +19,12 @@ port=$(awk '/port/ {print $2}' "$out")
 
 echo "== 1. download 64 MiB from 127.0.0.1:$port under --in=5M (netlimit ends it at the cap)"
 echo "\$ netlimit run --in=5M -- nltraffic tcp-recv 127.0.0.1 $port"
-"$NL" run --in=5M -- "$T" tcp-recv 127.0.0.1 "$port" || echo "(exit status $?: 120 = ended by netlimit at its cap)"
+st=0; "$NL" run --in=5M -- "$T" tcp-recv 127.0.0.1 "$port" || st=$?
+echo "(exit status $st; 120 = ended by netlimit at its cap)"
+[ "$st" = 120 ] || { echo "demo: unexpected exit status $st" >&2; exit 1; }
 echo
 echo "== 2. the same under --limit=3MB --on-limit=block for 2 s (the excess is dropped; JSON summary)"
 echo "\$ netlimit run --limit=3MB --on-limit=block --json -- timeout 2 nltraffic tcp-recv 127.0.0.1 $port"
-"$NL" run --limit=3MB --on-limit=block --json -- timeout 2 "$T" tcp-recv 127.0.0.1 "$port" || echo "(exit status $?: timeout ended the blocked download)"
+st=0; "$NL" run --limit=3MB --on-limit=block --json -- timeout 2 "$T" tcp-recv 127.0.0.1 "$port" || st=$?
+echo "(exit status $st; 124 = timeout ended the blocked download, still running at the cap)"
+[ "$st" = 124 ] || { echo "demo: unexpected exit status $st" >&2; exit 1; }

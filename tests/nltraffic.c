@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -336,6 +337,8 @@ static int daemonize(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	/* A peer ended at its cap must not take the sender down with SIGPIPE. */
+	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2)
 		goto usage;
 	if (!strcmp(argv[1], "udp"))
