@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <sys/socket.h>
 #include <linux/if_ether.h>
 #include <linux/ip.h>
 #include <bpf/bpf.h>
@@ -163,6 +164,129 @@ void test_bpf_directions(void)
 	ASSERT_EQ(run_prog(f.prog_out, 3000), 2, "new total cap holds: 2200 + 3000 > 5000");
 	nl_quota__consume(f.q);
 	ASSERT_EQ(events_seen, 3, "re-armed event");
+cleanup:
+	nl_quota__free(f.q);
+}
+
+/* An Ethernet frame holding IPv4 or IPv6 (+ TCP with doff or UDP) of l3_len bytes. */
+static size_t make_ip(unsigned char *buf, int v6, const char *src, const char *dst, int tcp_doff,
+		      size_t l3_len)
+{
+	struct ethhdr *eth = (struct ethhdr *)buf;
+	unsigned char *l3 = buf + ETH_HLEN, *l4;
+
+	memset(buf, 0, ETH_HLEN + l3_len);
+	if (!v6) {
+		struct iphdr *ip = (struct iphdr *)l3;
+
+		eth->h_proto = htons(ETH_P_IP);
+		ip->version = 4;
+		ip->ihl = 5;
+		ip->ttl = 64;
+		ip->protocol = tcp_doff ? 6 : 17;
+		ip->tot_len = htons((unsigned short)l3_len);
+		inet_pton(AF_INET, src, &ip->saddr);
+		inet_pton(AF_INET, dst, &ip->daddr);
+		l4 = l3 + 20;
+	} else {
+		eth->h_proto = htons(ETH_P_IPV6);
+		l3[0] = 0x60;
+		l3[4] = (unsigned char)((l3_len - 40) >> 8);
+		l3[5] = (unsigned char)(l3_len - 40);
+		l3[6] = tcp_doff ? 6 : 17;
+		l3[7] = 64;
+		inet_pton(AF_INET6, src, l3 + 8);
+		inet_pton(AF_INET6, dst, l3 + 24);
+		l4 = l3 + 40;
+	}
+	if (tcp_doff)
+		l4[12] = (unsigned char)(tcp_doff << 4);
+	return ETH_HLEN + l3_len;
+}
+
+static int run_ip(int prog_fd, int v6, const char *src, const char *dst, int tcp_doff,
+		  size_t l3_len, __u32 gso_segs)
+{
+	static unsigned char buf[2 + ETH_HLEN + 4000] __attribute__((aligned(8)));
+	struct __sk_buff ctx = { .gso_segs = gso_segs };
+	LIBBPF_OPTS(bpf_test_run_opts, topts);
+
+	topts.data_in = buf + 2;
+	topts.data_size_in = (__u32)make_ip(buf + 2, v6, src, dst, tcp_doff, l3_len);
+	if (gso_segs) {
+		topts.ctx_in = &ctx;
+		topts.ctx_size_in = sizeof(ctx);
+	}
+	return bpf_prog_test_run_opts(prog_fd, &topts) ? -1 : (int)topts.retval;
+}
+
+static bool setup_scoped(struct fixture *f, __u32 mode, const char *list, bool wire)
+{
+	static struct nl_prefix v[8];
+	struct nl_quota_opts o = { .sz = sizeof(o), .id = 9, .kind = NL_KIND_RUN };
+	char err[128];
+	size_t n = 0;
+
+	memset(f, 0, sizeof(*f));
+	if (list && !ASSERT_OK(nl_parse_prefixes(list, v, 8, &n, err, sizeof(err)), "prefixes"))
+		return false;
+	o.cap_in = o.cap_total = NL_UNLIMITED;
+	o.cap_out = 250;
+	o.scope = mode;
+	o.prefixes = v;
+	o.nprefixes = n;
+	o.wire = wire;
+	if (!ASSERT_OK(nl_quota__new(&o, &f->q), "load"))
+		return false;
+	f->l = nl_quota__limit(f->q);
+	return ASSERT_OK(nl_quota__prog_fds(f->q, &f->prog_in, &f->prog_out), "prog fds");
+}
+
+void test_bpf_scope(void)
+{
+	struct fixture f = { 0 };
+
+	if (!require_root() || !setup_scoped(&f, NL_SCOPE_ONLY, "10.0.0.0/8,2001:db8::/32", false))
+		goto cleanup;
+	ASSERT_EQ(run_ip(f.prog_out, 0, "192.0.2.9", "10.1.2.3", 0, 100, 0), 1, "in scope: v4");
+	ASSERT_EQ(run_ip(f.prog_out, 0, "10.1.2.3", "192.0.2.1", 0, 100, 0), 1, "out of scope");
+	ASSERT_EQ(f.l->out.bytes, 100, "only the destination in scope counted");
+	ASSERT_EQ(run_ip(f.prog_out, 1, "::1", "2001:db8::5", 0, 100, 0), 1, "in scope: v6");
+	ASSERT_EQ(f.l->out.bytes, 200, "v6 counted");
+	ASSERT_EQ(run_ip(f.prog_out, 0, "192.0.2.9", "10.9.9.9", 0, 100, 0), 2, "over the cap");
+	ASSERT_EQ(run_ip(f.prog_out, 0, "192.0.2.9", "192.0.2.1", 0, 1000, 0), 1,
+		  "out of scope passes past the cap");
+	ASSERT_EQ(run_ip(f.prog_in, 0, "10.5.5.5", "192.0.2.9", 0, 60, 0), 1, "ingress by source");
+	ASSERT_EQ(f.l->in.bytes, 60, "ingress scoped by its source address");
+	ASSERT_EQ(run_ip(f.prog_in, 0, "192.0.2.1", "10.5.5.5", 0, 60, 0), 1, "ingress out of scope");
+	ASSERT_EQ(f.l->in.bytes, 60, "not counted");
+	nl_quota__free(f.q);
+
+	if (!setup_scoped(&f, NL_SCOPE_EXCLUDE, "10.0.0.0/8", false))
+		goto cleanup;
+	ASSERT_EQ(run_ip(f.prog_out, 0, "192.0.2.9", "10.1.2.3", 0, 100, 0), 1, "excluded");
+	ASSERT_EQ(f.l->out.bytes, 0, "excluded prefix not counted");
+	ASSERT_EQ(run_ip(f.prog_out, 0, "192.0.2.9", "198.51.100.1", 0, 100, 0), 1, "counted");
+	ASSERT_EQ(run_ip(f.prog_out, 1, "::1", "2001:db8::5", 0, 100, 0), 1, "v6 counted");
+	ASSERT_EQ(f.l->out.bytes, 200, "everything else counted");
+cleanup:
+	nl_quota__free(f.q);
+}
+
+void test_bpf_wire(void)
+{
+	struct fixture f = { 0 };
+
+	if (!require_root() || !setup_scoped(&f, NL_SCOPE_ALL, NULL, true))
+		goto cleanup;
+	f.l->cap_out = NL_UNLIMITED;
+	/* A GSO packet of 4 segments: 3 more IP+TCP headers (20+32), 4 link headers. */
+	ASSERT_EQ(run_ip(f.prog_out, 0, "192.0.2.9", "10.1.2.3", 8, 1000, 4), 1, "gso v4");
+	ASSERT_EQ(f.l->out.bytes, 1000 + 3 * (20 + 32) + 4 * 14, "wire bytes of a GSO packet");
+	ASSERT_EQ(run_ip(f.prog_out, 1, "::1", "2001:db8::5", 5, 1000, 2), 1, "gso v6");
+	ASSERT_EQ(f.l->out.bytes, 1212 + 1000 + (40 + 20) + 2 * 14, "v6: one more header set");
+	ASSERT_EQ(run_ip(f.prog_in, 0, "10.1.2.3", "192.0.2.9", 0, 100, 0), 1, "udp");
+	ASSERT_EQ(f.l->in.bytes, 114, "a plain packet gets its link header");
 cleanup:
 	nl_quota__free(f.q);
 }
