@@ -564,3 +564,35 @@ void test_attach_orphaned_socket(void)
 out:
 	server_stop(s);
 }
+
+/* top: live rows with rates, one table per round when not on a terminal. */
+void test_top(void)
+{
+	struct proc r, p;
+	struct server *s;
+	char *row;
+	int port, tables = 0;
+
+	if (!require_root())
+		return;
+	s = udp_sink(AF_INET, &port);
+	/* ~1000 datagrams of 100 L3 bytes a second for 1.5 s. */
+	if (!ASSERT_OK(netlimit_bg(&r, "run", "--out=1G", "--name=live", "-q", "--", traffic(),
+				   "udp", "127.0.0.1", num(port), "1500", "72", "1000", NULL),
+		       "run"))
+		goto out;
+	msleep(300);
+	netlimit(&p, "top", "--iterations=3", "--interval=300ms", NULL);
+	ASSERT_EQ(p.status, 0, "top");
+	for (row = p.out; (row = strstr(row, "IN RATE")); row++)
+		tables++;
+	ASSERT_EQ(tables, 3, "three rounds, three tables");
+	ASSERT_HAS(p.out, "live", "the limit's row");
+	ASSERT_HAS(p.out, "KiB/s", "a rate once two rounds were seen");
+	netlimit(&p, "top", "--iterations=0", NULL);
+	ASSERT_EQ(p.status, 64, "bad --iterations");
+	proc_finish(&r, 10);
+	ASSERT_EQ(r.status, 0, "the command ran to its end");
+out:
+	server_stop(s);
+}

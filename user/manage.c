@@ -550,3 +550,159 @@ int nl_cmd_gc(int argc, char **argv)
 	nl_state__free(st);
 	return NL_EXIT_OK;
 }
+
+/* One row of `top`: the counters now and the rates since the last round. */
+struct top_row {
+	__u32 id;
+	__u64 in, out;
+	bool seen;
+};
+
+static const char top_usage[] =
+	"Usage: netlimit top [--interval=DURATION] [--iterations=N]\n"
+	"\n"
+	"Every limit, live: bytes and rates in and out, share of each cap, state.\n"
+	"Redraws in place on a terminal (q or Ctrl-C to quit); prints one table\n"
+	"per round otherwise.\n"
+	"\n"
+	"  -i, --interval=DURATION  time between rounds (default 1s)\n"
+	"  -n, --iterations=N       stop after N rounds (default: until interrupted)\n";
+
+static void rate(double bps, char *buf, size_t len)
+{
+	char h[32];
+
+	nl_format_size((__u64)bps, h, sizeof(h));
+	snprintf(buf, len, "%.24s/s", h);
+}
+
+int nl_cmd_top(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "interval", required_argument, NULL, 'i' },
+		{ "iterations", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	static struct top_row rows[1024];
+	struct nl_state *st = NULL;
+	__u64 interval_ns = 1000000000ULL;
+	long iterations = -1, round;
+	int c, status, nrows = 0;
+	bool tty = isatty(STDOUT_FILENO);
+	const char *why;
+	char *end;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":i:n:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			if (nl_parse_duration(optarg, &interval_ns, &why) || !interval_ns) {
+				nl_err("--interval: '%s' %s", optarg, why ? why : "must be more than 0");
+				return NL_EXIT_USAGE;
+			}
+			break;
+		case 'n':
+			iterations = strtol(optarg, &end, 10);
+			if (*end || iterations <= 0) {
+				nl_err("--iterations: '%s' is not a positive number", optarg);
+				return NL_EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			fputs(top_usage, stdout);
+			return NL_EXIT_OK;
+		default:
+			nl_opt_unknown("top", c, argv);
+			return NL_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		nl_err("top takes no arguments (see 'netlimit top --help')");
+		return NL_EXIT_USAGE;
+	}
+	status = open_state("netlimit top", &st, false);
+	if (status)
+		return status;
+	for (round = 0; iterations < 0 || round < iterations; round++) {
+		static double last;
+		struct timespec ts;
+		size_t n = 0, i;
+		__u32 *ids = NULL;
+		double dt, t;
+
+		/* Rates over the time that really passed, not the nominal interval. */
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		t = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+		dt = last > 0 && t > last ? t - last : (double)interval_ns / 1e9;
+		last = t;
+
+		if (!st)
+			nl_state__open(&st, false);
+		if (st)
+			nl_state__ids(st, &ids, &n);
+		if (tty)
+			fputs("\033[H\033[2J", stdout);
+		printf("%-4s %-16s %-6s %12s %12s %12s %12s  %-18s %s\n", "ID", "NAME", "KIND", "IN",
+		       "IN RATE", "OUT", "OUT RATE", "USED", "STATE");
+		for (i = 0; i < n; i++) {
+			char dir[512], in[32], out[32], rin[32], rout[32], caps[96], used[64];
+			struct top_row *r = NULL;
+			struct nl_quota *q;
+			struct nl_limit l;
+			int k;
+
+			nl_state__path(st, ids[i], NULL, dir, sizeof(dir));
+			if (nl_quota__open(dir, &q))
+				continue;
+			nl_limit_snapshot(nl_quota__limit(q), &l);
+			nl_quota__free(q);
+			for (k = 0; k < nrows && rows[k].id != l.id; k++)
+				;
+			if (k < nrows) {
+				r = &rows[k];
+			} else if (nrows < (int)(sizeof(rows) / sizeof(rows[0]))) {
+				r = &rows[nrows++];
+				r->id = l.id;
+				r->seen = false;
+			}
+			/* A rate needs a previous round; a reset makes the counters go back. */
+			if (r && r->seen && l.in.bytes >= r->in && l.out.bytes >= r->out) {
+				rate((double)(l.in.bytes - r->in) / dt, rin, sizeof(rin));
+				rate((double)(l.out.bytes - r->out) / dt, rout, sizeof(rout));
+			} else {
+				snprintf(rin, sizeof(rin), "-");
+				snprintf(rout, sizeof(rout), "-");
+			}
+			if (r) {
+				r->in = l.in.bytes;
+				r->out = l.out.bytes;
+				r->seen = true;
+			}
+			caps_cells(&l, caps, sizeof(caps), used, sizeof(used));
+			printf("%-4u %-16s %-6s %12s %12s %12s %12s  %-18s %s\n", l.id,
+			       l.name[0] ? l.name : "-", kind_name(l.kind),
+			       nl_format_size(l.in.bytes, in, sizeof(in)), rin,
+			       nl_format_size(l.out.bytes, out, sizeof(out)), rout,
+			       used[0] ? used : "-", state_name(&l));
+		}
+		if (!n)
+			printf("(no limits)\n");
+		if (!tty)
+			putchar('\n');
+		fflush(stdout);
+		free(ids);
+		if (iterations < 0 || round + 1 < iterations) {
+			struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+			char key;
+
+			/* On a terminal, q quits; otherwise just wait. */
+			if (poll(&pfd, tty ? 1 : 0, (int)(interval_ns / 1000000ULL)) > 0 &&
+			    read(STDIN_FILENO, &key, 1) == 1 && (key == 'q' || key == 'Q'))
+				break;
+		}
+	}
+	nl_state__free(st);
+	return NL_EXIT_OK;
+}
