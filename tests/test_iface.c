@@ -69,8 +69,14 @@ void test_iface_cap_drop(void)
 	ASSERT_EQ(server_msgs(s), 50, "the peer got exactly the cap");
 	netlimit(&p, "iface", "nlA", "--limit=1G", NULL);
 	ASSERT_EQ(p.status, 64, "a second limit on the same interface is refused");
+	/* bpftool 7.1 cannot list tcx links: look for the programs they hold. */
+	ASSERT_OK(sh("bpftool prog show name nl_tc_egress | grep -q nl_tc_egress"),
+		  "tcx programs loaded while attached");
 	netlimit(&p, "detach", "wan", NULL);
 	ASSERT_EQ(p.status, 0, "detach");
+	ASSERT_OK(sh("for i in $(seq 50); do bpftool prog show name nl_tc_egress | grep -q nl_tc || "
+		     "exit 0; sleep 0.02; done; exit 1"),
+		  "detach removed the interface's programs and links");
 	proc_run(&t, (char *[]){ (char *)bin("nltraffic"), "udp", "192.0.2.2", num(port), "100",
 				 "72", NULL },
 		 10);

@@ -535,3 +535,35 @@ void test_run_orphaned_socket(void)
 	ASSERT_GT(J(p.err, "out_bytes"), queued, "and netlimit counted it");
 	server_stop(s);
 }
+
+/* No bpffs mounted: netlimit mounts it (here in a private mount namespace). */
+void test_run_mounts_bpffs(void)
+{
+	struct proc *p;
+	pid_t pid;
+	int st;
+
+	if (!require_root())
+		return;
+	p = mmap_shared_proc();
+	if (!ASSERT_TRUE(p, "mmap"))
+		return;
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		char *argv[] = { strdup(bin("netlimit")), "run", "--limit=1M", "-q", "--",
+				 "/bin/sh", "-c", "stat -f -c %T /sys/fs/bpf", NULL };
+
+		if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+		    umount2("/sys/fs/bpf", MNT_DETACH))
+			_exit(90);
+		if (!system("stat -f -c %T /sys/fs/bpf | grep -q bpf"))
+			_exit(91); /* still mounted: the test would prove nothing */
+		proc_run(p, argv, 20);
+		_exit(0);
+	}
+	waitpid(pid, &st, 0);
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0, "private mount namespace without bpffs");
+	ASSERT_EQ(p->status, 0, "run works without a mounted bpffs");
+	ASSERT_HAS(p->out, "bpf", "netlimit mounted bpffs at /sys/fs/bpf");
+}

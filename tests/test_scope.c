@@ -30,6 +30,7 @@ void test_prefix_parse(void)
 		{ "10.0.0.0/", "not a number" },  { "10.0.0.0/x", "not a number" },
 		{ "/8", "not an IPv4 or IPv6" },  { "example.com", "not an IPv4 or IPv6" },
 		{ "10.0.0.0/-1", "not a number" },
+		{ "::ffff:10.0.0.0/104", "IPv4-mapped" },
 	};
 	struct nl_prefix p, v[8];
 	char err[200], buf[64];

@@ -34,6 +34,13 @@ int nl_parse_prefix(const char *s, struct nl_prefix *p, const char **why)
 		p->addr[10] = p->addr[11] = 0xff;
 		max = 32;
 	} else if (inet_pton(AF_INET6, addr, p->addr) == 1) {
+		static const __u8 mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+		/* IPv4 lives in ::ffff:0:0/96 of the trie: keep each family to its own. */
+		if (!memcmp(p->addr, mapped, sizeof(mapped))) {
+			*why = "is an IPv4-mapped IPv6 address: write the IPv4 prefix instead";
+			return -EINVAL;
+		}
 		p->family = AF_INET6;
 		max = 128;
 	} else {
