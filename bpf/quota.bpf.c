@@ -5,15 +5,14 @@
  * its cap. Userland half: user/quota.c; shared types: include/quota.h.
  *
  * Hot path: one inlined array lookup (no helper call, no hashing) and two
- * atomic adds per accepted packet, on a cache line of the packet's direction. A cap is a reservation: fetch-add first,
- * compare, give the bytes back if they do not fit. Two CPUs racing can at worst
- * both be refused near the cap, never both accepted past it.
+ * atomic adds per accepted packet, on a cache line of the packet's direction. A cap is a
+ * reservation: fetch-add first, compare, give the bytes back if they do not fit. Two CPUs racing
+ * can at worst both be refused near the cap, never both accepted past it.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "quota.h"
-
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -67,7 +67,7 @@ struct nl_usage {
 	__u64 drop_packets;
 };
 
-#define NL_NAME_LEN 32
+#define NL_NAME_LEN   32
 #define NL_TARGET_LEN 128
 /* Ingress and egress run on different CPUs: keep their counters apart. */
 #define NL_CACHELINE __attribute__((aligned(64)))
@@ -89,14 +89,14 @@ struct nl_limit {
 	struct nl_usage out NL_CACHELINE;
 	/* Rarely written: at a cap, and by userland to re-arm. */
 	__u32 hit NL_CACHELINE; /* enum nl_hit bits; userland clears a bit to re-arm */
-	__u32 events_lost;      /* ring buffer was full */
-	__u32 tasks;            /* NL_KIND_PID: tagged processes still alive */
-	__s32 socks;            /* NL_KIND_PID: tagged TCP sockets not yet closed */
-	__u32 ifindex;          /* NL_KIND_IFACE */
+	__u32 events_lost;	/* ring buffer was full */
+	__u32 tasks;		/* NL_KIND_PID: tagged processes still alive */
+	__s32 socks;		/* NL_KIND_PID: tagged TCP sockets not yet closed */
+	__u32 ifindex;		/* NL_KIND_IFACE */
 	__u32 pad;
-	__u64 netns;            /* NL_KIND_IFACE: inode of its network namespace */
-	__u32 scope;            /* enum nl_scope_mode */
-	__u32 wire;             /* 1: wire bytes (per-segment and link headers) */
+	__u64 netns; /* NL_KIND_IFACE: inode of its network namespace */
+	__u32 scope; /* enum nl_scope_mode */
+	__u32 wire;  /* 1: wire bytes (per-segment and link headers) */
 	char name[NL_NAME_LEN];
 	char target[NL_TARGET_LEN];
 };

@@ -228,8 +228,10 @@ static int run_one(const struct test *t)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	fflush(stderr);
 	printf("%s %s (%.2fs)\n",
-		shared->failures ? "FAIL" : shared->skipped ? "SKIP" : "OK  ", t->name,
-		(double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	       shared->failures	 ? "FAIL"
+	       : shared->skipped ? "SKIP"
+				 : "OK  ",
+	       t->name, (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	return shared->failures ? 1 : shared->skipped ? 2 : 0;
 }
 
@@ -239,8 +241,8 @@ int main(int argc, char **argv)
 	size_t i;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	shared = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-		      -1, 0);
+	shared = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
+		      0);
 	if (shared == MAP_FAILED)
 		return 1;
 	test_env_init(argv[0]);

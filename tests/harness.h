@@ -21,73 +21,72 @@ void test_fail_at(const char *file, int line, const char *fmt, ...)
 /* Tests that need root call this first; in CI (CI=true) a missing privilege fails. */
 bool require_root(void);
 
-#define ASSERT_TRUE(cond, name)                                                          \
-	({                                                                               \
-		bool ___ok = (cond);                                                     \
-		if (!___ok)                                                              \
-			test_fail_at(__FILE__, __LINE__, "%s: expected true: %s", (name), \
-				     #cond);                                             \
-		___ok;                                                                   \
+#define ASSERT_TRUE(cond, name)                                                                    \
+	({                                                                                         \
+		bool ___ok = (cond);                                                               \
+		if (!___ok)                                                                        \
+			test_fail_at(__FILE__, __LINE__, "%s: expected true: %s", (name), #cond);  \
+		___ok;                                                                             \
 	})
 
 #define ASSERT_FALSE(cond, name) ASSERT_TRUE(!(cond), name)
 
-#define ASSERT_OK(res, name)                                                              \
-	({                                                                                \
-		long long ___r = (long long)(res);                                        \
-		bool ___ok = ___r == 0;                                                   \
-		if (!___ok)                                                               \
-			test_fail_at(__FILE__, __LINE__, "%s: unexpected error %lld (%s)", \
-				     (name), ___r, strerror(___r < 0 ? (int)-___r : (int)___r)); \
-		___ok;                                                                    \
+#define ASSERT_OK(res, name)                                                                       \
+	({                                                                                         \
+		long long ___r = (long long)(res);                                                 \
+		bool ___ok = ___r == 0;                                                            \
+		if (!___ok)                                                                        \
+			test_fail_at(__FILE__, __LINE__, "%s: unexpected error %lld (%s)", (name), \
+				     ___r, strerror(___r < 0 ? (int)-___r : (int)___r));           \
+		___ok;                                                                             \
 	})
 
-#define ASSERT_ERR(res, name)                                                             \
-	({                                                                                \
-		long long ___r = (long long)(res);                                        \
-		bool ___ok = ___r != 0;                                                   \
-		if (!___ok)                                                               \
-			test_fail_at(__FILE__, __LINE__, "%s: expected an error", (name)); \
-		___ok;                                                                    \
+#define ASSERT_ERR(res, name)                                                                      \
+	({                                                                                         \
+		long long ___r = (long long)(res);                                                 \
+		bool ___ok = ___r != 0;                                                            \
+		if (!___ok)                                                                        \
+			test_fail_at(__FILE__, __LINE__, "%s: expected an error", (name));         \
+		___ok;                                                                             \
 	})
 
-#define ASSERT_CMP(a, op, b, name)                                                         \
-	({                                                                                 \
-		unsigned long long ___a = (unsigned long long)(a);                         \
-		unsigned long long ___b = (unsigned long long)(b);                         \
-		bool ___ok = ___a op ___b;                                                 \
-		if (!___ok)                                                                \
-			test_fail_at(__FILE__, __LINE__,                                   \
-				     "%s: expected %s %s %s, got %llu %s %llu", (name), #a, #op, \
-				     #b, ___a, #op, ___b);                                 \
-		___ok;                                                                     \
+#define ASSERT_CMP(a, op, b, name)                                                                 \
+	({                                                                                         \
+		unsigned long long ___a = (unsigned long long)(a);                                 \
+		unsigned long long ___b = (unsigned long long)(b);                                 \
+		bool ___ok = ___a op ___b;                                                         \
+		if (!___ok)                                                                        \
+			test_fail_at(__FILE__, __LINE__,                                           \
+				     "%s: expected %s %s %s, got %llu %s %llu", (name), #a, #op,   \
+				     #b, ___a, #op, ___b);                                         \
+		___ok;                                                                             \
 	})
 
-#define ASSERT_EQ(a, b, name) ASSERT_CMP(a, ==, b, name)
+#define ASSERT_EQ(a, b, name)  ASSERT_CMP(a, ==, b, name)
 #define ASSERT_NEQ(a, b, name) ASSERT_CMP(a, !=, b, name)
-#define ASSERT_LE(a, b, name) ASSERT_CMP(a, <=, b, name)
-#define ASSERT_LT(a, b, name) ASSERT_CMP(a, <, b, name)
-#define ASSERT_GE(a, b, name) ASSERT_CMP(a, >=, b, name)
-#define ASSERT_GT(a, b, name) ASSERT_CMP(a, >, b, name)
+#define ASSERT_LE(a, b, name)  ASSERT_CMP(a, <=, b, name)
+#define ASSERT_LT(a, b, name)  ASSERT_CMP(a, <, b, name)
+#define ASSERT_GE(a, b, name)  ASSERT_CMP(a, >=, b, name)
+#define ASSERT_GT(a, b, name)  ASSERT_CMP(a, >, b, name)
 
-#define ASSERT_STREQ(a, b, name)                                                          \
-	({                                                                                \
-		const char *___a = (a), *___b = (b);                                      \
-		bool ___ok = ___a && ___b && !strcmp(___a, ___b);                         \
-		if (!___ok)                                                               \
-			test_fail_at(__FILE__, __LINE__, "%s: expected \"%s\", got \"%s\"", \
-				     (name), ___b ? ___b : "(null)", ___a ? ___a : "(null)"); \
-		___ok;                                                                    \
+#define ASSERT_STREQ(a, b, name)                                                                   \
+	({                                                                                         \
+		const char *___a = (a), *___b = (b);                                               \
+		bool ___ok = ___a && ___b && !strcmp(___a, ___b);                                  \
+		if (!___ok)                                                                        \
+			test_fail_at(__FILE__, __LINE__, "%s: expected \"%s\", got \"%s\"",        \
+				     (name), ___b ? ___b : "(null)", ___a ? ___a : "(null)");      \
+		___ok;                                                                             \
 	})
 
-#define ASSERT_HAS(haystack, needle, name)                                                \
-	({                                                                                \
-		const char *___h = (haystack), *___n = (needle);                          \
-		bool ___ok = ___h && strstr(___h, ___n);                                  \
-		if (!___ok)                                                               \
-			test_fail_at(__FILE__, __LINE__, "%s: \"%s\" not found in:\n%s",   \
-				     (name), ___n, ___h ? ___h : "(null)");                \
-		___ok;                                                                    \
+#define ASSERT_HAS(haystack, needle, name)                                                         \
+	({                                                                                         \
+		const char *___h = (haystack), *___n = (needle);                                   \
+		bool ___ok = ___h && strstr(___h, ___n);                                           \
+		if (!___ok)                                                                        \
+			test_fail_at(__FILE__, __LINE__, "%s: \"%s\" not found in:\n%s", (name),   \
+				     ___n, ___h ? ___h : "(null)");                                \
+		___ok;                                                                             \
 	})
 
 /* Every test's prototype, generated from the sources. */

@@ -25,7 +25,7 @@
 #include "quota_user.h"
 #include "helpers.h"
 
-#define TEST_STATE "/sys/fs/bpf/netlimit-test"
+#define TEST_STATE  "/sys/fs/bpf/netlimit-test"
 #define TEST_CGROUP "netlimit-test"
 
 static char bindir[512];
@@ -380,8 +380,7 @@ static int bind_port_at(const char *addr, int family, int type, int *port)
 			inet_pton(AF_INET6, addr, &a->sin6_addr);
 		len = sizeof(*a);
 	}
-	if (bind(fd, (struct sockaddr *)&ss, len) ||
-	    (type == SOCK_STREAM && listen(fd, 64)) ||
+	if (bind(fd, (struct sockaddr *)&ss, len) || (type == SOCK_STREAM && listen(fd, 64)) ||
 	    getsockname(fd, (struct sockaddr *)&ss, &len)) {
 		close(fd);
 		return -1;
@@ -604,8 +603,8 @@ bool pid_alive(pid_t pid)
 
 struct proc *mmap_shared_proc(void)
 {
-	void *p = mmap(NULL, sizeof(struct proc), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-		       -1, 0);
+	void *p = mmap(NULL, sizeof(struct proc), PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 
 	return p == MAP_FAILED ? NULL : p;
 }
@@ -759,8 +758,8 @@ int peer_start(struct peer *p, const char *name, const char *peer, bool ipv6)
 		return -EIO;
 	close(ready[0]);
 	/* IPv6 off unless asked: no router solicitations or DAD in exact counts. */
-	if (sh("ip link add %s type veth peer name %s && ip link set %s netns %d", name, peer,
-	       peer, (int)p->pid) ||
+	if (sh("ip link add %s type veth peer name %s && ip link set %s netns %d", name, peer, peer,
+	       (int)p->pid) ||
 	    sh("echo %d > /proc/sys/net/ipv6/conf/%s/disable_ipv6", ipv6 ? 0 : 1, name) ||
 	    peer_sh(p, "sh -c 'echo %d > /proc/sys/net/ipv6/conf/%s/disable_ipv6'", ipv6 ? 0 : 1,
 		    peer) ||
@@ -814,8 +813,8 @@ void dev_counters(const char *dev, unsigned long long *rxb, unsigned long long *
 
 		if (!c || (c > line && c[-1] != ' '))
 			continue;
-		if (sscanf(c + strlen(pat), "%llu %llu %llu %llu %llu %llu %llu %llu %llu %llu", rxb,
-			   rxp, &x, &x, &x, &x, &x, &x, txb, txp) == 10)
+		if (sscanf(c + strlen(pat), "%llu %llu %llu %llu %llu %llu %llu %llu %llu %llu",
+			   rxb, rxp, &x, &x, &x, &x, &x, &x, txb, txp) == 10)
 			break;
 	}
 	if (f)

@@ -56,7 +56,7 @@ void lo_l3(unsigned long long *bytes, unsigned long long *packets);
 /* Servers on loopback, run as threads of the test process (outside any limit). */
 struct server;
 struct server *udp_sink(int family, int *port);
-struct server *tcp_sink(int family, int *port);             /* reads to EOF, then closes */
+struct server *tcp_sink(int family, int *port);		    /* reads to EOF, then closes */
 struct server *tcp_source(int family, int *port, size_t n); /* sends n bytes, closes */
 /* A UDP sink on one address (v4 or v6 text). */
 struct server *udp_sink_at(const char *addr, int *port);

@@ -93,7 +93,7 @@ int main(int argc, char **argv)
 		goto out;
 	if (stats_fd >= 0)
 		printf("runs %llu ns_per_run %.1f\n", (unsigned long long)cnt,
-	       cnt ? (double)ns / (double)cnt : 0.0);
+		       cnt ? (double)ns / (double)cnt : 0.0);
 	ret = WIFEXITED(st) && !WEXITSTATUS(st) ? 0 : 1;
 out:
 	if (stats_fd >= 0)

@@ -119,8 +119,8 @@ void test_attach_threads_and_child(void)
 	if (!ASSERT_TRUE(s, "sink"))
 		return;
 	/* 4 threads x 1500 datagrams of 100 L3 bytes, one every ms. */
-	if (!ASSERT_OK(proc_start(&mt, (char *[]){ traffic(), "udp-threads", "127.0.0.1",
-						   num(port), "4", "1500", "72", "1000", NULL }),
+	if (!ASSERT_OK(proc_start(&mt, (char *[]){ traffic(), "udp-threads", "127.0.0.1", num(port),
+						   "4", "1500", "72", "1000", NULL }),
 		       "threads"))
 		goto out;
 	msleep(200);

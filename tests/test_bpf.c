@@ -65,7 +65,6 @@ static int run_prog(int prog_fd, size_t l3_len)
 	return err ? -1 : (int)topts.retval;
 }
 
-
 static bool setup(struct fixture *f, __u64 cap_in, __u64 cap_out, __u64 cap_total)
 {
 	struct nl_quota_opts o = { .sz = sizeof(o), .id = 7, .kind = NL_KIND_RUN };
@@ -258,7 +257,8 @@ void test_bpf_scope(void)
 		  "out of scope passes past the cap");
 	ASSERT_EQ(run_ip(f.prog_in, 0, "10.5.5.5", "192.0.2.9", 0, 60, 0), 1, "ingress by source");
 	ASSERT_EQ(f.l->in.bytes, 60, "ingress scoped by its source address");
-	ASSERT_EQ(run_ip(f.prog_in, 0, "192.0.2.1", "10.5.5.5", 0, 60, 0), 1, "ingress out of scope");
+	ASSERT_EQ(run_ip(f.prog_in, 0, "192.0.2.1", "10.5.5.5", 0, 60, 0), 1,
+		  "ingress out of scope");
 	ASSERT_EQ(f.l->in.bytes, 60, "not counted");
 	nl_quota__free(f.q);
 

@@ -23,10 +23,16 @@ static bool link_pair(struct peer *pr, bool ipv6)
 	       ASSERT_OK(peer_sh(pr, "ip addr add 192.0.2.2/24 dev nlB"), "addr nlB") &&
 	       ASSERT_OK(peer_sh(pr, "ip link set nlB up"), "nlB up") &&
 	       /* Static neighbours: no ARP on the link while we count it. */
-	       ASSERT_OK(sh("ip neigh replace 192.0.2.2 dev nlA lladdr $(nsenter -t %d -n cat /sys/class/net/nlB/address 2>/dev/null || nsenter -t %d -n ip -o link show nlB | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2) nud permanent",
+	       ASSERT_OK(sh("ip neigh replace 192.0.2.2 dev nlA lladdr $(nsenter -t %d -n cat "
+			    "/sys/class/net/nlB/address 2>/dev/null || nsenter -t %d -n ip -o link "
+			    "show nlB | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2) nud "
+			    "permanent",
 			    (int)pr->pid, (int)pr->pid),
 			 "neigh A") &&
-	       ASSERT_OK(peer_sh(pr, "sh -c \"ip neigh replace 192.0.2.1 dev nlB lladdr $(ip -o link show nlA | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2) nud permanent\""),
+	       ASSERT_OK(peer_sh(pr,
+				 "sh -c \"ip neigh replace 192.0.2.1 dev nlB lladdr $(ip -o link "
+				 "show nlA | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2) nud "
+				 "permanent\""),
 			 "neigh B");
 }
 
@@ -57,8 +63,9 @@ void test_iface_cap_drop(void)
 	netlimit(&p, "iface", "nlA", "--out=5000", "--name=wan", NULL);
 	ASSERT_EQ(p.status, 0, "iface limit");
 	/* Any process: this one is under no netlimit at all. */
-	proc_run(&t, (char *[]){ (char *)bin("nltraffic"), "udp", "192.0.2.2", num(port), "100",
-				 "72", NULL },
+	proc_run(&t,
+		 (char *[]){ (char *)bin("nltraffic"), "udp", "192.0.2.2", num(port), "100", "72",
+			     NULL },
 		 10);
 	msleep(50);
 	netlimit(&p, "show", "wan", "--json", NULL);
@@ -74,11 +81,13 @@ void test_iface_cap_drop(void)
 		  "tcx programs loaded while attached");
 	netlimit(&p, "detach", "wan", NULL);
 	ASSERT_EQ(p.status, 0, "detach");
-	ASSERT_OK(sh("for i in $(seq 50); do bpftool prog show name nl_tc_egress | grep -q nl_tc || "
-		     "exit 0; sleep 0.02; done; exit 1"),
-		  "detach removed the interface's programs and links");
-	proc_run(&t, (char *[]){ (char *)bin("nltraffic"), "udp", "192.0.2.2", num(port), "100",
-				 "72", NULL },
+	ASSERT_OK(
+		sh("for i in $(seq 50); do bpftool prog show name nl_tc_egress | grep -q nl_tc || "
+		   "exit 0; sleep 0.02; done; exit 1"),
+		"detach removed the interface's programs and links");
+	proc_run(&t,
+		 (char *[]){ (char *)bin("nltraffic"), "udp", "192.0.2.2", num(port), "100", "72",
+			     NULL },
 		 10);
 	msleep(50);
 	ASSERT_EQ(server_msgs(s), 150, "detached: everything passes");
@@ -101,8 +110,9 @@ void test_iface_down_at_cap(void)
 		goto out;
 	netlimit(&p, "iface", "nlA", "--out=5000", "--on-limit=down", "--name=dn", NULL);
 	ASSERT_EQ(p.status, 0, "iface limit");
-	proc_run(&t, (char *[]){ (char *)bin("nltraffic"), "udp", "192.0.2.2", num(port), "100",
-				 "72", NULL },
+	proc_run(&t,
+		 (char *[]){ (char *)bin("nltraffic"), "udp", "192.0.2.2", num(port), "100", "72",
+			     NULL },
 		 10);
 	for (i = 0; i < 100 && nl_link_is_up("nlA") == 1; i++)
 		msleep(10);
@@ -176,8 +186,9 @@ static void bulk(struct peer *pr, bool wire, bool tso)
 	if (!ASSERT_EQ(p.status, 0, "iface limit"))
 		goto out;
 	dev_counters("nlA", &rb0, &rp0, &tb0, &tp0);
-	proc_run(&t, (char *[]){ (char *)bin("nltraffic"), "tcp-send", "192.0.2.2", num(port),
-				 num(20 << 20), NULL },
+	proc_run(&t,
+		 (char *[]){ (char *)bin("nltraffic"), "tcp-send", "192.0.2.2", num(port),
+			     num(20 << 20), NULL },
 		 30);
 	ASSERT_EQ(t.status, 0, "transfer");
 	msleep(100);
@@ -187,7 +198,8 @@ static void bulk(struct peer *pr, bool wire, bool tso)
 	gsos = J(p.out, "in_packets") + J(p.out, "out_packets");
 	if (wire) {
 		want = (rb1 - rb0) + (tb1 - tb0);
-		ASSERT_LT(gsos, (rp1 - rp0) + (tp1 - tp0), "BPF saw GSO packets, fewer than frames");
+		ASSERT_LT(gsos, (rp1 - rp0) + (tp1 - tp0),
+			  "BPF saw GSO packets, fewer than frames");
 		ASSERT_LE(got > want ? got - want : want - got, want / 200,
 			  "wire count within 0.5% of the interface counters");
 	} else {
@@ -198,7 +210,8 @@ static void bulk(struct peer *pr, bool wire, bool tso)
 	}
 	ASSERT_GT(got, 20 << 20, "the transfer is in it");
 	printf("    %s: netlimit %llu bytes in %llu packets; interface %llu bytes in %llu frames\n",
-	       wire ? "wire" : "l3", got, gsos, (rb1 - rb0) + (tb1 - tb0), (rp1 - rp0) + (tp1 - tp0));
+	       wire ? "wire" : "l3", got, gsos, (rb1 - rb0) + (tb1 - tb0),
+	       (rp1 - rp0) + (tp1 - tp0));
 	netlimit(&p, "detach", "bulk", NULL);
 out:
 	server_stop(s);

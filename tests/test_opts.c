@@ -18,7 +18,7 @@ static int set_args(int n, char **v)
 	return i + 1;
 }
 #define NARGS(...) ((int)(sizeof((char *[]){ __VA_ARGS__ }) / sizeof(char *)))
-#define PARSE(o, st, ...)                                                                 \
+#define PARSE(o, st, ...)                                                                          \
 	nl_run_parse(set_args(NARGS(__VA_ARGS__), (char *[]){ __VA_ARGS__ }), args, (o), (st))
 
 void test_run_opts_accepted(void)
@@ -36,8 +36,8 @@ void test_run_opts_accepted(void)
 		ASSERT_STREQ(o.argv[1], "-O", "command args kept");
 	}
 	if (ASSERT_TRUE(PARSE(&o, &st, "--in=1G", "--out", "100MB", "--on-limit=block",
-			      "--grace=500ms", "-u", "nobody", "--name=job", "--json", "-q",
-			      "sh", "-c", "true"),
+			      "--grace=500ms", "-u", "nobody", "--name=job", "--json", "-q", "sh",
+			      "-c", "true"),
 			"all options")) {
 		ASSERT_EQ(o.cap_in, 1ULL << 30, "in");
 		ASSERT_EQ(o.cap_out, 100000000ULL, "out");
@@ -72,8 +72,8 @@ void test_run_opts_refused(void)
 	ASSERT_FALSE(PARSE(&o, &st, "--limit=1M", "--bogus", "--", "cmd"), "unknown long");
 	ASSERT_FALSE(PARSE(&o, &st, "--limit=1M", "-Z", "--", "cmd"), "unknown short");
 	ASSERT_FALSE(PARSE(&o, &st, "--limit"), "missing value");
-	ASSERT_FALSE(PARSE(&o, &st, "--limit=1M", "--name=0123456789012345678901234567890123",
-			   "--", "cmd"),
+	ASSERT_FALSE(PARSE(&o, &st, "--limit=1M", "--name=0123456789012345678901234567890123", "--",
+			   "cmd"),
 		     "name too long");
 	ASSERT_EQ(st, NL_EXIT_USAGE, "usage status");
 	/* --help prints to stdout: keep it out of the test log. */

@@ -188,10 +188,12 @@ void test_run_cap_udp_parallel_block(void)
 		 cmd, NULL);
 	ASSERT_EQ(p.status, 0, "block mode: the command ends by itself");
 	ASSERT_LE(J(p.err, "out_bytes"), cap, "never past the cap");
-	ASSERT_GE(J(p.err, "out_bytes"), cap - 4 * dgram, "no more refused than racing flows explain");
+	ASSERT_GE(J(p.err, "out_bytes"), cap - 4 * dgram,
+		  "no more refused than racing flows explain");
 	ASSERT_EQ(J(p.err, "out_bytes") + J(p.err, "out_dropped_bytes"), sent,
 		  "accepted + dropped = sent");
-	ASSERT_EQ(J(p.err, "out_packets") + J(p.err, "out_dropped_packets"), 8000, "packets add up");
+	ASSERT_EQ(J(p.err, "out_packets") + J(p.err, "out_dropped_packets"), 8000,
+		  "packets add up");
 	ASSERT_EQ(J(p.err, "limit_hit"), 1, "limit_hit");
 	msleep(100);
 	ASSERT_EQ(server_msgs(s) * dgram, J(p.err, "out_bytes"), "sink got what was accepted");
@@ -359,8 +361,8 @@ void test_run_sigkill_netlimit(void)
 	if (!ASSERT_TRUE(s, "sink"))
 		return;
 	/* 300 datagrams of 100 L3 bytes over ~1.5 s; cap 100 datagrams. */
-	if (!ASSERT_OK(netlimit_bg(&p, "run", "--out=10000", "--name=udp", "--", traffic(), "udp", "127.0.0.1",
-				   num(port), "300", "72", "5000", NULL),
+	if (!ASSERT_OK(netlimit_bg(&p, "run", "--out=10000", "--name=udp", "--", traffic(), "udp",
+				   "127.0.0.1", num(port), "300", "72", "5000", NULL),
 		       "start"))
 		goto out;
 	msleep(200);
@@ -469,9 +471,9 @@ void test_run_refusals(void)
 /* --json: one line, the last netlimit writes, with every documented key. */
 void test_run_json_last_line(void)
 {
-	static const char *keys[] = { "in_bytes",	   "out_bytes",		"in_packets",
-				      "out_packets",	   "in_dropped_bytes", "out_dropped_bytes",
-				      "limit_hit",	   "exit_code",		"duration_s" };
+	static const char *keys[] = { "in_bytes",    "out_bytes",	 "in_packets",
+				      "out_packets", "in_dropped_bytes", "out_dropped_bytes",
+				      "limit_hit",   "exit_code",	 "duration_s" };
 	unsigned long long v;
 	struct proc p;
 	char *last;
@@ -511,8 +513,8 @@ void test_run_orphaned_socket(void)
 	s = tcp_sink(AF_INET, &port);
 	if (!ASSERT_TRUE(s, "sink"))
 		return;
-	netlimit(&p, "run", "--out=1M", "--on-limit=block", "--json", "--", traffic(),
-		 "tcp-blast", "127.0.0.1", num(port), num(8 << 20), NULL);
+	netlimit(&p, "run", "--out=1M", "--on-limit=block", "--json", "--", traffic(), "tcp-blast",
+		 "127.0.0.1", num(port), num(8 << 20), NULL);
 	ASSERT_EQ(p.status, 0, "the command exits at once");
 	q = strstr(p.out, "queued ");
 	if (q)
@@ -551,8 +553,15 @@ void test_run_mounts_bpffs(void)
 	fflush(NULL);
 	pid = fork();
 	if (pid == 0) {
-		char *argv[] = { strdup(bin("netlimit")), "run", "--limit=1M", "-q", "--",
-				 "/bin/sh", "-c", "stat -f -c %T /sys/fs/bpf", NULL };
+		char *argv[] = { strdup(bin("netlimit")),
+				 "run",
+				 "--limit=1M",
+				 "-q",
+				 "--",
+				 "/bin/sh",
+				 "-c",
+				 "stat -f -c %T /sys/fs/bpf",
+				 NULL };
 
 		if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
 			_exit(90);

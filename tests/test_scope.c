@@ -25,12 +25,11 @@ void test_prefix_parse(void)
 	static const struct {
 		const char *in, *why;
 	} bad[] = {
-		{ "10.0.0.1/8", "host bits" },	  { "10.0.0.0/33", "too long for IPv4" },
+		{ "10.0.0.1/8", "host bits" },	   { "10.0.0.0/33", "too long for IPv4" },
 		{ "::/129", "too long for IPv6" }, { "1.2.3", "not an IPv4 or IPv6" },
-		{ "10.0.0.0/", "not a number" },  { "10.0.0.0/x", "not a number" },
-		{ "/8", "not an IPv4 or IPv6" },  { "example.com", "not an IPv4 or IPv6" },
-		{ "10.0.0.0/-1", "not a number" },
-		{ "::ffff:10.0.0.0/104", "IPv4-mapped" },
+		{ "10.0.0.0/", "not a number" },   { "10.0.0.0/x", "not a number" },
+		{ "/8", "not an IPv4 or IPv6" },   { "example.com", "not an IPv4 or IPv6" },
+		{ "10.0.0.0/-1", "not a number" }, { "::ffff:10.0.0.0/104", "IPv4-mapped" },
 	};
 	struct nl_prefix p, v[8];
 	char err[200], buf[64];
@@ -145,7 +144,8 @@ void test_host_limit_two_processes(void)
 	ASSERT_EQ(p.status, 0, "host limit");
 	/* Two processes, started apart, both in the cgroup, both talking to the host. */
 	snprintf(cmd, sizeof(cmd),
-		 "echo $$ > %s/cgroup.procs && %s udp 127.0.0.2 %d 100 72 && %s udp 127.0.0.1 %d 100 72",
+		 "echo $$ > %s/cgroup.procs && %s udp 127.0.0.2 %d 100 72 && %s udp 127.0.0.1 %d "
+		 "100 72",
 		 cg, bin("nltraffic"), pa, bin("nltraffic"), pb);
 	proc_start(&q1, (char *[]){ "/bin/sh", "-c", cmd, NULL });
 	proc_start(&q2, (char *[]){ "/bin/sh", "-c", cmd, NULL });
@@ -184,8 +184,7 @@ void test_scope_refusals(void)
 	netlimit(&p, "run", "--only=10.0.0.0/8", "--only=10.2.0.0/16", "--limit=1M", "--", "true",
 		 NULL);
 	ASSERT_EQ(p.status, 64, "overlap across options");
-	netlimit(&p, "run", "--only=10.0.0.0/8", "--exclude=::1", "--limit=1M", "--", "true",
-		 NULL);
+	netlimit(&p, "run", "--only=10.0.0.0/8", "--exclude=::1", "--limit=1M", "--", "true", NULL);
 	ASSERT_EQ(p.status, 64, "only and exclude");
 	ASSERT_HAS(p.err, "not both", "says so");
 	netlimit(&p, "attach", "--pid=1234", "--exclude=2001:db8::/129", "--limit=1M", NULL);

@@ -77,7 +77,8 @@ static bool parse_pids(const char *arg, struct nl_attach_opts *o)
 		errno = 0;
 		v = strtol(p, &end, 10);
 		if (end == p || v <= 0 || v > 0x3fffffff || errno || (*end && *end != ',')) {
-			nl_err("--pid: '%s' is not a list of process IDs (see 'netlimit attach --help')",
+			nl_err("--pid: '%s' is not a list of process IDs (see 'netlimit attach "
+			       "--help')",
 			       arg);
 			return false;
 		}
@@ -177,7 +178,8 @@ static int check_pid(pid_t pid)
 	FILE *f;
 
 	if (pid == 1) {
-		nl_err("PID 1 (init) cannot be limited: limit a service's cgroup with --cgroup instead");
+		nl_err("PID 1 (init) cannot be limited: limit a service's cgroup with --cgroup "
+		       "instead");
 		return NL_EXIT_USAGE;
 	}
 	if (pid == getpid()) {
@@ -206,7 +208,8 @@ static int check_pid(pid_t pid)
 		}
 	}
 	if (flags & 0x00200000) { /* PF_KTHREAD */
-		nl_err("PID %d is a kernel thread: it has no sockets of its own to limit", (int)pid);
+		nl_err("PID %d is a kernel thread: it has no sockets of its own to limit",
+		       (int)pid);
 		return NL_EXIT_USAGE;
 	}
 	return 0;
@@ -314,8 +317,9 @@ int nl_attach_run(struct nl_attach_opts *po, __u32 kind, const char *what)
 		err = nl_resolve_cgroup(o.cgroup, cgpath, sizeof(cgpath));
 		if (err) {
 			nl_err("--cgroup: %s %s", o.cgroup,
-			       err == -ENOTDIR ? "is not a cgroup v2 directory"
-					       : "does not exist (see /proc/PID/cgroup for a process's)");
+			       err == -ENOTDIR
+				       ? "is not a cgroup v2 directory"
+				       : "does not exist (see /proc/PID/cgroup for a process's)");
 			return err == -ENOTDIR ? NL_EXIT_USAGE : NL_EXIT_NOTARGET;
 		}
 		snprintf(target, sizeof(target), "cgroup %s", cgpath);
@@ -479,7 +483,8 @@ int nl_host_overlap(struct nl_state *st, const struct nl_prefix *p, const char *
 
 			nl_cgroup_id(cgpath, &cgid);
 			if (cgid == l->cgroup_id) {
-				nl_err("%s overlaps host limit %u (%s): change that one with 'netlimit set %u'",
+				nl_err("%s overlaps host limit %u (%s): change that one with "
+				       "'netlimit set %u'",
 				       fa, l->id, buf, l->id);
 				status = NL_EXIT_USAGE;
 			}
@@ -555,8 +560,8 @@ int nl_cmd_host(int argc, char **argv)
 		return NL_EXIT_USAGE;
 	}
 	if (nl_parse_prefix(argv[optind], &o.scope.prefixes[0], &why)) {
-		nl_err("'%s' %s (examples: 203.0.113.7, 192.0.2.0/24, 2001:db8::/32)",
-		       argv[optind], why);
+		nl_err("'%s' %s (examples: 203.0.113.7, 192.0.2.0/24, 2001:db8::/32)", argv[optind],
+		       why);
 		return NL_EXIT_USAGE;
 	}
 	o.scope.n = 1;
@@ -570,7 +575,8 @@ int nl_cmd_host(int argc, char **argv)
 	o.cap_total = cm.caps.total;
 	if (!o.cgroup) {
 		if (nl_cgroup_mount(mnt, sizeof(mnt))) {
-			nl_err("no cgroup2 file system is mounted; mount one with 'mount -t cgroup2 none /sys/fs/cgroup'");
+			nl_err("no cgroup2 file system is mounted; mount one with 'mount -t "
+			       "cgroup2 none /sys/fs/cgroup'");
 			return NL_EXIT_UNSUPPORTED;
 		}
 		o.cgroup = mnt;

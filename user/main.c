@@ -36,15 +36,17 @@ static void usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "Usage: netlimit COMMAND [OPTIONS]\n\n"
-		   "Meter and cap network traffic with eBPF.\n\nCommands:\n");
+	fprintf(f,
+		"Usage: netlimit COMMAND [OPTIONS]\n\n"
+		"Meter and cap network traffic with eBPF.\n\nCommands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
-	fprintf(f, "\n'netlimit COMMAND --help' tells more. Examples:\n"
-		   "  sudo netlimit run --limit=25M -- curl -O https://example.com/file\n"
-		   "  sudo netlimit run --in=1G --on-limit=block -- ./backup.sh\n"
-		   "  sudo netlimit attach --pid=4242 --limit=100M --name=dl\n"
-		   "  sudo netlimit list\n");
+	fprintf(f,
+		"\n'netlimit COMMAND --help' tells more. Examples:\n"
+		"  sudo netlimit run --limit=25M -- curl -O https://example.com/file\n"
+		"  sudo netlimit run --in=1G --on-limit=block -- ./backup.sh\n"
+		"  sudo netlimit attach --pid=4242 --limit=100M --name=dl\n"
+		"  sudo netlimit list\n");
 }
 
 int main(int argc, char **argv)

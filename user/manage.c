@@ -37,7 +37,8 @@ static const char manage_usage[] =
 	"Examples:\n"
 	"  sudo netlimit list\n"
 	"  sudo netlimit set dl --in=2G --out=none\n"
-	"  sudo netlimit attach --pid=123 --limit=100M --name=dl && sudo netlimit wait dl && kill 123\n";
+	"  sudo netlimit attach --pid=123 --limit=100M --name=dl && sudo netlimit wait dl && kill "
+	"123\n";
 
 struct opened {
 	struct nl_state *st;
@@ -183,7 +184,8 @@ static void caps_cells(const struct nl_limit *l, char *caps, size_t clen, char *
 					       c[i].name, nl_format_size(c[i].cap, h, sizeof(h)));
 		if (uo < ulen)
 			uo += (size_t)snprintf(used + uo, ulen - uo, "%s%s %.0f%%", uo ? ", " : "",
-					       c[i].name, 100.0 * (double)c[i].use / (double)c[i].cap);
+					       c[i].name,
+					       100.0 * (double)c[i].use / (double)c[i].cap);
 	}
 }
 
@@ -203,13 +205,19 @@ static void json_limit(FILE *f, const struct nl_limit *l)
 	json_str(f, "kind", kind_name(l->kind));
 	json_str(f, "target", l->target);
 	json_str(f, "state", state_name(l));
-	json_str(f, "action", l->action == NL_ACT_KILL ? "kill" : l->action == NL_ACT_DOWN ? "down" : "block");
+	json_str(f, "action",
+		 l->action == NL_ACT_KILL   ? "kill"
+		 : l->action == NL_ACT_DOWN ? "down"
+					    : "block");
 	json_str(f, "count", l->wire ? "wire" : "l3");
-	json_str(f, "scope", l->scope == NL_SCOPE_ONLY ? "only" : l->scope == NL_SCOPE_EXCLUDE ? "exclude" : "all");
+	json_str(f, "scope",
+		 l->scope == NL_SCOPE_ONLY	? "only"
+		 : l->scope == NL_SCOPE_EXCLUDE ? "exclude"
+						: "all");
 	nl_json_counters(f, l);
 	fprintf(f, "\"limit_hit\":%s,\"hit\":\"%s\",\"tasks\":%u,\"socks\":%d,\"created_ns\":%llu}",
-		l->hit ? "true" : "false", nl_hit_names(l->hit, hit, sizeof(hit)), l->tasks, l->socks,
-		(unsigned long long)l->created_ns);
+		l->hit ? "true" : "false", nl_hit_names(l->hit, hit, sizeof(hit)), l->tasks,
+		l->socks, (unsigned long long)l->created_ns);
 }
 
 static bool parse_json_flag(int argc, char **argv, const char *cmd, bool *json, int *nargs,
@@ -342,10 +350,13 @@ int nl_cmd_show(int argc, char **argv)
 	printf("limit %u%s%s%s\n", l.id, l.name[0] ? " (" : "", l.name, l.name[0] ? ")" : "");
 	printf("  kind     %s\n  target   %s\n  state    %s\n  action   %s at the cap\n",
 	       kind_name(l.kind), l.target, state_name(&l),
-	       l.action == NL_ACT_KILL ? "kill" : l.action == NL_ACT_DOWN ? "down" : "block");
+	       l.action == NL_ACT_KILL	 ? "kill"
+	       : l.action == NL_ACT_DOWN ? "down"
+					 : "block");
 	printf("  count    %s bytes%s\n", l.wire ? "wire" : "L3",
-	       l.scope == NL_SCOPE_ONLY ? ", only some remote prefixes" :
-	       l.scope == NL_SCOPE_EXCLUDE ? ", all but some remote prefixes" : "");
+	       l.scope == NL_SCOPE_ONLY	     ? ", only some remote prefixes"
+	       : l.scope == NL_SCOPE_EXCLUDE ? ", all but some remote prefixes"
+					     : "");
 	if (l.kind == NL_KIND_PID)
 		printf("  tasks    %u process(es) tagged\n", l.tasks);
 	printf("  created  %s\n", created);
@@ -357,7 +368,9 @@ out:
 
 int nl_cmd_set(int argc, char **argv)
 {
-	static const struct option longopts[] = { NL_CAP_LONGOPTS, { "help", no_argument, NULL, 'h' }, { 0 } };
+	static const struct option longopts[] = { NL_CAP_LONGOPTS,
+						  { "help", no_argument, NULL, 'h' },
+						  { 0 } };
 	struct nl_limit *l;
 	struct nl_caps caps;
 	struct opened o = { 0 };
@@ -599,7 +612,8 @@ int nl_cmd_top(int argc, char **argv)
 		switch (c) {
 		case 'i':
 			if (nl_parse_duration(optarg, &interval_ns, &why) || !interval_ns) {
-				nl_err("--interval: '%s' %s", optarg, why ? why : "must be more than 0");
+				nl_err("--interval: '%s' %s", optarg,
+				       why ? why : "must be more than 0");
 				return NL_EXIT_USAGE;
 			}
 			break;
@@ -644,8 +658,8 @@ int nl_cmd_top(int argc, char **argv)
 			nl_state__ids(st, &ids, &n);
 		if (tty)
 			fputs("\033[H\033[2J", stdout);
-		printf("%-4s %-16s %-6s %12s %12s %12s %12s  %-18s %s\n", "ID", "NAME", "KIND", "IN",
-		       "IN RATE", "OUT", "OUT RATE", "USED", "STATE");
+		printf("%-4s %-16s %-6s %12s %12s %12s %12s  %-18s %s\n", "ID", "NAME", "KIND",
+		       "IN", "IN RATE", "OUT", "OUT RATE", "USED", "STATE");
 		for (i = 0; i < n; i++) {
 			char dir[512], in[32], out[32], rin[32], rout[32], caps[96], used[64];
 			struct top_row *r = NULL;

@@ -13,8 +13,7 @@ void nl_caps_init(struct nl_caps *c)
 	c->in = c->out = c->total = NL_UNLIMITED;
 }
 
-static void parse_cap(const char *opt, const char *arg, __u64 *cap, bool *given,
-		      struct nl_caps *c)
+static void parse_cap(const char *opt, const char *arg, __u64 *cap, bool *given, struct nl_caps *c)
 {
 	const char *why;
 

@@ -19,10 +19,11 @@ enum {
 	NL_OPT_DRAIN,
 };
 
-#define NL_CAP_LONGOPTS                                             \
-	{ "limit", required_argument, NULL, 'l' },                  \
-	{ "in", required_argument, NULL, NL_OPT_IN },               \
-	{ "out", required_argument, NULL, NL_OPT_OUT }
+#define NL_CAP_LONGOPTS                                                                            \
+	{ "limit", required_argument, NULL, 'l' }, { "in", required_argument, NULL, NL_OPT_IN },   \
+	{                                                                                          \
+		"out", required_argument, NULL, NL_OPT_OUT                                         \
+	}
 
 /* Caps as given on the command line; NL_UNLIMITED where not given. */
 struct nl_caps {
@@ -37,10 +38,12 @@ void nl_caps_init(struct nl_caps *c);
 bool nl_caps_opt(int opt, const char *arg, struct nl_caps *c);
 bool nl_caps_given(const struct nl_caps *c);
 
-#define NL_SCOPE_LONGOPTS                                                  \
-	{ "only", required_argument, NULL, NL_OPT_ONLY },                  \
-	{ "exclude", required_argument, NULL, NL_OPT_EXCLUDE },            \
-	{ "count", required_argument, NULL, NL_OPT_COUNT }
+#define NL_SCOPE_LONGOPTS                                                                          \
+	{ "only", required_argument, NULL, NL_OPT_ONLY },                                          \
+		{ "exclude", required_argument, NULL, NL_OPT_EXCLUDE },                            \
+	{                                                                                          \
+		"count", required_argument, NULL, NL_OPT_COUNT                                     \
+	}
 
 /* --only / --exclude / --count, shared by run and attach. */
 struct nl_scope_opts {
@@ -61,7 +64,7 @@ struct nl_common_opts {
 	int verbosity;
 	struct nl_caps caps;
 	struct nl_scope_opts *scope; /* NULL: the command takes no scope options */
-	bool scope_count_only;       /* only --count of the scope options */
+	bool scope_count_only;	     /* only --count of the scope options */
 };
 
 void nl_common_init(struct nl_common_opts *c, struct nl_scope_opts *scope);

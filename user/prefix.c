@@ -123,7 +123,8 @@ int nl_parse_prefixes(const char *s, struct nl_prefix *v, size_t max, size_t *n,
 		}
 		for (i = 0; i < *n; i++) {
 			if (nl_prefix_overlap(&v[i], &v[*n])) {
-				snprintf(err, errlen, "%s overlaps %s: give each address range once",
+				snprintf(err, errlen,
+					 "%s overlaps %s: give each address range once",
 					 nl_format_prefix(&v[*n], fa, sizeof(fa)),
 					 nl_format_prefix(&v[i], fb, sizeof(fb)));
 				return -EINVAL;

@@ -10,8 +10,8 @@
 #define NL_MAX_PREFIXES 256
 
 struct nl_prefix {
-	int family;     /* AF_INET or AF_INET6 */
-	__u8 addr[16];  /* IPv4 as ::ffff:a.b.c.d */
+	int family;	  /* AF_INET or AF_INET6 */
+	__u8 addr[16];	  /* IPv4 as ::ffff:a.b.c.d */
 	unsigned int len; /* in the family's bits: 0..32 or 0..128 */
 };
 

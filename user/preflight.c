@@ -15,19 +15,24 @@ int nl_preflight(const char *cmd)
 	char mnt[256];
 
 	if (geteuid() != 0) {
-		nl_err("%s needs root to load BPF programs and create cgroups; run it with sudo", cmd);
+		nl_err("%s needs root to load BPF programs and create cgroups; run it with sudo",
+		       cmd);
 		return NL_EXIT_NOPERM;
 	}
 	if (nl_cgroup_mount(mnt, sizeof(mnt))) {
-		nl_err("no cgroup2 file system is mounted; mount one with 'mount -t cgroup2 none /sys/fs/cgroup' or boot with systemd.unified_cgroup_hierarchy=1");
+		nl_err("no cgroup2 file system is mounted; mount one with 'mount -t cgroup2 none "
+		       "/sys/fs/cgroup' or boot with systemd.unified_cgroup_hierarchy=1");
 		return NL_EXIT_UNSUPPORTED;
 	}
 	if (access(BTF_PATH, R_OK)) {
-		nl_err("this kernel exposes no BTF (%s is missing); netlimit needs a kernel built with CONFIG_DEBUG_INFO_BTF=y", BTF_PATH);
+		nl_err("this kernel exposes no BTF (%s is missing); netlimit needs a kernel built "
+		       "with CONFIG_DEBUG_INFO_BTF=y",
+		       BTF_PATH);
 		return NL_EXIT_UNSUPPORTED;
 	}
 	if (libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_CGROUP_SKB, NULL) != 1) {
-		nl_err("this kernel cannot run cgroup BPF programs; netlimit needs CONFIG_BPF_SYSCALL=y and CONFIG_CGROUP_BPF=y");
+		nl_err("this kernel cannot run cgroup BPF programs; netlimit needs "
+		       "CONFIG_BPF_SYSCALL=y and CONFIG_CGROUP_BPF=y");
 		return NL_EXIT_UNSUPPORTED;
 	}
 	return 0;

@@ -142,7 +142,7 @@ int nl_quota__attach_cgroup(struct nl_quota *q, int cgroup_fd)
 
 /* BPF_TCX_INGRESS / BPF_TCX_EGRESS, missing from libbpf 1.1's headers. */
 #define NL_TCX_INGRESS 46
-#define NL_TCX_EGRESS 47
+#define NL_TCX_EGRESS  47
 
 int nl_quota__attach_iface(struct nl_quota *q, int ifindex)
 {

@@ -26,11 +26,11 @@ struct nl_quota_opts {
 	const char *name;
 	const char *target;
 	/* Load-time: which packets count, and how. */
-	__u32 scope;                    /* enum nl_scope_mode */
+	__u32 scope; /* enum nl_scope_mode */
 	const struct nl_prefix *prefixes;
 	size_t nprefixes;
 	bool wire;
-	__u32 link_hlen;                /* iface: its link header; else 14 (Ethernet) */
+	__u32 link_hlen; /* iface: its link header; else 14 (Ethernet) */
 	__u32 ifindex;
 	__u64 netns;
 };

@@ -25,7 +25,8 @@ const char *nl_hit_names(__u32 hit, char *buf, size_t len)
 	snprintf(buf, len, "%s%s%s%s", hit & NL_HIT_IN ? "in" : "",
 		 (hit & NL_HIT_IN) && (hit & (NL_HIT_OUT | NL_HIT_TOTAL)) ? ", " : "",
 		 hit & NL_HIT_OUT ? "out" : "",
-		 (hit & NL_HIT_TOTAL) ? (hit & (NL_HIT_IN | NL_HIT_OUT) ? ", total" : "total") : "");
+		 (hit & NL_HIT_TOTAL) ? (hit & (NL_HIT_IN | NL_HIT_OUT) ? ", total" : "total")
+				      : "");
 	return buf;
 }
 
@@ -47,7 +48,8 @@ void nl_report_table(FILE *f, const struct nl_limit *l)
 	cap_cell(l->cap_in, cin, sizeof(cin));
 	cap_cell(l->cap_out, cout, sizeof(cout));
 	cap_cell(l->cap_total, ctot, sizeof(ctot));
-	fprintf(f, "  %-5s %14s %10s %14s %10s  %s\n", "", "bytes", "packets", "dropped", "dropped", "cap");
+	fprintf(f, "  %-5s %14s %10s %14s %10s  %s\n", "", "bytes", "packets", "dropped", "dropped",
+		"cap");
 	fprintf(f, "  %-5s %14s %10s %14s %10s\n", "", "", "", "bytes", "packets");
 	fprintf(f, "  %-5s %14llu %10llu %14llu %10llu  %s\n", "in",
 		(unsigned long long)l->in.bytes, (unsigned long long)l->in.packets,

@@ -177,7 +177,7 @@ struct runner {
 	pid_t child;
 	bool child_done;
 	int child_status;
-	int killing;    /* 0, 1 SIGTERM sent, 2 SIGKILL sent */
+	int killing; /* 0, 1 SIGTERM sent, 2 SIGKILL sent */
 	bool ended_by_netlimit;
 	int timer_fd;
 	const char *command;
@@ -216,8 +216,8 @@ static void on_event(void *ctx, const struct nl_event *e)
 	}
 	if (r->killing)
 		return;
-	nl_info("%s cap of %llu bytes (%s) reached: ending '%s'", hit,
-		(unsigned long long)e->cap, cap, r->command);
+	nl_info("%s cap of %llu bytes (%s) reached: ending '%s'", hit, (unsigned long long)e->cap,
+		cap, r->command);
 	start_kill(r);
 }
 
@@ -273,7 +273,7 @@ static pid_t spawn(struct runner *r, const sigset_t *orig_mask, int *status)
 		se.stage = 3;
 		execvp(r->o->argv[0], r->o->argv);
 		se.err = errno;
-fail:
+	fail:
 		if (write(pfd[1], &se, sizeof(se)) < 0)
 			_exit(NL_EXIT_FAIL);
 		_exit(NL_EXIT_FAIL);
@@ -382,7 +382,8 @@ static int supervise(struct runner *r, int sig_fd, int events_fd)
 				while (read(sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 					if (si.ssi_signo == SIGCHLD)
 						continue;
-					nl_debug("passing signal %u to '%s'", si.ssi_signo, r->command);
+					nl_debug("passing signal %u to '%s'", si.ssi_signo,
+						 r->command);
 					if (!r->child_done)
 						kill(r->child, (int)si.ssi_signo);
 					else

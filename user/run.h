@@ -9,9 +9,9 @@
 
 struct nl_run_opts {
 	__u64 cap_in, cap_out, cap_total; /* NL_UNLIMITED when not given */
-	int action;                        /* enum nl_action */
-	__u64 grace_ns;                    /* SIGTERM to SIGKILL */
-	__u64 drain_ns;                    /* how long leftover TCP sockets may finish */
+	int action;			  /* enum nl_action */
+	__u64 grace_ns;			  /* SIGTERM to SIGKILL */
+	__u64 drain_ns;			  /* how long leftover TCP sockets may finish */
 	const char *user;
 	const char *name;
 	bool json;

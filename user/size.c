@@ -6,9 +6,11 @@
 #include "quota.h"
 #include "size.h"
 
+static const char unknown_unit[] = "has an unknown unit (use K, M, G, T, KB, MB, GB, TB, KiB, ...)";
+
 /* Digits before and after an optional '.', exact; *end past them. */
-static int parse_decimal(const char *s, __u64 *ipart, __u64 *frac, __u64 *scale,
-			 const char **end, const char **why)
+static int parse_decimal(const char *s, __u64 *ipart, __u64 *frac, __u64 *scale, const char **end,
+			 const char **why)
 {
 	const char *p = s;
 	int digits = 0;
@@ -80,7 +82,7 @@ int nl_parse_size(const char *s, __u64 *out, const char **why)
 		if (*p == 'B' && !p[1]) {
 			p++;
 		} else if (!u || !*u) {
-			*why = "has an unknown unit (use K, M, G, T, KB, MB, GB, TB, KiB, MiB, ...)";
+			*why = unknown_unit;
 			return -EINVAL;
 		} else {
 			int power = (int)(u - units) + 1;
@@ -92,7 +94,7 @@ int nl_parse_size(const char *s, __u64 *out, const char **why)
 			else if (!strcmp(p, "iB"))
 				p += 2;
 			if (*p) {
-				*why = "has an unknown unit (use K, M, G, T, KB, MB, GB, TB, KiB, MiB, ...)";
+				*why = unknown_unit;
 				return -EINVAL;
 			}
 			for (i = 0; i < power; i++)
@@ -123,8 +125,8 @@ int nl_parse_duration(const char *s, __u64 *ns, const char **why)
 		const char *unit;
 		__u64 ns;
 	} units[] = {
-		{ "", 1000000000ULL },	 { "s", 1000000000ULL }, { "ms", 1000000ULL },
-		{ "us", 1000ULL },	 { "ns", 1ULL },	 { "m", 60000000000ULL },
+		{ "", 1000000000ULL },	   { "s", 1000000000ULL }, { "ms", 1000000ULL },
+		{ "us", 1000ULL },	   { "ns", 1ULL },	   { "m", 60000000000ULL },
 		{ "h", 3600000000000ULL },
 	};
 	__u64 ipart, frac, scale;

@@ -12,7 +12,7 @@
 #include "sockets.h"
 
 #define TCP_STATE_TIME_WAIT 6
-#define TCP_STATE_LISTEN 10
+#define TCP_STATE_LISTEN    10
 
 struct req {
 	struct nlmsghdr nlh;

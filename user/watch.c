@@ -100,8 +100,8 @@ static void watch_loop(struct watch *w, int events_fd)
 		nl_quota__consume(w->q);
 		if (w->killing == 1) {
 			clock_gettime(CLOCK_MONOTONIC, &now);
-			if (now.tv_sec > w->kill_at.tv_sec ||
-			    (now.tv_sec == w->kill_at.tv_sec && now.tv_nsec >= w->kill_at.tv_nsec)) {
+			if (now.tv_sec > w->kill_at.tv_sec || (now.tv_sec == w->kill_at.tv_sec &&
+							       now.tv_nsec >= w->kill_at.tv_nsec)) {
 				signal_targets(w, SIGKILL);
 				w->killing = 2;
 			}
@@ -150,4 +150,3 @@ int nl_watch_start(struct nl_state *st, __u32 id, int own_fd, __u64 grace_ns)
 	close(own_fd);
 	_exit(0);
 }
-
