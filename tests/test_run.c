@@ -295,9 +295,10 @@ void test_run_exit_status(void)
 	netlimit(&p, "run", "--limit=1M", "--json", "--", "/bin/sh", "-c", "kill -TERM $$", NULL);
 	ASSERT_EQ(p.status, 128 + SIGTERM, "128+N for a signal");
 	ASSERT_EQ(J(p.err, "exit_code"), 128 + SIGTERM, "exit_code in JSON");
-	netlimit(&p, "run", "--limit=1M", "--", "no-such-command-nl", NULL);
+	netlimit(&p, "run", "--limit=1M", "--json", "--", "no-such-command-nl", NULL);
 	ASSERT_EQ(p.status, 127, "not found");
 	ASSERT_HAS(p.err, "no-such-command-nl: command not found", "says so");
+	ASSERT_EQ(J(p.err, "exit_code"), 127, "--json still ends with the summary");
 	fd = mkstemp(path);
 	if (ASSERT_GE(fd, 0, "tmp file")) {
 		close(fd);

@@ -575,8 +575,16 @@ int nl_cmd_run(int argc, char **argv)
 
 	t0 = now_s();
 	r.child = spawn(&r, &orig_mask, &status);
-	if (r.child < 0)
+	if (r.child < 0) {
+		/* Scripts read the last line: it is there whenever the command was tried. */
+		if (o.json && (status == NL_EXIT_NOCMD || status == NL_EXIT_NOEXEC)) {
+			nl_limit_snapshot(nl_quota__limit(r.q), &final);
+			res.command = cmdname;
+			res.exit_code = status;
+			nl_report_run_json(stderr, &final, &res);
+		}
 		goto cleanup;
+	}
 	err = supervise(&r, sig_fd, events_fd);
 	if (err)
 		nl_err("lost track of the command: %s", strerror(-err));
