@@ -215,6 +215,7 @@ static void json_limit(FILE *f, const struct nl_limit *l)
 		 : l->scope == NL_SCOPE_EXCLUDE ? "exclude"
 						: "all");
 	nl_json_counters(f, l);
+	fprintf(f, "\"pid\":%u,", l->pid);
 	fprintf(f, "\"limit_hit\":%s,\"hit\":\"%s\",\"tasks\":%u,\"socks\":%d,\"created_ns\":%llu}",
 		l->hit ? "true" : "false", nl_hit_names(l->hit, hit, sizeof(hit)), l->tasks,
 		l->socks, (unsigned long long)l->created_ns);
@@ -357,8 +358,11 @@ int nl_cmd_show(int argc, char **argv)
 	       l.scope == NL_SCOPE_ONLY	     ? ", only some remote prefixes"
 	       : l.scope == NL_SCOPE_EXCLUDE ? ", all but some remote prefixes"
 					     : "");
+	if (l.kind == NL_KIND_RUN && l.pid)
+		printf("  pid      %u (the command)\n", l.pid);
 	if (l.kind == NL_KIND_PID)
-		printf("  tasks    %u process(es) tagged\n", l.tasks);
+		printf("  tasks    %u process(es), %d open TCP socket(s) tagged\n", l.tasks,
+		       l.socks);
 	printf("  created  %s\n", created);
 	nl_report_table(stdout, &l);
 out:

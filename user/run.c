@@ -585,6 +585,7 @@ int nl_cmd_run(int argc, char **argv)
 		}
 		goto cleanup;
 	}
+	nl_quota__limit(r.q)->pid = (__u32)r.child; /* for `list`/`show` */
 	err = supervise(&r, sig_fd, events_fd);
 	if (err)
 		nl_err("lost track of the command: %s", strerror(-err));
