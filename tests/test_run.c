@@ -579,3 +579,30 @@ void test_run_mounts_bpffs(void)
 	ASSERT_EQ(p->status, 0, "run works without a mounted bpffs");
 	ASSERT_HAS(p->out, "bpf", "netlimit mounted bpffs at /sys/fs/bpf");
 }
+
+/* A command that ignores SIGTERM is ended with SIGKILL after the grace time. */
+void test_run_grace_sigkill(void)
+{
+	char cmd[1024];
+	struct server *s;
+	struct proc p;
+	int port;
+
+	if (!require_root())
+		return;
+	s = udp_sink(AF_INET, &port);
+	if (!ASSERT_TRUE(s, "sink"))
+		return;
+	/* 2000 datagrams over ~4 s; the shell and its child ignore SIGTERM. */
+	snprintf(cmd, sizeof(cmd), "trap '' TERM; %s udp 127.0.0.1 %d 2000 72 2000", traffic(),
+		 port);
+	netlimit(&p, "run", "--out=5000", "--grace=300ms", "--json", "--", "/bin/sh", "-c", cmd,
+		 NULL);
+	ASSERT_EQ(p.status, 120, "ended by netlimit");
+	ASSERT_LT(J(p.err, "duration_s"), 2, "SIGKILL after the grace time, long before 4 s");
+	ASSERT_EQ(J(p.err, "out_bytes"), 5000, "the cap held meanwhile");
+	netlimit(&p, "run", "--out=5000", "--grace=0", "--json", "--", "/bin/sh", "-c", cmd, NULL);
+	ASSERT_EQ(p.status, 120, "--grace=0: SIGKILL at once");
+	ASSERT_LT(J(p.err, "duration_s"), 1, "at once");
+	server_stop(s);
+}
