@@ -207,6 +207,12 @@ static void on_event(void *ctx, const struct nl_event *e)
 	struct runner *r = ctx;
 	char hit[16], cap[32];
 
+	struct timespec now;
+
+	/* The event carries its kernel time (CLOCK_MONOTONIC): say how fast we are. */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	nl_debug("cap event read %.1f us after the kernel sent it",
+		 ((double)now.tv_sec * 1e9 + (double)now.tv_nsec - (double)e->ts_ns) / 1e3);
 	nl_hit_names(e->hit, hit, sizeof(hit));
 	nl_format_size(e->cap, cap, sizeof(cap));
 	if (r->o->action == NL_ACT_BLOCK) {
