@@ -330,7 +330,8 @@ static int daemonize(int argc, char **argv)
 		fprintf(f, "%d\n", (int)getpid());
 		fclose(f);
 	}
-	freopen("/dev/null", "w", stdout);
+	if (!freopen("/dev/null", "w", stdout))
+		_exit(1);
 	execvp(argv[3], argv + 3);
 	_exit(127);
 }

@@ -31,16 +31,16 @@ static bool make_cgroup(const char *name, char *path, size_t len)
 /* Start argv inside a cgroup (it enters before exec). */
 static int start_in(struct proc *p, const char *cgroup, char **argv)
 {
-	char *sh[40] = { "/bin/sh", "-c", NULL, "sh" };
+	char *shell[40] = { "/bin/sh", "-c", NULL, "sh" };
 	char script[700];
 	int i;
 
 	snprintf(script, sizeof(script), "echo $$ > %s/cgroup.procs && exec \"$@\"", cgroup);
-	sh[2] = script;
-	for (i = 0; argv[i] && i < 35; i++)
-		sh[4 + i] = argv[i];
-	sh[4 + i] = NULL;
-	return proc_start(p, sh);
+	shell[2] = script;
+	for (i = 0; i < 35 && argv[i]; i++)
+		shell[4 + i] = argv[i];
+	shell[4 + i] = NULL;
+	return proc_start(p, shell);
 }
 
 static int attached_id(struct proc *p)

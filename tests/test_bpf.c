@@ -37,7 +37,6 @@ struct fixture {
 	struct nl_quota *q;
 	struct nl_limit *l;
 	int prog_in, prog_out;
-	struct bpf_object *obj;
 };
 
 static int events_seen;
