@@ -31,8 +31,8 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 # Debian packages the build, the tests and the benchmark need.
-DEPS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make gcc \
-	iproute2 iperf3 ethtool libclang-rt-14-dev
+DEPS := clang libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make gcc \
+	iproute2 iperf3 ethtool
 
 # Evaluated lazily: on a fresh machine pkg-config arrives with `make deps`.
 LIBBPF_CFLAGS = $(shell pkg-config --cflags libbpf)
