@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
+#include <signal.h>
+#include <termios.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -585,6 +587,13 @@ static const char top_usage[] =
 	"  -i, --interval=DURATION  time between rounds (default 1s)\n"
 	"  -n, --iterations=N       stop after N rounds (default: until interrupted)\n";
 
+static volatile sig_atomic_t top_stop;
+
+static void top_on_signal(int sig)
+{
+	top_stop = 1;
+}
+
 static void rate(double bps, char *buf, size_t len)
 {
 	char h[32];
@@ -602,6 +611,8 @@ int nl_cmd_top(int argc, char **argv)
 		{ 0 },
 	};
 	static struct top_row rows[1024];
+	struct termios saved;
+	bool restore = false;
 	struct nl_state *st = NULL;
 	__u64 interval_ns = 1000000000ULL;
 	long iterations = -1, round;
@@ -643,7 +654,19 @@ int nl_cmd_top(int argc, char **argv)
 	status = open_state("netlimit top", &st, false);
 	if (status)
 		return status;
-	for (round = 0; iterations < 0 || round < iterations; round++) {
+	/* Keys without Enter; the terminal is restored on q, Ctrl-C or the end. */
+	if (tty && isatty(STDIN_FILENO) && !tcgetattr(STDIN_FILENO, &saved)) {
+		struct termios raw = saved;
+		struct sigaction sa = { .sa_handler = top_on_signal };
+
+		raw.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
+		raw.c_cc[VMIN] = 0;
+		raw.c_cc[VTIME] = 0;
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		restore = !tcsetattr(STDIN_FILENO, TCSANOW, &raw);
+	}
+	for (round = 0; (iterations < 0 || round < iterations) && !top_stop; round++) {
 		static double last;
 		struct timespec ts;
 		size_t n = 0, i;
@@ -716,11 +739,13 @@ int nl_cmd_top(int argc, char **argv)
 			char key;
 
 			/* On a terminal, q quits; otherwise just wait. */
-			if (poll(&pfd, tty ? 1 : 0, (int)(interval_ns / 1000000ULL)) > 0 &&
+			if (poll(&pfd, restore ? 1 : 0, (int)(interval_ns / 1000000ULL)) > 0 &&
 			    read(STDIN_FILENO, &key, 1) == 1 && (key == 'q' || key == 'Q'))
 				break;
 		}
 	}
+	if (restore)
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
 	nl_state__free(st);
 	return NL_EXIT_OK;
 }
