@@ -22,7 +22,7 @@ gbps() { awk '/receiver/ { for (i = 1; i < NF; i++) if ($(i+1) == "Mbits/sec") p
 client() { iperf3 -c 127.0.0.1 -p "$PORT" -t "$SECS" -f m; }
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-base=$(mktemp) with=$(mktemp) empty=$(mktemp) ratio=$(mktemp) eratio=$(mktemp) e=$(mktemp) q=$(mktemp)
+base=$(mktemp) with=$(mktemp) empty=$(mktemp) ratio=$(mktemp) eratio=$(mktemp) e=$(mktemp) q=$(mktemp) sc=$(mktemp)
 run_base() { client | gbps; }
 run_with() { "$B/netlimit" run --limit=1P -q -- iperf3 -c 127.0.0.1 -p "$PORT" -t "$SECS" -f m | gbps; }
 run_empty() { NLBENCH_NOSTATS=1 "$B/nlbench" empty -- iperf3 -c 127.0.0.1 -p "$PORT" -t "$SECS" -f m | gbps; }
@@ -47,6 +47,8 @@ while [ "$i" -le 5 ]; do
 	awk '/^runs/ { print $4 }' "$e.out" >> "$e"
 	"$B/nlbench" quota -- iperf3 -c 127.0.0.1 -p "$PORT" -t "$SECS" > "$q.out" 2>/dev/null || true
 	awk '/^runs/ { print $4 }' "$q.out" >> "$q"
+	"$B/nlbench" scoped -- iperf3 -c 127.0.0.1 -p "$PORT" -t "$SECS" > "$q.out" 2>/dev/null || true
+	awk '/^runs/ { print $4 }' "$q.out" >> "$sc"
 	i=$((i + 1))
 done
 
@@ -60,5 +62,7 @@ echo "per-packet cost (bpf_stats run_time_ns / run_cnt, median of 5):"
 echo "  empty cgroup_skb programs   $en ns"
 echo "  netlimit's programs         $qn ns"
 echo "  ratio                       $(echo "$qn $en" | awk '{ printf "%.2f", $1 / $2 }')   (aim <= 1.5)"
-rm -f "$base" "$with" "$empty" "$eratio" "$ratio" "$e" "$q" "$e.out" "$q.out"
+sn=$(median < "$sc")
+echo "  a scoped limit (--only)     $sn ns   ratio $(echo "$sn $en" | awk '{ printf "%.2f", $1 / $2 }')   (one LPM lookup more)"
+rm -f "$base" "$with" "$empty" "$eratio" "$ratio" "$e" "$q" "$sc" "$e.out" "$q.out"
 rmdir "$NETLIMIT_STATE" 2>/dev/null || true

@@ -5,7 +5,8 @@
  * to a fresh cgroup, run a command inside it with kernel BPF stats on, and
  * print the programs' run count and nanoseconds per run.
  *
- *   nlbench empty|quota -- CMD [ARGS...]
+ *   nlbench empty|quota|scoped -- CMD [ARGS...]
+ *   (scoped: a limit with --only=127.0.0.0/8,::1, so every packet takes the LPM lookup)
  *   -> "runs 123456 ns_per_run 41.2"
  * With NLBENCH_NOSTATS=1 stats stay off and only the command's output shows.
  */
@@ -45,7 +46,7 @@ int main(int argc, char **argv)
 	pid_t pid;
 
 	if (argc < 4 || strcmp(argv[2], "--")) {
-		fprintf(stderr, "usage: nlbench empty|quota -- CMD [ARGS...]\n");
+		fprintf(stderr, "usage: nlbench empty|quota|scoped -- CMD [ARGS...]\n");
 		return 2;
 	}
 	setenv("NETLIMIT_CGROUP", "netlimit-bench", 0);
@@ -67,8 +68,18 @@ int main(int argc, char **argv)
 		fd_out = bpf_program__fd(e->progs.nl_empty_out);
 	} else {
 		struct nl_quota_opts o = { .sz = sizeof(o), .id = 1, .kind = NL_KIND_RUN };
+		static struct nl_prefix pv[2];
+		const char *why;
 
 		o.cap_in = o.cap_out = o.cap_total = 1ULL << 50; /* never reached */
+		if (!strcmp(argv[1], "scoped")) {
+			if (nl_parse_prefix("127.0.0.0/8", &pv[0], &why) ||
+			    nl_parse_prefix("::1", &pv[1], &why))
+				goto out;
+			o.scope = NL_SCOPE_ONLY;
+			o.prefixes = pv;
+			o.nprefixes = 2;
+		}
 		if (nl_quota__new(&o, &q) || nl_quota__attach_cgroup(q, cg_fd) ||
 		    nl_quota__prog_fds(q, &fd_in, &fd_out))
 			goto out;
