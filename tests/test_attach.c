@@ -596,3 +596,43 @@ void test_top(void)
 out:
 	server_stop(s);
 }
+
+/* The children a process already has come along (unless --no-children). */
+void test_attach_existing_children(void)
+{
+	struct proc sh, p;
+	struct server *s;
+	char cmd[1024];
+	int port;
+
+	if (!require_root())
+		return;
+	s = udp_sink(AF_INET, &port);
+	if (!ASSERT_TRUE(s, "sink"))
+		return;
+	/* The shell sends nothing itself; its child sends 600 datagrams over ~1.2 s. */
+	snprintf(cmd, sizeof(cmd), "%s udp 127.0.0.1 %d 600 72 2000 & wait", traffic(), port);
+	if (!ASSERT_OK(proc_start(&sh, (char *[]){ "/bin/sh", "-c", cmd, NULL }), "shell"))
+		goto out;
+	msleep(200);
+	netlimit(&p, "attach", "--pid", num(sh.pid), "--out=5000", "--name=kids", NULL);
+	ASSERT_EQ(p.status, 0, "attach");
+	proc_finish(&sh, 10);
+	netlimit(&p, "show", "kids", "--json", NULL);
+	ASSERT_EQ(J(p.out, "out_bytes"), 5000, "the running child is capped exactly");
+	ASSERT_GT(J(p.out, "out_dropped_packets"), 100, "its excess dropped");
+	netlimit(&p, "detach", "kids", NULL);
+
+	if (!ASSERT_OK(proc_start(&sh, (char *[]){ "/bin/sh", "-c", cmd, NULL }), "shell"))
+		goto out;
+	msleep(200);
+	netlimit(&p, "attach", "--pid", num(sh.pid), "--out=5000", "--no-children", "--name=solo",
+		 NULL);
+	ASSERT_EQ(p.status, 0, "attach --no-children");
+	proc_finish(&sh, 10);
+	netlimit(&p, "show", "solo", "--json", NULL);
+	ASSERT_EQ(J(p.out, "out_bytes"), 0, "--no-children: the running child is not counted");
+	netlimit(&p, "detach", "solo", NULL);
+out:
+	server_stop(s);
+}

@@ -10,15 +10,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <stdlib.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <dirent.h>
-#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <linux/magic.h>
@@ -42,8 +38,9 @@ static const char attach_usage[] =
 	"shows it, `netlimit detach ID` removes it.\n"
 	"\n"
 	"Targets (one of):\n"
-	"  -p, --pid=PID[,PID...]  these processes, all their threads, all their future\n"
-	"                          children, and every socket they hold now or open later\n"
+	"  -p, --pid=PID[,PID...]  these processes, all their threads, the children they\n"
+	"                          have and will have, and every socket they hold now or\n"
+	"                          open later (--no-children: leave out existing children)\n"
 	"  -c, --cgroup=PATH       a cgroup v2 directory (absolute, or relative to the\n"
 	"                          cgroup2 mount, e.g. system.slice/nginx.service)\n"
 	"\n"
@@ -97,6 +94,7 @@ bool nl_attach_parse(int argc, char **argv, struct nl_attach_opts *o, int *statu
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "cgroup", required_argument, NULL, 'c' },
+		{ "no-children", no_argument, NULL, 'N' },
 		NL_CAP_LONGOPTS,
 		NL_SCOPE_LONGOPTS,
 		{ "on-limit", required_argument, NULL, NL_OPT_ON_LIMIT },
@@ -131,6 +129,9 @@ bool nl_attach_parse(int argc, char **argv, struct nl_attach_opts *o, int *statu
 			break;
 		case 'c':
 			o->cgroup = optarg;
+			break;
+		case 'N':
+			o->no_children = true;
 			break;
 		case NL_OPT_ON_LIMIT:
 			if (!nl_opt_action(optarg, &o->action))
@@ -212,6 +213,82 @@ static int check_pid(pid_t pid)
 		       (int)pid);
 		return NL_EXIT_USAGE;
 	}
+	return 0;
+}
+
+/* The processes, then every descendant they have now, parents before children. */
+static int process_tree(const pid_t *pids, int npids, bool children, pid_t **out, size_t *n)
+{
+	size_t cap = 64, np = 0, i, j;
+	pid_t *v, *pid = NULL, *ppid = NULL, *tmp;
+	struct dirent *de;
+	DIR *d;
+
+	v = malloc(cap * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < (size_t)npids; i++)
+		v[i] = pids[i];
+	*n = (size_t)npids;
+	*out = v;
+	if (!children)
+		return 0;
+	d = opendir("/proc");
+	if (!d)
+		return -errno;
+	/* One snapshot of every process's parent. */
+	while ((de = readdir(d))) {
+		char path[64], buf[512], *p;
+		int a = atoi(de->d_name), b;
+		FILE *f;
+
+		if (a <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/stat", a);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+		fclose(f);
+		if (!p || sscanf(p + 2, "%*c %d", &b) != 1)
+			continue;
+		tmp = realloc(pid, (np + 1) * sizeof(*pid));
+		if (!tmp)
+			break;
+		pid = tmp;
+		tmp = realloc(ppid, (np + 1) * sizeof(*ppid));
+		if (!tmp)
+			break;
+		ppid = tmp;
+		pid[np] = a;
+		ppid[np] = b;
+		np++;
+	}
+	closedir(d);
+	/* Breadth first: v grows while it is walked. */
+	for (i = 0; i < *n; i++) {
+		for (j = 0; j < np; j++) {
+			size_t k;
+
+			if (ppid[j] != v[i])
+				continue;
+			for (k = 0; k < *n && v[k] != pid[j]; k++)
+				;
+			if (k < *n)
+				continue;
+			if (*n == cap) {
+				tmp = realloc(v, 2 * cap * sizeof(*v));
+				if (!tmp)
+					break;
+				v = tmp;
+				cap *= 2;
+			}
+			v[(*n)++] = pid[j];
+		}
+	}
+	*out = v;
+	free(pid);
+	free(ppid);
 	return 0;
 }
 
@@ -304,8 +381,9 @@ int nl_attach_run(struct nl_attach_opts *po, __u32 kind, const char *what)
 	struct nl_quota *q = NULL;
 	int status, err = 0, i, j, ncg = 0, own_fd = -1, fd;
 	bool have_id = false;
+	pid_t *tree = NULL;
+	size_t off, t, ntree = 0;
 	__u32 id = 0;
-	size_t off;
 
 	nl_verbosity = o.verbosity;
 	status = nl_preflight(kind == NL_KIND_HOST ? "netlimit host" : "netlimit attach");
@@ -331,18 +409,38 @@ int nl_attach_run(struct nl_attach_opts *po, __u32 kind, const char *what)
 			status = check_pid(o.pids[i]);
 			if (status)
 				return status;
-			if (pid_cgroup(o.pids[i], cgpath, sizeof(cgpath))) {
-				nl_err("cannot find the cgroup of process %d", (int)o.pids[i]);
-				return NL_EXIT_NOTARGET;
-			}
-			for (j = 0; j < ncg && strcmp(cgs[j], cgpath); j++)
-				;
-			if (j == ncg)
-				snprintf(cgs[ncg++], sizeof(cgs[0]), "%s", cgpath);
 			if (off < sizeof(target))
 				off += (size_t)snprintf(target + off, sizeof(target) - off, "%s%d",
 							i ? "," : "", (int)o.pids[i]);
 		}
+		if (process_tree(o.pids, o.npids, !o.no_children, &tree, &ntree)) {
+			nl_err("cannot read the process table: %s", strerror(errno));
+			free(tree);
+			return NL_EXIT_FAIL;
+		}
+		for (t = 0; t < ntree; t++) {
+			/* A child that exited meanwhile is simply not there to limit. */
+			if (pid_cgroup(tree[t], cgpath, sizeof(cgpath))) {
+				if (t < (size_t)o.npids) {
+					nl_err("cannot find the cgroup of process %d",
+					       (int)tree[t]);
+					free(tree);
+					return NL_EXIT_NOTARGET;
+				}
+				continue;
+			}
+			for (j = 0; j < ncg && strcmp(cgs[j], cgpath); j++)
+				;
+			if (j == ncg && ncg == NL_MAX_PIDS) {
+				nl_err("the processes live in more than %d cgroups", NL_MAX_PIDS);
+				free(tree);
+				return NL_EXIT_USAGE;
+			}
+			if (j == ncg)
+				snprintf(cgs[ncg++], sizeof(cgs[0]), "%s", cgpath);
+		}
+		if (ntree > (size_t)o.npids)
+			nl_debug("%zu child process(es) come along", ntree - (size_t)o.npids);
 	}
 
 	status = NL_EXIT_FAIL;
@@ -412,13 +510,32 @@ int nl_attach_run(struct nl_attach_opts *po, __u32 kind, const char *what)
 		nl_err("cannot pin the limit in %s: %s", dir, strerror(-err));
 		goto unlock;
 	}
-	for (i = 0; i < o.npids; i++) {
-		err = nl_quota__tag_pid(q, o.pids[i]);
-		if (err) {
-			nl_err("cannot attach to process %d: %s", (int)o.pids[i], strerror(-err));
+	for (t = 0; t < ntree; t++) {
+		err = nl_quota__tag_pid(q, tree[t]);
+		/* The named processes must be there; a child may have ended since. */
+		if (err && t < (size_t)o.npids) {
+			nl_err("cannot attach to process %d: %s", (int)tree[t], strerror(-err));
 			status = err == -ESRCH ? NL_EXIT_NOTARGET : nl_exit_for_errno(err);
 			goto unlock;
 		}
+	}
+	/* A child forked by a process not yet tagged while we walked: look again. */
+	for (i = 0; i < 3 && !o.no_children; i++) {
+		pid_t *again = NULL;
+		size_t nagain = 0, added = 0;
+
+		if (process_tree(tree, (int)ntree, true, &again, &nagain)) {
+			free(again);
+			break;
+		}
+		for (t = ntree; t < nagain; t++)
+			added += nl_quota__pid_tagged(q, again[t]) == 0 &&
+				 !nl_quota__tag_pid(q, again[t]);
+		free(tree);
+		tree = again;
+		ntree = nagain;
+		if (!added)
+			break;
 	}
 	err = nl_state__commit(st, id);
 	if (err) {
@@ -448,6 +565,7 @@ cleanup:
 	if (own_fd >= 0)
 		close(own_fd);
 	nl_state__free(st);
+	free(tree);
 	return status;
 }
 

@@ -16,6 +16,7 @@ struct nl_attach_opts {
 	__u64 grace_ns;
 	pid_t pids[NL_MAX_PIDS];
 	int npids;
+	bool no_children; /* leave out the children the processes already have */
 	const char *cgroup;
 	const char *name;
 	bool json;
