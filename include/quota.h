@@ -68,7 +68,7 @@ struct nl_usage {
 };
 
 #define NL_NAME_LEN   32
-#define NL_TARGET_LEN 128
+#define NL_TARGET_LEN 256
 /* Ingress and egress run on different CPUs: keep their counters apart. */
 #define NL_CACHELINE __attribute__((aligned(64)))
 

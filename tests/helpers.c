@@ -614,29 +614,6 @@ struct ref_meter {
 	char cgroup[512], home[512];
 };
 
-/* The cgroup this process is in, as a path under the cgroup2 mount. */
-static int own_cgroup(char *buf, size_t len)
-{
-	char mnt[256], line[256];
-	FILE *f;
-	int err = -ENOENT;
-
-	if (nl_cgroup_mount(mnt, sizeof(mnt)))
-		return -ENOENT;
-	f = fopen("/proc/self/cgroup", "re");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "0::", 3))
-			continue;
-		line[strcspn(line, "\n")] = '\0';
-		if ((size_t)snprintf(buf, len, "%.255s%.250s", mnt, line + 3) < len)
-			err = 0;
-	}
-	fclose(f);
-	return err;
-}
-
 struct ref_meter *ref_meter_start(void)
 {
 	struct nl_quota_opts o = { .sz = sizeof(o), .id = 0, .kind = NL_KIND_RUN };
@@ -644,7 +621,7 @@ struct ref_meter *ref_meter_start(void)
 	char parent[256];
 	int fd;
 
-	if (!r || own_cgroup(r->home, sizeof(r->home)))
+	if (!r || nl_cgroup_of(0, r->home, sizeof(r->home)))
 		goto fail;
 	test_cgroup_parent(parent, sizeof(parent));
 	mkdir(parent, 0755);

@@ -606,3 +606,26 @@ void test_run_grace_sigkill(void)
 	ASSERT_LT(J(p.err, "duration_s"), 1, "at once");
 	server_stop(s);
 }
+
+/* netlimit run inside netlimit run: the inner command stays inside the outer cap. */
+void test_run_nested(void)
+{
+	struct server *s;
+	struct proc p;
+	int port;
+
+	if (!require_root())
+		return;
+	s = udp_sink(AF_INET, &port);
+	if (!ASSERT_TRUE(s, "sink"))
+		return;
+	netlimit(&p, "run", "--out=5000", "--on-limit=block", "--json", "--",
+		 (char *)bin("netlimit"), "run", "--limit=1G", "-q", "--", traffic(), "udp",
+		 "127.0.0.1", num(port), "100", "72", NULL);
+	ASSERT_EQ(p.status, 0, "both ran");
+	ASSERT_EQ(J(p.err, "out_bytes"), 5000, "the outer cap counts the inner command's bytes");
+	ASSERT_EQ(J(p.err, "out_dropped_packets"), 50, "and holds");
+	msleep(50);
+	ASSERT_EQ(server_msgs(s), 50, "no byte past the outer cap");
+	server_stop(s);
+}

@@ -298,29 +298,16 @@ static int process_tree(const pid_t *pids, int npids, bool children, pid_t **out
  */
 static int pid_cgroup(pid_t pid, char *buf, size_t len)
 {
-	char mnt[256], path[64], line[512], procs[600];
+	char mnt[256], path[64], procs[600];
 	struct stat st, ps;
-	FILE *f;
-	int err = -ENOENT;
+	int err;
 
-	if (nl_cgroup_mount(mnt, sizeof(mnt)))
-		return -ENOENT;
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "0::", 3))
-			continue;
-		line[strcspn(line, "\n")] = '\0';
-		if ((size_t)snprintf(buf, len, "%s%s", mnt, strcmp(line + 3, "/") ? line + 3 : "") <
-		    len)
-			err = 0;
-	}
-	fclose(f);
+	err = nl_cgroup_of(pid, buf, len);
+	if (err)
+		return err;
 	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
-	if (err || stat(path, &ps))
-		return err ? err : -errno;
+	if (stat(path, &ps) || nl_cgroup_mount(mnt, sizeof(mnt)))
+		return -errno;
 	while (ps.st_uid != 0 && strlen(buf) > strlen(mnt)) {
 		snprintf(procs, sizeof(procs), "%s/cgroup.procs", buf);
 		if (stat(procs, &st) || st.st_uid != ps.st_uid)

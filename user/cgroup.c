@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* cgroup v2 handling. Paths are absolute; every helper returns -errno. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <mntent.h>
@@ -53,6 +54,52 @@ int nl_cgroup_parent(char *buf, size_t len)
 	return 0;
 }
 
+int nl_cgroup_of(pid_t pid, char *buf, size_t len)
+{
+	char mnt[256], line[512], path[64];
+	int err = -ENOENT;
+	FILE *f;
+
+	if (nl_cgroup_mount(mnt, sizeof(mnt)))
+		return -ENOENT;
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/cgroup");
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "0::", 3))
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		if ((size_t)snprintf(buf, len, "%s%s", mnt, strcmp(line + 3, "/") ? line + 3 : "") <
+		    len)
+			err = 0;
+	}
+	fclose(f);
+	return err;
+}
+
+int nl_cgroup_home(char *buf, size_t len)
+{
+	char parent[256], self[512];
+	size_t pl;
+	int err;
+
+	err = nl_cgroup_parent(parent, sizeof(parent));
+	if (err)
+		return err;
+	pl = strlen(parent);
+	/* Inside a limit already: nest, so the outer limit keeps seeing it all. */
+	if (!nl_cgroup_of(0, self, sizeof(self)) && !strncmp(self, parent, pl) && self[pl] == '/') {
+		snprintf(buf, len, "%s", self);
+		return 0;
+	}
+	snprintf(buf, len, "%s", parent);
+	return 0;
+}
+
 int nl_cgroup_create(const char *path)
 {
 	if (mkdir(path, 0755) && errno != EEXIST)
@@ -103,9 +150,11 @@ int nl_cgroup_enter(const char *path, pid_t pid)
 
 int nl_cgroup_signal(const char *path, int sig)
 {
-	char file[512];
+	char file[768];
+	struct dirent *de;
+	int pid, n = 0, m;
 	FILE *f;
-	int pid, n = 0;
+	DIR *d;
 
 	snprintf(file, sizeof(file), "%s/cgroup.procs", path);
 	f = fopen(file, "re");
@@ -116,6 +165,18 @@ int nl_cgroup_signal(const char *path, int sig)
 			n++;
 	}
 	fclose(f);
+	/* And the cgroups below: a nested netlimit run, say. */
+	d = opendir(path);
+	while (d && (de = readdir(d))) {
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		snprintf(file, sizeof(file), "%s/%s", path, de->d_name);
+		m = nl_cgroup_signal(file, sig);
+		if (m > 0)
+			n += m;
+	}
+	if (d)
+		closedir(d);
 	return n;
 }
 

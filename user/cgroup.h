@@ -17,11 +17,19 @@ int nl_cgroup_mount(char *buf, size_t len);
  */
 int nl_cgroup_parent(char *buf, size_t len);
 
+/* A process's cgroup (0: this one), as a path under the cgroup2 mount. */
+int nl_cgroup_of(pid_t pid, char *buf, size_t len);
+/*
+ * Where `run` makes its cgroups: the parent above, or, when netlimit itself
+ * runs inside a netlimit cgroup, that cgroup, so nested limits stay inside
+ * the outer one.
+ */
+int nl_cgroup_home(char *buf, size_t len);
 int nl_cgroup_create(const char *path);
 /* rmdir, waiting briefly for exiting tasks to leave. */
 int nl_cgroup_remove(const char *path);
 int nl_cgroup_enter(const char *path, pid_t pid);
-/* Send sig to every process in the cgroup; returns how many got it. */
+/* Send sig to every process in the cgroup and below; returns how many got it. */
 int nl_cgroup_signal(const char *path, int sig);
 /* SIGKILL everything in the cgroup and its children (cgroup.kill). */
 int nl_cgroup_kill(const char *path);

@@ -442,7 +442,7 @@ static void settle_sockets(struct runner *r, __u64 cgid)
 
 int nl_cmd_run(int argc, char **argv)
 {
-	char cgparent[256], cgpath[300], limdir[512], cmdname[NL_NAME_LEN];
+	char cgparent[512], cgpath[600], limdir[512], cmdname[NL_NAME_LEN];
 	struct nl_quota_opts qo = { .sz = sizeof(qo) };
 	struct nl_run_result res = { 0 };
 	struct runner r = { 0 };
@@ -496,7 +496,7 @@ int nl_cmd_run(int argc, char **argv)
 		err = own_fd;
 		goto cleanup;
 	}
-	err = nl_cgroup_parent(cgparent, sizeof(cgparent));
+	err = nl_cgroup_home(cgparent, sizeof(cgparent));
 	if (!err) {
 		snprintf(cgpath, sizeof(cgpath), "%s/%u", cgparent, id);
 		err = nl_cgroup_create(cgpath);
