@@ -143,6 +143,11 @@ static int check_leftovers(int progs_before)
 		fprintf(stderr, "    leftover: %d cgroup(s) in %s\n", n, cg);
 		bad++;
 	}
+	n = test_ref_cgroups(false);
+	if (n) {
+		fprintf(stderr, "    leftover: %d server-meter cgroup(s)\n", n);
+		bad++;
+	}
 	n = count_entries(test_state_dir(), false);
 	if (n) {
 		fprintf(stderr, "    leftover: %d entries in %s\n", n, test_state_dir());

@@ -94,6 +94,27 @@ static void remove_tree(const char *dir)
 	rmdir(dir);
 }
 
+int test_ref_cgroups(bool remove)
+{
+	char mnt[256], path[600];
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	if (nl_cgroup_mount(mnt, sizeof(mnt)) || !(d = opendir(mnt)))
+		return 0;
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, TEST_CGROUP "-ref-", strlen(TEST_CGROUP "-ref-")))
+			continue;
+		n++;
+		snprintf(path, sizeof(path), "%s/%s", mnt, de->d_name);
+		if (remove)
+			nl_cgroup_remove(path);
+	}
+	closedir(d);
+	return n;
+}
+
 /* Kill what is in our cgroups, remove them and every pin of ours. */
 void test_env_scrub(void)
 {
@@ -101,6 +122,7 @@ void test_env_scrub(void)
 	struct dirent *de;
 	DIR *d;
 
+	test_ref_cgroups(true);
 	test_cgroup_parent(cg, sizeof(cg));
 	d = opendir(cg);
 	if (d) {
@@ -623,9 +645,9 @@ struct ref_meter *ref_meter_start(void)
 
 	if (!r || nl_cgroup_of(0, r->home, sizeof(r->home)))
 		goto fail;
+	/* Beside netlimit's tree, not in it: a `run` started from here must not nest. */
 	test_cgroup_parent(parent, sizeof(parent));
-	mkdir(parent, 0755);
-	snprintf(r->cgroup, sizeof(r->cgroup), "%s/ref-%d", parent, (int)getpid());
+	snprintf(r->cgroup, sizeof(r->cgroup), "%s-ref-%d", parent, (int)getpid());
 	if (nl_cgroup_create(r->cgroup))
 		goto fail;
 	o.cap_in = o.cap_out = o.cap_total = ~0ULL;

@@ -14,6 +14,8 @@ void test_env_init(const char *argv0);
 void test_env_scrub(void);
 void test_env_fini(void);
 const char *test_state_dir(void);
+/* Server-side meter cgroups (ref_meter) that exist; remove them when asked. */
+int test_ref_cgroups(bool remove);
 void test_cgroup_parent(char *buf, size_t len);
 /* Path of a binary built beside test_netlimit. */
 const char *bin(const char *name);
