@@ -157,6 +157,12 @@ bool nl_opt_grace(const char *arg, __u64 *ns)
 	return true;
 }
 
+bool nl_name_char_ok(char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+	       ch == '-' || ch == '_' || ch == '.';
+}
+
 bool nl_opt_name(const char *arg, const char **name)
 {
 	size_t i, n = strlen(arg);
@@ -166,10 +172,7 @@ bool nl_opt_name(const char *arg, const char **name)
 		return false;
 	}
 	for (i = 0; i < n; i++) {
-		char ch = arg[i];
-
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		      (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.')) {
+		if (!nl_name_char_ok(arg[i])) {
 			nl_err("--name: '%s' may hold letters, digits, '-', '_' and '.' only", arg);
 			return false;
 		}

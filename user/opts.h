@@ -74,6 +74,8 @@ int nl_common_opt(int opt, const char *arg, struct nl_common_opts *c);
 bool nl_opt_action(const char *arg, int *action);
 bool nl_opt_grace(const char *arg, __u64 *ns);
 bool nl_opt_name(const char *arg, const char **name);
+/* Letters, digits, '-', '_' and '.': what a limit's name may hold. */
+bool nl_name_char_ok(char ch);
 /* The message for getopt's '?' and ':' returns. */
 void nl_opt_unknown(const char *cmd, int c, char **argv);
 

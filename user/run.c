@@ -464,8 +464,7 @@ int nl_cmd_run(int argc, char **argv)
 	snprintf(cmdname, sizeof(cmdname), "%s", basename(o.argv[0]));
 	/* A command's name may not be a valid --name: keep what list can show. */
 	for (char *ch = cmdname; *ch; ch++)
-		if (!((*ch >= 'a' && *ch <= 'z') || (*ch >= 'A' && *ch <= 'Z') ||
-		      (*ch >= '0' && *ch <= '9') || *ch == '-' || *ch == '_' || *ch == '.'))
+		if (!nl_name_char_ok(*ch))
 			*ch = '_';
 	r.command = cmdname;
 
