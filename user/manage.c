@@ -116,9 +116,17 @@ static int open_one(const char *cmd, const char *arg, struct opened *o)
 	int status, err;
 
 	memset(o, 0, sizeof(*o));
-	status = open_state(cmd, &o->st, true);
+	status = open_state(cmd, &o->st, false);
 	if (status)
 		return status;
+	if (!o->st) {
+		/* No limit was ever made here: say so about the one asked for. */
+		if (*arg >= '0' && *arg <= '9')
+			nl_err("no limit with id %s (see 'netlimit list')", arg);
+		else
+			nl_err("no limit named '%s' (see 'netlimit list')", arg);
+		return NL_EXIT_NOTARGET;
+	}
 	status = resolve(o->st, arg, &o->id);
 	if (status)
 		return status;
