@@ -5,9 +5,10 @@
  * its cap. Userland half: user/quota.c; shared types: include/quota.h.
  *
  * Hot path: one inlined array lookup (no helper call, no hashing) and two
- * atomic adds per accepted packet, on a cache line of the packet's direction. A cap is a
- * reservation: fetch-add first, compare, give the bytes back if they do not fit. Two CPUs racing
- * can at worst both be refused near the cap, never both accepted past it.
+ * atomic adds per accepted packet, on a cache line of the packet's direction.
+ * A cap is a reservation: fetch-add first, compare, give the bytes back if
+ * they do not fit. Two CPUs racing can at worst both be refused near the cap,
+ * never both accepted past it.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -138,7 +139,8 @@ static __always_inline bool account(struct __sk_buff *skb, const int dir, const 
 	__u32 key = 0, bit, hdr = 0;
 	int parsed = -1;
 
-	if (nl_scope_mode != NL_SCOPE_ALL || nl_wire)
+	/* Headers are read only where they matter: a scope, or a GSO packet's segments. */
+	if (nl_scope_mode != NL_SCOPE_ALL || (nl_wire && skb->gso_segs > 1))
 		parsed = parse(skb, l3, dir, &k, &hdr);
 	if (nl_scope_mode != NL_SCOPE_ALL) {
 		bool match = !parsed && bpf_map_lookup_elem(&nl_scope, &k);
