@@ -99,30 +99,21 @@ bool nl_attach_parse(int argc, char **argv, struct nl_attach_opts *o, int *statu
 		NL_SCOPE_LONGOPTS,
 		{ "on-limit", required_argument, NULL, NL_OPT_ON_LIMIT },
 		{ "grace", required_argument, NULL, NL_OPT_GRACE },
-		{ "name", required_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, NL_OPT_JSON },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
+		NL_COMMON_LONGOPTS,
 		{ 0 },
 	};
 	struct nl_common_opts cm;
-	int c, r;
+	int c;
 
 	memset(o, 0, sizeof(*o));
 	nl_common_init(&cm, &o->scope);
 	o->action = NL_ACT_BLOCK;
 	o->grace_ns = 2000000000ULL;
 	*status = NL_EXIT_USAGE;
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:p:c:l:n:vqh", longopts, NULL)) != -1) {
-		r = nl_common_opt(c, optarg, &cm);
-		if (r < 0)
-			return false;
-		if (r > 0)
-			continue;
+	while ((c = nl_getopt(argc, argv, "+:p:c:l:n:vqh", longopts, &cm)) != -1) {
 		switch (c) {
+		case NL_OPT_REFUSED:
+			return false;
 		case 'p':
 			if (!parse_pids(optarg, o))
 				return false;
@@ -620,32 +611,23 @@ int nl_cmd_host(int argc, char **argv)
 		NL_CAP_LONGOPTS,
 		{ "count", required_argument, NULL, NL_OPT_COUNT },
 		{ "cgroup", required_argument, NULL, 'c' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, NL_OPT_JSON },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
+		NL_COMMON_LONGOPTS,
 		{ 0 },
 	};
 	static struct nl_attach_opts o;
 	char mnt[256], target[NL_TARGET_LEN], fa[64];
 	struct nl_common_opts cm;
 	const char *why;
-	int c, r;
+	int c;
 
 	memset(&o, 0, sizeof(o));
 	nl_common_init(&cm, &o.scope);
 	cm.scope_count_only = true;
 	o.action = NL_ACT_BLOCK;
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":l:c:n:vqh", longopts, NULL)) != -1) {
-		r = nl_common_opt(c, optarg, &cm);
-		if (r < 0)
-			return NL_EXIT_USAGE;
-		if (r > 0)
-			continue;
+	while ((c = nl_getopt(argc, argv, ":l:c:n:vqh", longopts, &cm)) != -1) {
 		switch (c) {
+		case NL_OPT_REFUSED:
+			return NL_EXIT_USAGE;
 		case 'c':
 			o.cgroup = optarg;
 			break;

@@ -74,11 +74,7 @@ int nl_cmd_iface(int argc, char **argv)
 		NL_CAP_LONGOPTS,
 		{ "count", required_argument, NULL, NL_OPT_COUNT },
 		{ "on-limit", required_argument, NULL, NL_OPT_ON_LIMIT },
-		{ "name", required_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, NL_OPT_JSON },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
+		NL_COMMON_LONGOPTS,
 		{ 0 },
 	};
 	struct nl_quota_opts qo = { .sz = sizeof(qo) };
@@ -87,22 +83,17 @@ int nl_cmd_iface(int argc, char **argv)
 	const char *name = NULL, *ifname;
 	struct nl_state *st = NULL;
 	struct nl_quota *q = NULL;
-	int c, r, status, err, ifindex, own_fd = -1, taken, action = NL_ACT_BLOCK;
+	int c, status, err, ifindex, own_fd = -1, taken, action = NL_ACT_BLOCK;
 	struct nl_common_opts cm;
 	bool json, have_id = false;
 	__u32 id = 0, hlen;
 
 	nl_common_init(&cm, &scope);
 	cm.scope_count_only = true;
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":l:n:vqh", longopts, NULL)) != -1) {
-		r = nl_common_opt(c, optarg, &cm);
-		if (r < 0)
-			return NL_EXIT_USAGE;
-		if (r > 0)
-			continue;
+	while ((c = nl_getopt(argc, argv, ":l:n:vqh", longopts, &cm)) != -1) {
 		switch (c) {
+		case NL_OPT_REFUSED:
+			return NL_EXIT_USAGE;
 		case NL_OPT_ON_LIMIT:
 			if (!strcmp(optarg, "drop")) {
 				action = NL_ACT_BLOCK;

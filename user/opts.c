@@ -108,7 +108,7 @@ void nl_common_init(struct nl_common_opts *c, struct nl_scope_opts *scope)
 		memset(scope, 0, sizeof(*scope));
 }
 
-int nl_common_opt(int opt, const char *arg, struct nl_common_opts *c)
+static int common_opt(int opt, const char *arg, struct nl_common_opts *c)
 {
 	switch (opt) {
 	case 'n':
@@ -131,6 +131,26 @@ int nl_common_opt(int opt, const char *arg, struct nl_common_opts *c)
 	    nl_scope_opt(opt, arg, c->scope))
 		return c->scope->error ? -1 : 1;
 	return 0;
+}
+
+int nl_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+	      struct nl_common_opts *c)
+{
+	int opt, r;
+
+	if (!c->started) {
+		optind = 0; /* a full reset: a parse may run more than once (tests) */
+		opterr = 0;
+		c->started = true;
+	}
+	while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		r = common_opt(opt, optarg, c);
+		if (r < 0)
+			return NL_OPT_REFUSED;
+		if (!r)
+			return opt;
+	}
+	return -1;
 }
 
 bool nl_opt_action(const char *arg, int *action)

@@ -3,6 +3,7 @@
 #ifndef NETLIMIT_OPTS_H
 #define NETLIMIT_OPTS_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <linux/types.h>
 #include "prefix.h"
@@ -57,6 +58,14 @@ struct nl_scope_opts {
 /* Handle --only/--exclude/--count; false if opt is none of them. */
 bool nl_scope_opt(int opt, const char *arg, struct nl_scope_opts *s);
 
+/* The long options nl_getopt() handles for every limit-making command (and -h). */
+#define NL_COMMON_LONGOPTS                                                                         \
+	{ "name", required_argument, NULL, 'n' }, { "json", no_argument, NULL, NL_OPT_JSON },      \
+		{ "verbose", no_argument, NULL, 'v' }, { "quiet", no_argument, NULL, 'q' },        \
+	{                                                                                          \
+		"help", no_argument, NULL, 'h'                                                     \
+	}
+
 /* Options every limit-making command shares. */
 struct nl_common_opts {
 	const char *name;
@@ -65,11 +74,19 @@ struct nl_common_opts {
 	struct nl_caps caps;
 	struct nl_scope_opts *scope; /* NULL: the command takes no scope options */
 	bool scope_count_only;	     /* only --count of the scope options */
+	bool started;		     /* nl_getopt() has reset getopt */
 };
 
 void nl_common_init(struct nl_common_opts *c, struct nl_scope_opts *scope);
-/* 1: handled, 0: not a common option, -1: refused (message printed). */
-int nl_common_opt(int opt, const char *arg, struct nl_common_opts *c);
+#define NL_OPT_REFUSED (-2)
+
+/*
+ * getopt_long() that handles the shared options itself: returns the next
+ * option of the command's own, -1 at the end, or NL_OPT_REFUSED after a
+ * refused value (its message printed). The first call starts a fresh parse.
+ */
+int nl_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+	      struct nl_common_opts *c);
 
 bool nl_opt_action(const char *arg, int *action);
 bool nl_opt_grace(const char *arg, __u64 *ns);

@@ -90,15 +90,11 @@ bool nl_run_parse(int argc, char **argv, struct nl_run_opts *o, int *status)
 		{ "grace", required_argument, NULL, NL_OPT_GRACE },
 		{ "drain", required_argument, NULL, NL_OPT_DRAIN },
 		{ "user", required_argument, NULL, 'u' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, NL_OPT_JSON },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
+		NL_COMMON_LONGOPTS,
 		{ 0 },
 	};
 	struct nl_common_opts cm;
-	int c, r;
+	int c;
 
 	memset(o, 0, sizeof(*o));
 	nl_common_init(&cm, &o->scope);
@@ -108,15 +104,10 @@ bool nl_run_parse(int argc, char **argv, struct nl_run_opts *o, int *status)
 	o->verbosity = NL_NORMAL;
 	*status = NL_EXIT_USAGE;
 
-	optind = 0; /* full reset: parse may run more than once (tests) */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:l:u:n:vqh", longopts, NULL)) != -1) {
-		r = nl_common_opt(c, optarg, &cm);
-		if (r < 0)
-			return false;
-		if (r > 0)
-			continue;
+	while ((c = nl_getopt(argc, argv, "+:l:u:n:vqh", longopts, &cm)) != -1) {
 		switch (c) {
+		case NL_OPT_REFUSED:
+			return false;
 		case NL_OPT_ON_LIMIT:
 			if (!nl_opt_action(optarg, &o->action))
 				return false;
