@@ -547,49 +547,45 @@ cleanup:
 	return status;
 }
 
+struct host_check {
+	const struct nl_prefix *p;
+	__u64 cgroup_id;
+};
+
+/* A host limit on the same cgroup whose prefix overlaps: returns its id. */
+static int host_overlaps(struct nl_quota *q, void *ctx)
+{
+	const struct nl_limit *l = nl_quota__limit(q);
+	const struct host_check *h = ctx;
+	struct nl_prefix other;
+	char prefix[NL_TARGET_LEN];
+	const char *why;
+
+	if (l->kind != NL_KIND_HOST || l->cgroup_id != h->cgroup_id)
+		return 0;
+	/* The target reads "host PREFIX (CGROUP)". */
+	snprintf(prefix, sizeof(prefix), "%s", l->target + strlen("host "));
+	prefix[strcspn(prefix, " ")] = '\0';
+	return !nl_parse_prefix(prefix, &other, &why) && nl_prefix_overlap(h->p, &other)
+		       ? (int)l->id
+		       : 0;
+}
+
 /* A new host limit may not overlap one on the same cgroup: both would count. */
 int nl_host_overlap(struct nl_state *st, const struct nl_prefix *p, const char *cgpath)
 {
-	char dir[512], want[600], fa[64];
-	size_t n, i;
-	__u32 *ids;
-	int status = 0;
+	struct host_check h = { .p = p };
+	char fa[64];
+	int id;
 
-	if (nl_state__ids(st, &ids, &n))
+	if (nl_cgroup_id(cgpath, &h.cgroup_id))
 		return 0;
-	snprintf(want, sizeof(want), "host %s", nl_format_prefix(p, fa, sizeof(fa)));
-	for (i = 0; i < n && !status; i++) {
-		struct nl_quota *q;
-		struct nl_prefix other;
-		const struct nl_limit *l;
-		const char *why;
-		char *sp, buf[NL_TARGET_LEN];
-
-		nl_state__path(st, ids[i], NULL, dir, sizeof(dir));
-		if (nl_quota__open(dir, &q))
-			continue;
-		l = nl_quota__limit(q);
-		snprintf(buf, sizeof(buf), "%s", l->target + 5);
-		sp = strchr(buf, ' ');
-		if (sp)
-			*sp = '\0';
-		if (l->kind == NL_KIND_HOST && !nl_parse_prefix(buf, &other, &why) &&
-		    nl_prefix_overlap(p, &other) && l->cgroup_id) {
-			__u64 cgid = 0;
-
-			nl_cgroup_id(cgpath, &cgid);
-			if (cgid == l->cgroup_id) {
-				nl_err("%s overlaps host limit %u (%s): change that one with "
-				       "'netlimit set %u'",
-				       fa, l->id, buf, l->id);
-				status = NL_EXIT_USAGE;
-			}
-		}
-		nl_quota__free(q);
-	}
-	free(ids);
-	(void)want;
-	return status;
+	id = nl_quota__each(st, host_overlaps, &h);
+	if (!id)
+		return 0;
+	nl_err("%s overlaps host limit %d: change that one with 'netlimit set %d'",
+	       nl_format_prefix(p, fa, sizeof(fa)), id, id);
+	return NL_EXIT_USAGE;
 }
 
 static const char host_usage[] =

@@ -42,30 +42,20 @@ static const char iface_usage[] =
 	"  sudo netlimit iface wlan0 --limit=2GB --count=wire --on-limit=down\n"
 	"  sudo netlimit down && sudo netlimit up eth0\n";
 
-/* One limit per interface: two would both count every packet. */
-static int iface_taken(struct nl_state *st, int ifindex, __u64 netns)
+struct iface_key {
+	__u32 ifindex;
+	__u64 netns;
+};
+
+/* One limit per interface: two would both count every packet. Returns its id. */
+static int iface_limit(struct nl_quota *q, void *ctx)
 {
-	char dir[512];
-	size_t n, i;
-	__u32 *ids;
-	int found = 0;
+	const struct nl_limit *l = nl_quota__limit(q);
+	const struct iface_key *k = ctx;
 
-	if (nl_state__ids(st, &ids, &n))
-		return 0;
-	for (i = 0; i < n && !found; i++) {
-		struct nl_quota *q;
-		const struct nl_limit *l;
-
-		nl_state__path(st, ids[i], NULL, dir, sizeof(dir));
-		if (nl_quota__open(dir, &q))
-			continue;
-		l = nl_quota__limit(q);
-		if (l->kind == NL_KIND_IFACE && (int)l->ifindex == ifindex && l->netns == netns)
-			found = (int)l->id;
-		nl_quota__free(q);
-	}
-	free(ids);
-	return found;
+	return l->kind == NL_KIND_IFACE && l->ifindex == k->ifindex && l->netns == k->netns
+		       ? (int)l->id
+		       : 0;
 }
 
 int nl_cmd_iface(int argc, char **argv)
@@ -142,7 +132,9 @@ int nl_cmd_iface(int argc, char **argv)
 	}
 	nl_state__lock(st);
 	nl_gc(st, false);
-	taken = iface_taken(st, ifindex, nl_netns_id());
+	taken = nl_quota__each(
+		st, iface_limit,
+		&(struct iface_key){ .ifindex = (__u32)ifindex, .netns = nl_netns_id() });
 	if (taken) {
 		nl_err("%s already has limit %d: change it with 'netlimit set %d'", ifname, taken,
 		       taken);

@@ -69,13 +69,29 @@ static int open_state(const char *cmd, struct nl_state **st, bool must_exist)
 	return 0;
 }
 
+struct by_name {
+	const char *name;
+	__u32 id;
+	size_t found;
+};
+
+static int match_name(struct nl_quota *q, void *ctx)
+{
+	struct by_name *b = ctx;
+
+	if (!strcmp(nl_quota__limit(q)->name, b->name)) {
+		b->id = nl_quota__limit(q)->id;
+		b->found++;
+	}
+	return 0;
+}
+
 /* An id, or the name of exactly one limit. */
 static int resolve(struct nl_state *st, const char *arg, __u32 *id)
 {
+	struct by_name b = { .name = arg };
 	char dir[512], *end;
 	unsigned long v = strtoul(arg, &end, 10);
-	size_t n, i, found = 0;
-	__u32 *ids;
 
 	if (*arg && !*end) {
 		nl_state__path(st, (__u32)v, "limit", dir, sizeof(dir));
@@ -86,28 +102,16 @@ static int resolve(struct nl_state *st, const char *arg, __u32 *id)
 		nl_err("no limit with id %s (see 'netlimit list')", arg);
 		return NL_EXIT_NOTARGET;
 	}
-	if (nl_state__ids(st, &ids, &n))
-		return NL_EXIT_FAIL;
-	for (i = 0; i < n; i++) {
-		struct nl_quota *q;
-
-		nl_state__path(st, ids[i], NULL, dir, sizeof(dir));
-		if (nl_quota__open(dir, &q))
-			continue;
-		if (!strcmp(nl_quota__limit(q)->name, arg)) {
-			*id = ids[i];
-			found++;
-		}
-		nl_quota__free(q);
-	}
-	free(ids);
-	if (found == 1)
+	nl_quota__each(st, match_name, &b);
+	if (b.found == 1) {
+		*id = b.id;
 		return 0;
-	if (found)
-		nl_err("%zu limits are named '%s': use the id (see 'netlimit list')", found, arg);
+	}
+	if (b.found)
+		nl_err("%zu limits are named '%s': use the id (see 'netlimit list')", b.found, arg);
 	else
 		nl_err("no limit named '%s' (see 'netlimit list')", arg);
-	return found ? NL_EXIT_USAGE : NL_EXIT_NOTARGET;
+	return b.found ? NL_EXIT_USAGE : NL_EXIT_NOTARGET;
 }
 
 static int open_one(const char *cmd, const char *arg, struct opened *o)
@@ -259,16 +263,43 @@ static bool parse_json_flag(int argc, char **argv, const char *cmd, bool *json, 
 	return true;
 }
 
+struct list_ctx {
+	bool json;
+	int shown;
+};
+
+static int list_one(struct nl_quota *q, void *ctx)
+{
+	char in[32], out[32], caps[96], used[64];
+	struct list_ctx *c = ctx;
+	struct nl_limit l;
+	size_t tl;
+
+	nl_limit_snapshot(nl_quota__limit(q), &l);
+	if (c->json) {
+		if (c->shown++)
+			fputc(',', stdout);
+		json_limit(stdout, &l);
+		return 0;
+	}
+	tl = strlen(l.target);
+	caps_cells(&l, caps, sizeof(caps), used, sizeof(used));
+	/* A long path: its end names the target; keep that. */
+	printf("%-4u %-16s %-6s %s%-*s %12s %12s  %-24s %-18s %s\n", l.id, l.name[0] ? l.name : "-",
+	       kind_name(l.kind), tl > 34 ? "..." : "", tl > 34 ? 31 : 34,
+	       tl > 34 ? l.target + tl - 31 : l.target, nl_format_size(l.in.bytes, in, sizeof(in)),
+	       nl_format_size(l.out.bytes, out, sizeof(out)), caps, used, state_name(&l));
+	return 0;
+}
+
 int nl_cmd_list(int argc, char **argv)
 {
 	struct nl_state *st = NULL;
+	struct list_ctx c = { 0 };
 	char *args[4];
-	size_t n = 0, i;
-	__u32 *ids = NULL;
-	int status, nargs, shown = 0;
-	bool json;
+	int status, nargs;
 
-	if (!parse_json_flag(argc, argv, "list", &json, &nargs, args))
+	if (!parse_json_flag(argc, argv, "list", &c.json, &nargs, args))
 		return nargs < 0 ? NL_EXIT_USAGE : NL_EXIT_OK;
 	if (nargs) {
 		nl_err("list takes no arguments (see 'netlimit list --help')");
@@ -281,44 +312,15 @@ int nl_cmd_list(int argc, char **argv)
 		nl_gc(st, false); /* cheap, and list then shows what really is */
 		nl_state__unlock(st);
 	}
-	if (st)
-		nl_state__ids(st, &ids, &n);
-	if (json)
+	if (c.json)
 		fputc('[', stdout);
 	else
 		printf("%-4s %-16s %-6s %-34s %12s %12s  %-24s %-18s %s\n", "ID", "NAME", "KIND",
 		       "TARGET", "IN", "OUT", "CAPS", "USED", "STATE");
-	for (i = 0; i < n; i++) {
-		char dir[512], in[32], out[32], caps[96], used[64];
-		struct nl_quota *q;
-		struct nl_limit l;
-
-		nl_state__path(st, ids[i], NULL, dir, sizeof(dir));
-		if (nl_quota__open(dir, &q))
-			continue;
-		nl_limit_snapshot(nl_quota__limit(q), &l);
-		nl_quota__free(q);
-		if (json) {
-			if (shown)
-				fputc(',', stdout);
-			json_limit(stdout, &l);
-		} else {
-			size_t tl = strlen(l.target);
-
-			caps_cells(&l, caps, sizeof(caps), used, sizeof(used));
-			/* A long path: its end names the target; keep that. */
-			printf("%-4u %-16s %-6s %s%-*s %12s %12s  %-24s %-18s %s\n", l.id,
-			       l.name[0] ? l.name : "-", kind_name(l.kind), tl > 34 ? "..." : "",
-			       tl > 34 ? 31 : 34, tl > 34 ? l.target + tl - 31 : l.target,
-			       nl_format_size(l.in.bytes, in, sizeof(in)),
-			       nl_format_size(l.out.bytes, out, sizeof(out)), caps, used,
-			       state_name(&l));
-		}
-		shown++;
-	}
-	if (json)
+	if (st)
+		nl_quota__each(st, list_one, &c);
+	if (c.json)
 		fputs("]\n", stdout);
-	free(ids);
 	nl_state__free(st);
 	return NL_EXIT_OK;
 }
@@ -610,6 +612,52 @@ static void rate(double bps, char *buf, size_t len)
 	snprintf(buf, len, "%.24s/s", h);
 }
 
+struct top_ctx {
+	struct top_row rows[1024];
+	int nrows, shown;
+	double dt; /* seconds since the last round */
+};
+
+static int top_one(struct nl_quota *q, void *ctx)
+{
+	char in[32], out[32], rin[32], rout[32], caps[96], used[64];
+	struct top_ctx *c = ctx;
+	struct top_row *r = NULL;
+	struct nl_limit l;
+	int k;
+
+	nl_limit_snapshot(nl_quota__limit(q), &l);
+	for (k = 0; k < c->nrows && c->rows[k].id != l.id; k++)
+		;
+	if (k < c->nrows) {
+		r = &c->rows[k];
+	} else if (c->nrows < (int)(sizeof(c->rows) / sizeof(c->rows[0]))) {
+		r = &c->rows[c->nrows++];
+		r->id = l.id;
+		r->seen = false;
+	}
+	/* A rate needs a previous round; a reset makes the counters go back. */
+	if (r && r->seen && l.in.bytes >= r->in && l.out.bytes >= r->out) {
+		rate((double)(l.in.bytes - r->in) / c->dt, rin, sizeof(rin));
+		rate((double)(l.out.bytes - r->out) / c->dt, rout, sizeof(rout));
+	} else {
+		snprintf(rin, sizeof(rin), "-");
+		snprintf(rout, sizeof(rout), "-");
+	}
+	if (r) {
+		r->in = l.in.bytes;
+		r->out = l.out.bytes;
+		r->seen = true;
+	}
+	caps_cells(&l, caps, sizeof(caps), used, sizeof(used));
+	printf("%-4u %-16s %-6s %12s %12s %12s %12s  %-18s %s\n", l.id, l.name[0] ? l.name : "-",
+	       kind_name(l.kind), nl_format_size(l.in.bytes, in, sizeof(in)), rin,
+	       nl_format_size(l.out.bytes, out, sizeof(out)), rout, used[0] ? used : "-",
+	       state_name(&l));
+	c->shown++;
+	return 0;
+}
+
 int nl_cmd_top(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -618,13 +666,14 @@ int nl_cmd_top(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	static struct top_row rows[1024];
+	static struct top_ctx tc;
+	double last = 0;
 	struct termios saved;
 	bool restore = false;
 	struct nl_state *st = NULL;
 	__u64 interval_ns = 1000000000ULL;
 	long iterations = -1, round;
-	int c, status, nrows = 0;
+	int c, status;
 	bool tty = isatty(STDOUT_FILENO);
 	const char *why;
 	char *end;
@@ -675,10 +724,7 @@ int nl_cmd_top(int argc, char **argv)
 		restore = !tcsetattr(STDIN_FILENO, TCSANOW, &raw);
 	}
 	for (round = 0; (iterations < 0 || round < iterations) && !top_stop; round++) {
-		static double last;
 		struct timespec ts;
-		size_t n = 0, i;
-		__u32 *ids = NULL;
 		double dt, t;
 
 		/* Rates over the time that really passed, not the nominal interval. */
@@ -689,59 +735,19 @@ int nl_cmd_top(int argc, char **argv)
 
 		if (!st)
 			nl_state__open(&st, false);
-		if (st)
-			nl_state__ids(st, &ids, &n);
 		if (tty)
 			fputs("\033[H\033[2J", stdout);
 		printf("%-4s %-16s %-6s %12s %12s %12s %12s  %-18s %s\n", "ID", "NAME", "KIND",
 		       "IN", "IN RATE", "OUT", "OUT RATE", "USED", "STATE");
-		for (i = 0; i < n; i++) {
-			char dir[512], in[32], out[32], rin[32], rout[32], caps[96], used[64];
-			struct top_row *r = NULL;
-			struct nl_quota *q;
-			struct nl_limit l;
-			int k;
-
-			nl_state__path(st, ids[i], NULL, dir, sizeof(dir));
-			if (nl_quota__open(dir, &q))
-				continue;
-			nl_limit_snapshot(nl_quota__limit(q), &l);
-			nl_quota__free(q);
-			for (k = 0; k < nrows && rows[k].id != l.id; k++)
-				;
-			if (k < nrows) {
-				r = &rows[k];
-			} else if (nrows < (int)(sizeof(rows) / sizeof(rows[0]))) {
-				r = &rows[nrows++];
-				r->id = l.id;
-				r->seen = false;
-			}
-			/* A rate needs a previous round; a reset makes the counters go back. */
-			if (r && r->seen && l.in.bytes >= r->in && l.out.bytes >= r->out) {
-				rate((double)(l.in.bytes - r->in) / dt, rin, sizeof(rin));
-				rate((double)(l.out.bytes - r->out) / dt, rout, sizeof(rout));
-			} else {
-				snprintf(rin, sizeof(rin), "-");
-				snprintf(rout, sizeof(rout), "-");
-			}
-			if (r) {
-				r->in = l.in.bytes;
-				r->out = l.out.bytes;
-				r->seen = true;
-			}
-			caps_cells(&l, caps, sizeof(caps), used, sizeof(used));
-			printf("%-4u %-16s %-6s %12s %12s %12s %12s  %-18s %s\n", l.id,
-			       l.name[0] ? l.name : "-", kind_name(l.kind),
-			       nl_format_size(l.in.bytes, in, sizeof(in)), rin,
-			       nl_format_size(l.out.bytes, out, sizeof(out)), rout,
-			       used[0] ? used : "-", state_name(&l));
-		}
-		if (!n)
+		tc.dt = dt;
+		tc.shown = 0;
+		if (st)
+			nl_quota__each(st, top_one, &tc);
+		if (!tc.shown)
 			printf("(no limits)\n");
 		if (!tty)
 			putchar('\n');
 		fflush(stdout);
-		free(ids);
 		if (iterations < 0 || round + 1 < iterations) {
 			struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
 			char key;

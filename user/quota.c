@@ -17,6 +17,7 @@
 #include "log.h"
 #include "quota.skel.h"
 #include "quota_user.h"
+#include "state.h"
 
 #define NL_MAX_LINKS 64
 
@@ -388,6 +389,28 @@ int nl_quota__detach_pinned(const char *dir)
 	}
 	closedir(d);
 	return err;
+}
+
+int nl_quota__each(struct nl_state *st, nl_each_fn fn, void *ctx)
+{
+	char dir[512];
+	size_t n, i;
+	__u32 *ids;
+	int r = 0;
+
+	if (nl_state__ids(st, &ids, &n))
+		return 0;
+	for (i = 0; i < n && !r; i++) {
+		struct nl_quota *q;
+
+		nl_state__path(st, ids[i], NULL, dir, sizeof(dir));
+		if (nl_quota__open(dir, &q))
+			continue; /* removed meanwhile */
+		r = fn(q, ctx);
+		nl_quota__free(q);
+	}
+	free(ids);
+	return r;
 }
 
 struct nl_limit *nl_quota__limit(struct nl_quota *q)

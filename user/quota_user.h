@@ -57,6 +57,14 @@ int nl_quota__pin(struct nl_quota *q, const char *dir);
 /* Open a pinned limit (maps only). */
 int nl_quota__open(const char *dir, struct nl_quota **q);
 
+struct nl_state;
+typedef int (*nl_each_fn)(struct nl_quota *q, void *ctx);
+/*
+ * Call fn for every limit in the state directory, in id order, until it
+ * returns non-zero, which is then returned. q is freed after the call.
+ */
+int nl_quota__each(struct nl_state *st, nl_each_fn fn, void *ctx);
+
 /* The limit's live value, shared with the kernel (mmap of nl_limit). */
 struct nl_limit *nl_quota__limit(struct nl_quota *q);
 
