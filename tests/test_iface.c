@@ -23,12 +23,12 @@ static bool link_pair(struct peer *pr, bool ipv6)
 	       ASSERT_OK(peer_sh(pr, "ip addr add 192.0.2.2/24 dev nlB"), "addr nlB") &&
 	       ASSERT_OK(peer_sh(pr, "ip link set nlB up"), "nlB up") &&
 	       /* Static neighbours: no ARP on the link while we count it. */
-	       ASSERT_OK(sh("ip neigh replace 192.0.2.2 dev nlA lladdr $(nsenter -t %d -n cat "
-			    "/sys/class/net/nlB/address 2>/dev/null || nsenter -t %d -n ip -o link "
-			    "show nlB | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2) nud "
-			    "permanent",
-			    (int)pr->pid, (int)pr->pid),
-			 "neigh A") &&
+	       ASSERT_OK(
+		       sh("ip neigh replace 192.0.2.2 dev nlA lladdr $(nsenter -t %d -n ip -o link "
+			  "show nlB | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2) nud "
+			  "permanent",
+			  (int)pr->pid),
+		       "neigh A") &&
 	       ASSERT_OK(peer_sh(pr,
 				 "sh -c \"ip neigh replace 192.0.2.1 dev nlB lladdr $(ip -o link "
 				 "show nlA | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2) nud "

@@ -208,6 +208,8 @@ static int check_pid(pid_t pid)
 }
 
 /* The processes, then every descendant they have now, parents before children. */
+static int host_overlap(struct nl_state *st, const struct nl_prefix *p, const char *cgpath);
+
 static int process_tree(const pid_t *pids, int npids, bool children, pid_t **out, size_t *n)
 {
 	size_t cap = 64, np = 0, i, j;
@@ -308,7 +310,7 @@ static int pid_cgroup(pid_t pid, char *buf, size_t len)
 	return 0;
 }
 
-int nl_resolve_cgroup(const char *arg, char *buf, size_t len)
+static int resolve_cgroup(const char *arg, char *buf, size_t len)
 {
 	char mnt[256];
 	struct statfs sfs;
@@ -370,7 +372,7 @@ int nl_attach_run(struct nl_attach_opts *po, __u32 kind, const char *what)
 
 	/* Every target is checked before anything is created. */
 	if (o.cgroup) {
-		err = nl_resolve_cgroup(o.cgroup, cgpath, sizeof(cgpath));
+		err = resolve_cgroup(o.cgroup, cgpath, sizeof(cgpath));
 		if (err) {
 			nl_err("--cgroup: %s %s", o.cgroup,
 			       err == -ENOTDIR
@@ -430,7 +432,7 @@ int nl_attach_run(struct nl_attach_opts *po, __u32 kind, const char *what)
 	}
 	nl_state__lock(st);
 	nl_gc(st, false);
-	if (kind == NL_KIND_HOST && (status = nl_host_overlap(st, &o.scope.prefixes[0], cgpath)))
+	if (kind == NL_KIND_HOST && (status = host_overlap(st, &o.scope.prefixes[0], cgpath)))
 		goto unlock;
 	status = NL_EXIT_FAIL;
 	err = nl_state__new_id(st, &id);
@@ -572,7 +574,7 @@ static int host_overlaps(struct nl_quota *q, void *ctx)
 }
 
 /* A new host limit may not overlap one on the same cgroup: both would count. */
-int nl_host_overlap(struct nl_state *st, const struct nl_prefix *p, const char *cgpath)
+static int host_overlap(struct nl_state *st, const struct nl_prefix *p, const char *cgpath)
 {
 	struct host_check h = { .p = p };
 	char fa[64];

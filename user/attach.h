@@ -24,14 +24,10 @@ struct nl_attach_opts {
 	struct nl_scope_opts scope;
 };
 
-struct nl_state;
-
 bool nl_attach_parse(int argc, char **argv, struct nl_attach_opts *o, int *status);
 int nl_cmd_attach(int argc, char **argv);
 int nl_cmd_host(int argc, char **argv);
 /* Create the limit o describes; kind 0 = from the target, what = target text. */
 int nl_attach_run(struct nl_attach_opts *o, __u32 kind, const char *what);
-int nl_resolve_cgroup(const char *arg, char *buf, size_t len);
-int nl_host_overlap(struct nl_state *st, const struct nl_prefix *p, const char *cgpath);
 
 #endif
