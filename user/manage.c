@@ -35,6 +35,7 @@ static const char manage_usage[] =
 	"                                    the target is gone (exit 3)\n"
 	"  netlimit gc                       remove limits whose targets are gone\n"
 	"CAPS: -l, --limit=SIZE, --in=SIZE, --out=SIZE\n"
+	"Each takes -q (no messages but errors) and -v (more of them).\n"
 	"\n"
 	"Examples:\n"
 	"  sudo netlimit list\n"
