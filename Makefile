@@ -52,6 +52,9 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Werror \
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_NAMES := $(patsubst bpf/%.bpf.c,%,$(BPF_SRCS))
 SKELS := $(patsubst %,$(BUILD)/%.skel.h,$(BPF_NAMES))
+# The tests' own programs (a reference meter), kept out of netlimit itself.
+TEST_BPF_NAMES := $(patsubst tests/%.bpf.c,%,$(wildcard tests/*.bpf.c))
+TEST_SKELS := $(patsubst %,$(BUILD)/%.skel.h,$(TEST_BPF_NAMES))
 
 USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
 USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
@@ -72,6 +75,10 @@ $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c | $(BUILD)/bpf
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
+$(BUILD)/bpf/%.bpf.o: tests/%.bpf.c | $(BUILD)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
 $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen object $(BUILD)/bpf/$*.linked.o $<
@@ -82,7 +89,7 @@ $(BUILD)/user/%.o: user/%.c $(SKELS) | $(BUILD)/user
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-$(BUILD)/tests/%.o: tests/%.c $(SKELS) $(BUILD)/tests/tests.inc | $(BUILD)/tests
+$(BUILD)/tests/%.o: tests/%.c $(SKELS) $(TEST_SKELS) $(BUILD)/tests/tests.inc | $(BUILD)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests -I$(BUILD)/tests -c $< -o $@
 
@@ -107,7 +114,7 @@ $(BUILD)/nlbench: $(BUILD)/tests/nlbench.o $(USER_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LIBBPF_LIBS) -o $@
 
-$(BUILD)/tests/nltraffic.o $(BUILD)/tests/nlbench.o: $(BUILD)/tests/%.o: tests/%.c $(SKELS) | $(BUILD)/tests
+$(BUILD)/tests/nltraffic.o $(BUILD)/tests/nlbench.o: $(BUILD)/tests/%.o: tests/%.c $(SKELS) $(TEST_SKELS) | $(BUILD)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests -I$(BUILD)/tests -c $< -o $@
 

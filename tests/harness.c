@@ -200,6 +200,11 @@ static int run_one(const struct test *t)
 				_exit(1);
 			}
 			lo_up();
+			if (test_enter_procs()) {
+				test_fail_at(__FILE__, __LINE__, "cannot enter the tests' cgroup: %s",
+					     strerror(errno));
+				_exit(1);
+			}
 		}
 		test_failures = 0;
 		test_skipped = false;

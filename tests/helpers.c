@@ -22,10 +22,18 @@
 #include <sys/wait.h>
 #include "cgroup.h"
 #include "harness.h"
-#include "quota_user.h"
+#include "limit.h"
+#include "refmeter.skel.h"
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include "helpers.h"
 
 #define TEST_STATE  "/sys/fs/bpf/netlimit-test"
+/*
+ * The tests' subtree of the cgroup2 hierarchy, never the root: the
+ * dataplane attaches here, `run` makes its cgroups in runs/, and each test
+ * process lives in procs/, so all their traffic passes the dataplane.
+ */
 #define TEST_CGROUP "netlimit-test"
 
 static char bindir[512];
@@ -51,7 +59,28 @@ void test_env_init(const char *argv0)
 		snprintf(bindir, sizeof(bindir), "%s", dirname(exe));
 	}
 	setenv("NETLIMIT_STATE", TEST_STATE, 1);
-	setenv("NETLIMIT_CGROUP", TEST_CGROUP, 1);
+	setenv("NETLIMIT_CGROUP", TEST_CGROUP "/runs", 1);
+	test_base_cgroup(exe, sizeof(exe));
+	setenv("NETLIMIT_DATAPLANE_CGROUP", exe, 1);
+}
+
+void test_base_cgroup(char *buf, size_t len)
+{
+	char mnt[256] = "/sys/fs/cgroup";
+
+	nl_cgroup_mount(mnt, sizeof(mnt));
+	snprintf(buf, len, "%s/%s", mnt, TEST_CGROUP);
+}
+
+int test_enter_procs(void)
+{
+	char path[512];
+
+	test_base_cgroup(path, sizeof(path) - 8);
+	mkdir(path, 0755);
+	strcat(path, "/procs");
+	mkdir(path, 0755);
+	return nl_cgroup_enter(path, getpid());
 }
 
 const char *bin(const char *name)
@@ -70,7 +99,7 @@ void test_cgroup_parent(char *buf, size_t len)
 	char mnt[256] = "/sys/fs/cgroup";
 
 	nl_cgroup_mount(mnt, sizeof(mnt));
-	snprintf(buf, len, "%s/%s", mnt, TEST_CGROUP);
+	snprintf(buf, len, "%s/%s/runs", mnt, TEST_CGROUP);
 }
 
 static void remove_tree(const char *dir)
@@ -152,11 +181,15 @@ void test_env_scrub(void)
 
 void test_env_fini(void)
 {
-	char cg[512];
+	char cg[512], procs[600];
 
 	test_env_scrub();
 	test_cgroup_parent(cg, sizeof(cg));
 	rmdir(cg);
+	test_base_cgroup(cg, sizeof(cg));
+	snprintf(procs, sizeof(procs), "%s/procs", cg);
+	nl_cgroup_remove(procs);
+	nl_cgroup_remove(cg);
 	rmdir(TEST_STATE);
 }
 
@@ -632,33 +665,35 @@ struct proc *mmap_shared_proc(void)
 }
 
 struct ref_meter {
-	struct nl_quota *q;
+	struct refmeter_bpf *skel;
+	struct bpf_link *in, *out;
 	char cgroup[512], home[512];
 };
 
 struct ref_meter *ref_meter_start(void)
 {
-	struct nl_quota_opts o = { .sz = sizeof(o), .id = 0, .kind = NL_KIND_RUN };
 	struct ref_meter *r = calloc(1, sizeof(*r));
 	char parent[256];
 	int fd;
 
 	if (!r || nl_cgroup_of(0, r->home, sizeof(r->home)))
 		goto fail;
-	/* Beside netlimit's tree, not in it: a `run` started from here must not nest. */
-	test_cgroup_parent(parent, sizeof(parent));
+	/* Beside the tests' subtree, not in it: the dataplane must not see this side. */
+	test_base_cgroup(parent, sizeof(parent));
 	snprintf(r->cgroup, sizeof(r->cgroup), "%s-ref-%d", parent, (int)getpid());
 	if (nl_cgroup_create(r->cgroup))
 		goto fail;
-	o.cap_in = o.cap_out = o.cap_total = ~0ULL;
+	r->skel = refmeter_bpf__open_and_load();
 	fd = open(r->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || nl_quota__new(&o, &r->q) || nl_quota__attach_cgroup(r->q, fd)) {
+	if (fd < 0 || !r->skel) {
 		if (fd >= 0)
 			close(fd);
 		goto fail;
 	}
+	r->in = bpf_program__attach_cgroup(r->skel->progs.nl_ref_in, fd);
+	r->out = bpf_program__attach_cgroup(r->skel->progs.nl_ref_out, fd);
 	close(fd);
-	if (nl_cgroup_enter(r->cgroup, getpid()))
+	if (!r->in || !r->out || nl_cgroup_enter(r->cgroup, getpid()))
 		goto fail;
 	return r;
 fail:
@@ -671,11 +706,19 @@ void ref_meter_stop(struct ref_meter *r, struct nl_limit *out)
 {
 	if (!r)
 		return;
-	if (out && r->q)
-		*out = *nl_quota__limit(r->q);
+	if (out && r->skel) {
+		__u32 k = NL_IN;
+
+		memset(out, 0, sizeof(*out));
+		bpf_map_lookup_elem(bpf_map__fd(r->skel->maps.ref_counts), &k, &out->in);
+		k = NL_OUT;
+		bpf_map_lookup_elem(bpf_map__fd(r->skel->maps.ref_counts), &k, &out->out);
+	}
 	if (r->home[0])
 		nl_cgroup_enter(r->home, getpid());
-	nl_quota__free(r->q);
+	bpf_link__destroy(r->in);
+	bpf_link__destroy(r->out);
+	refmeter_bpf__destroy(r->skel);
 	if (r->cgroup[0])
 		nl_cgroup_remove(r->cgroup);
 	free(r);

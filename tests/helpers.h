@@ -17,6 +17,10 @@ const char *test_state_dir(void);
 /* Server-side meter cgroups (ref_meter) that exist; remove them when asked. */
 int test_ref_cgroups(bool remove);
 void test_cgroup_parent(char *buf, size_t len);
+/* The tests' cgroup subtree, where the dataplane attaches. */
+void test_base_cgroup(char *buf, size_t len);
+/* Move this process into <base>/procs, below the dataplane. */
+int test_enter_procs(void);
 /* Path of a binary built beside test_netlimit. */
 const char *bin(const char *name);
 

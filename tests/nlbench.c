@@ -21,7 +21,8 @@
 #include <bpf/libbpf.h>
 #include "cgroup.h"
 #include "empty.skel.h"
-#include "quota_user.h"
+#include "dataplane_user.h"
+#include "limit.h"
 
 static int prog_stats(int fd, __u64 *ns, __u64 *cnt)
 {
@@ -39,7 +40,9 @@ int main(int argc, char **argv)
 {
 	struct bpf_link *l1 = NULL, *l2 = NULL;
 	struct empty_bpf *e = NULL;
-	struct nl_quota *q = NULL;
+	struct nl_lim *q = NULL;
+	struct nl_dp *dp = NULL;
+	bool attached = false;
 	char parent[256], cg[300];
 	int cg_fd = -1, stats_fd = -1, fd_in, fd_out, st, ret = 1;
 	__u64 ns = 0, cnt = 0;
@@ -67,7 +70,7 @@ int main(int argc, char **argv)
 		fd_in = bpf_program__fd(e->progs.nl_empty_in);
 		fd_out = bpf_program__fd(e->progs.nl_empty_out);
 	} else {
-		struct nl_quota_opts o = { .sz = sizeof(o), .id = 1, .kind = NL_KIND_RUN };
+		struct nl_lim_opts o = { .sz = sizeof(o), .id = 1, .kind = NL_KIND_RUN };
 		static struct nl_prefix pv[2];
 		const char *why;
 
@@ -80,9 +83,17 @@ int main(int argc, char **argv)
 			o.prefixes = pv;
 			o.nprefixes = 2;
 		}
-		if (nl_quota__new(&o, &q) || nl_quota__attach_cgroup(q, cg_fd) ||
-		    nl_quota__prog_fds(q, &fd_in, &fd_out))
+		__u64 cgid;
+
+		/* A private dataplane on the bench cgroup: nothing pinned, nothing shared. */
+		if (nl_cgroup_id(cg, &cgid) || nl_dp__load_private(0, &dp) ||
+		    nl_lim__new_in(dp, &o, &q) || nl_lim__attach_cgroup_id(q, cgid))
 			goto out;
+		nl_dp__prog_fds(dp, &fd_in, &fd_out);
+		if (bpf_prog_attach(fd_in, cg_fd, BPF_CGROUP_INET_INGRESS, BPF_F_ALLOW_MULTI) ||
+		    bpf_prog_attach(fd_out, cg_fd, BPF_CGROUP_INET_EGRESS, BPF_F_ALLOW_MULTI))
+			goto out;
+		attached = true;
 	}
 	if (e && (!l1 || !l2))
 		goto out;
@@ -112,7 +123,12 @@ out:
 	bpf_link__destroy(l1);
 	bpf_link__destroy(l2);
 	empty_bpf__destroy(e);
-	nl_quota__free(q);
+	if (attached) {
+		bpf_prog_detach2(fd_in, cg_fd, BPF_CGROUP_INET_INGRESS);
+		bpf_prog_detach2(fd_out, cg_fd, BPF_CGROUP_INET_EGRESS);
+	}
+	nl_lim__free(q);
+	nl_dp__free(dp);
 	if (cg_fd >= 0)
 		close(cg_fd);
 	nl_cgroup_remove(cg);

@@ -309,9 +309,10 @@ void test_attach_list_show_bpftool(void)
 	netlimit(&p, "show", num((unsigned)id), NULL);
 	ASSERT_HAS(p.out, "limit ", "show");
 	ASSERT_HAS(p.out, "cgroup", "target");
-	/* bpftool prints the pinned map with field names. */
-	snprintf(path, sizeof(path), "%s/%d/limit", test_state_dir(), id);
-	snprintf(cmd, sizeof(cmd), "bpftool map dump pinned %s", path);
+	/* bpftool prints the dataplane's pinned map with field names: the limit is slot id. */
+	snprintf(path, sizeof(path), "%s/dp/limits", test_state_dir());
+	snprintf(cmd, sizeof(cmd), "bpftool map lookup pinned %s key %d %d 0 0", path, id & 0xff,
+		 id >> 8);
 	f = popen(cmd, "r");
 	n = f ? fread(out, 1, sizeof(out) - 1, f) : 0;
 	out[n] = '\0';
@@ -461,7 +462,7 @@ void test_attach_nonroot_refused(void)
 	run_as_nobody(p, (char *[]){ nl, "list", NULL });
 	ASSERT_EQ(p->status, 77, "list refused");
 	/* And the pins themselves are closed to it. */
-	snprintf(path, sizeof(path), "%s/%d/limit", test_state_dir(), id);
+	snprintf(path, sizeof(path), "%s/dp/limits", test_state_dir());
 	{
 		pid_t pid = fork();
 		int st;

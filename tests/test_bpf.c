@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * bpf/quota.bpf.c run directly with BPF_PROG_TEST_RUN on crafted packets:
- * counting, refusing exactly at the cap, per-direction caps, events.
+ * The dataplane's programs (bpf/dataplane.bpf.c, bpf/iface.bpf.c) run
+ * directly with BPF_PROG_TEST_RUN on crafted packets, from a private,
+ * unattached instance: counting, refusing exactly at the cap, per-direction
+ * caps, events, scopes, wire bytes, and several limits on one packet.
  */
 #include <errno.h>
 #include <string.h>
@@ -13,7 +15,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "harness.h"
-#include "quota_user.h"
+#include "dataplane_user.h"
+#include "limit.h"
 
 /* Ethernet + IPv4 header + payload; the program sees skb->len = IP total length. */
 static size_t make_packet(unsigned char *buf, size_t l3_len)
@@ -33,8 +36,12 @@ static size_t make_packet(unsigned char *buf, size_t l3_len)
 	return ETH_HLEN + l3_len;
 }
 
+/* Packets without a socket are charged to the limits on this fake cgroup id. */
+#define TEST_CG 4242
+
 struct fixture {
-	struct nl_quota *q;
+	struct nl_dp *dp;
+	struct nl_lim *q;
 	struct nl_limit *l;
 	int prog_in, prog_out;
 };
@@ -66,19 +73,20 @@ static int run_prog(int prog_fd, size_t l3_len)
 
 static bool setup(struct fixture *f, __u64 cap_in, __u64 cap_out, __u64 cap_total)
 {
-	struct nl_quota_opts o = { .sz = sizeof(o), .id = 7, .kind = NL_KIND_RUN };
+	struct nl_lim_opts o = { .sz = sizeof(o), .id = 7, .kind = NL_KIND_RUN };
 	int efd;
 
 	memset(f, 0, sizeof(*f));
 	o.cap_in = cap_in;
 	o.cap_out = cap_out;
 	o.cap_total = cap_total;
-	if (!ASSERT_OK(nl_quota__new(&o, &f->q), "load"))
+	if (!ASSERT_OK(nl_dp__load_private(TEST_CG, &f->dp), "load") ||
+	    !ASSERT_OK(nl_lim__new_in(f->dp, &o, &f->q), "limit") ||
+	    !ASSERT_OK(nl_lim__attach_cgroup_id(f->q, TEST_CG), "cgroup"))
 		return false;
-	f->l = nl_quota__limit(f->q);
-	if (!ASSERT_OK(nl_quota__prog_fds(f->q, &f->prog_in, &f->prog_out), "prog fds"))
-		return false;
-	efd = nl_quota__events(f->q, count_event, NULL);
+	f->l = nl_lim__limit(f->q);
+	nl_dp__prog_fds(f->dp, &f->prog_in, &f->prog_out);
+	efd = nl_lim__events(f->q, count_event, NULL);
 	events_seen = 0;
 	last_hit = 0;
 	return ASSERT_GE(efd, 0, "events");
@@ -103,7 +111,8 @@ void test_bpf_count(void)
 	ASSERT_EQ(f.l->in.drop_packets + f.l->out.drop_packets, 0, "nothing dropped");
 	ASSERT_EQ(f.l->hit, 0, "no cap hit");
 cleanup:
-	nl_quota__free(f.q);
+	nl_lim__free(f.q);
+	nl_dp__free(f.dp);
 }
 
 void test_bpf_cap_exact(void)
@@ -127,13 +136,14 @@ void test_bpf_cap_exact(void)
 	ASSERT_EQ(f.l->out.packets, 4, "accepted packets");
 	ASSERT_EQ(f.l->in.bytes + f.l->out.bytes, 1000, "accepted bytes only");
 	ASSERT_EQ(f.l->hit, NL_HIT_OUT, "out cap hit");
-	nl_quota__consume(f.q);
+	nl_lim__consume(f.q);
 	ASSERT_EQ(events_seen, 1, "one event per arming");
 	ASSERT_EQ(last_hit, NL_HIT_OUT, "event names the out cap");
 	/* Ingress is not affected by the out cap. */
 	ASSERT_EQ(run_prog(f.prog_in, 1400), 1, "in flows");
 cleanup:
-	nl_quota__free(f.q);
+	nl_lim__free(f.q);
+	nl_dp__free(f.dp);
 }
 
 void test_bpf_directions(void)
@@ -152,7 +162,7 @@ void test_bpf_directions(void)
 	ASSERT_EQ(f.l->out.bytes, 700, "out accepted");
 	ASSERT_EQ(f.l->in.bytes + f.l->out.bytes, 1200, "total accepted");
 	ASSERT_EQ(f.l->hit, NL_HIT_IN | NL_HIT_TOTAL, "in and total hit");
-	nl_quota__consume(f.q);
+	nl_lim__consume(f.q);
 	ASSERT_EQ(events_seen, 2, "one event per cap");
 
 	/* Raising a cap and clearing its bit lets traffic flow and re-arms the event. */
@@ -160,10 +170,11 @@ void test_bpf_directions(void)
 	__atomic_fetch_and(&f.l->hit, ~(__u32)NL_HIT_TOTAL, __ATOMIC_RELAXED);
 	ASSERT_EQ(run_prog(f.prog_out, 1000), 1, "out flows after raise");
 	ASSERT_EQ(run_prog(f.prog_out, 3000), 2, "new total cap holds: 2200 + 3000 > 5000");
-	nl_quota__consume(f.q);
+	nl_lim__consume(f.q);
 	ASSERT_EQ(events_seen, 3, "re-armed event");
 cleanup:
-	nl_quota__free(f.q);
+	nl_lim__free(f.q);
+	nl_dp__free(f.dp);
 }
 
 /* An Ethernet frame holding IPv4 or IPv6 (+ TCP with doff or UDP) of l3_len bytes. */
@@ -221,7 +232,7 @@ static int run_ip(int prog_fd, int v6, const char *src, const char *dst, int tcp
 static bool setup_scoped(struct fixture *f, __u32 mode, const char *list, bool wire)
 {
 	static struct nl_prefix v[8];
-	struct nl_quota_opts o = { .sz = sizeof(o), .id = 9, .kind = NL_KIND_RUN };
+	struct nl_lim_opts o = { .sz = sizeof(o), .id = 9, .kind = NL_KIND_RUN };
 	char err[128];
 	size_t n = 0;
 
@@ -234,10 +245,14 @@ static bool setup_scoped(struct fixture *f, __u32 mode, const char *list, bool w
 	o.prefixes = v;
 	o.nprefixes = n;
 	o.wire = wire;
-	if (!ASSERT_OK(nl_quota__new(&o, &f->q), "load"))
+	o.link_hlen = 14;
+	if (!ASSERT_OK(nl_dp__load_private(TEST_CG, &f->dp), "load") ||
+	    !ASSERT_OK(nl_lim__new_in(f->dp, &o, &f->q), "limit") ||
+	    !ASSERT_OK(nl_lim__attach_cgroup_id(f->q, TEST_CG), "cgroup"))
 		return false;
-	f->l = nl_quota__limit(f->q);
-	return ASSERT_OK(nl_quota__prog_fds(f->q, &f->prog_in, &f->prog_out), "prog fds");
+	f->l = nl_lim__limit(f->q);
+	nl_dp__prog_fds(f->dp, &f->prog_in, &f->prog_out);
+	return true;
 }
 
 void test_bpf_scope(void)
@@ -259,7 +274,8 @@ void test_bpf_scope(void)
 	ASSERT_EQ(run_ip(f.prog_in, 0, "192.0.2.1", "10.5.5.5", 0, 60, 0), 1,
 		  "ingress out of scope");
 	ASSERT_EQ(f.l->in.bytes, 60, "not counted");
-	nl_quota__free(f.q);
+	nl_lim__free(f.q);
+	nl_dp__free(f.dp);
 
 	if (!setup_scoped(&f, NL_SCOPE_EXCLUDE, "10.0.0.0/8", false))
 		goto cleanup;
@@ -269,7 +285,8 @@ void test_bpf_scope(void)
 	ASSERT_EQ(run_ip(f.prog_out, 1, "::1", "2001:db8::5", 0, 100, 0), 1, "v6 counted");
 	ASSERT_EQ(f.l->out.bytes, 200, "everything else counted");
 cleanup:
-	nl_quota__free(f.q);
+	nl_lim__free(f.q);
+	nl_dp__free(f.dp);
 }
 
 void test_bpf_wire(void)
@@ -287,5 +304,6 @@ void test_bpf_wire(void)
 	ASSERT_EQ(run_ip(f.prog_in, 0, "10.1.2.3", "192.0.2.9", 0, 100, 0), 1, "udp");
 	ASSERT_EQ(f.l->in.bytes, 114, "a plain packet gets its link header");
 cleanup:
-	nl_quota__free(f.q);
+	nl_lim__free(f.q);
+	nl_dp__free(f.dp);
 }

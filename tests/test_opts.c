@@ -2,7 +2,7 @@
 /* Unit tests: `netlimit run` option parsing, accepted and refused. */
 #include "exitcode.h"
 #include "harness.h"
-#include "quota.h"
+#include "dataplane.h"
 #include "run.h"
 
 /* The argv array lives in the test's frame: o->argv points into it. */

@@ -18,7 +18,7 @@
 #include <sys/wait.h>
 #include "harness.h"
 #include "helpers.h"
-#include "quota.h"
+#include "dataplane.h"
 
 static void udp_exact(int family, const char *addr, unsigned int overhead)
 {
@@ -369,8 +369,8 @@ void test_run_sigkill_netlimit(void)
 	msleep(200);
 	proc_kill(&p, SIGKILL);
 	ASSERT_EQ(p.status, 128 + SIGKILL, "netlimit died");
-	snprintf(dir, sizeof(dir), "%s/1/link_out", test_state_dir());
-	ASSERT_OK(access(dir, F_OK) ? -errno : 0, "the limit's pins are still there");
+	snprintf(dir, sizeof(dir), "%s/1", test_state_dir());
+	ASSERT_OK(access(dir, F_OK) ? -errno : 0, "the limit's state is still there");
 	netlimit(&q, "list", NULL);
 	ASSERT_HAS(q.out, "udp", "list still shows the limit of the dead netlimit");
 	ASSERT_HAS(q.out, "active", "and it is active");
@@ -395,7 +395,7 @@ void test_run_user_and_cgroup(void)
 		 "id -u; cat /proc/self/cgroup", NULL);
 	ASSERT_EQ(p.status, 0, "exit");
 	ASSERT_HAS(p.out, "65534", "runs as nobody");
-	ASSERT_HAS(p.out, "/netlimit-test/1", "inside its cgroup from the start");
+	ASSERT_HAS(p.out, "/netlimit-test/runs/1", "inside its cgroup from the start");
 	/* A non-root command cannot move itself out of its limit. */
 	netlimit(&p, "run", "--limit=1M", "--user=nobody", "-q", "--", "/bin/sh", "-c",
 		 "mnt=$(awk '$3==\"cgroup2\"{print $2; exit}' /proc/self/mounts); "

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* Unit tests: sizes and durations, accepted and refused. */
 #include "harness.h"
-#include "quota.h"
+#include "dataplane.h"
 #include "size.h"
 
 void test_size_accepted(void)

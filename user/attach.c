@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +27,8 @@
 #include "opts.h"
 #include "watch.h"
 #include "preflight.h"
-#include "quota_user.h"
+#include "dataplane_user.h"
+#include "limit.h"
 #include "report.h"
 #include "state.h"
 
@@ -208,7 +210,6 @@ static int check_pid(pid_t pid)
 }
 
 /* The processes, then every descendant they have now, parents before children. */
-static int host_overlap(struct nl_state *st, const struct nl_prefix *p, const char *cgpath);
 
 static int process_tree(const pid_t *pids, int npids, bool children, pid_t **out, size_t *n)
 {
@@ -310,23 +311,80 @@ static int pid_cgroup(pid_t pid, char *buf, size_t len)
 	return 0;
 }
 
-static int resolve_cgroup(const char *arg, char *buf, size_t len)
+/*
+ * A --cgroup argument as a canonical absolute path (symlinks, '.' and '..'
+ * resolved) at or below the cgroup2 mount. The root only when spelled '/'.
+ */
+static int resolve_cgroup(const char *arg, char *buf, size_t len, const char **why)
 {
-	char mnt[256];
+	char mnt[256], joined[PATH_MAX], *real;
 	struct statfs sfs;
+	size_t ml;
 
-	if (arg[0] == '/') {
-		snprintf(buf, len, "%s", arg);
-	} else {
-		if (nl_cgroup_mount(mnt, sizeof(mnt)))
-			return -ENOENT;
-		snprintf(buf, len, "%s/%s", mnt, arg);
+	*why = "does not exist (see /proc/PID/cgroup for a process's)";
+	if (!arg[0]) {
+		*why = "is empty: name a cgroup, or '/' for the whole machine";
+		return -EINVAL;
 	}
+	if (nl_cgroup_mount(mnt, sizeof(mnt)))
+		return -ENOENT;
+	if (!strcmp(arg, "/"))
+		snprintf(joined, sizeof(joined), "%s", mnt);
+	else if (arg[0] == '/')
+		snprintf(joined, sizeof(joined), "%s", arg);
+	else if ((size_t)snprintf(joined, sizeof(joined), "%s/%s", mnt, arg) >= sizeof(joined))
+		return -ENAMETOOLONG;
+	real = realpath(joined, NULL);
+	if (!real)
+		return -errno;
+	ml = strlen(mnt);
+	if (strncmp(real, mnt, ml) || (real[ml] && real[ml] != '/')) {
+		*why = "is not below the cgroup2 mount";
+		free(real);
+		return -ENOTDIR;
+	}
+	if (!real[ml] && strcmp(arg, "/") && strcmp(arg, mnt)) {
+		*why = "names the cgroup2 root: spell it '/' to mean the whole machine";
+		free(real);
+		return -EINVAL;
+	}
+	if ((size_t)snprintf(buf, len, "%s", real) >= len || strlen(real) + 8 > NL_TARGET_LEN) {
+		*why = "is too long for netlimit to keep whole (at most 240 bytes)";
+		free(real);
+		return -ENAMETOOLONG;
+	}
+	free(real);
 	if (statfs(buf, &sfs))
 		return -errno;
-	if (sfs.f_type != CGROUP2_SUPER_MAGIC)
+	if (sfs.f_type != CGROUP2_SUPER_MAGIC) {
+		*why = "is not a cgroup v2 directory";
 		return -ENOTDIR;
+	}
 	return 0;
+}
+
+/* Whether path is base or lies below it. */
+static bool path_below(const char *path, const char *base)
+{
+	size_t n = strlen(base);
+
+	while (n > 1 && base[n - 1] == '/')
+		n--;
+	return !strncmp(path, base, n) && (path[n] == '\0' || path[n] == '/');
+}
+
+/* A cgroup's level: 0 for the cgroup2 root, one more per directory below it. */
+static __u32 cgroup_level(const char *path)
+{
+	char mnt[256];
+	const char *p;
+	__u32 n = 0;
+
+	if (nl_cgroup_mount(mnt, sizeof(mnt)))
+		return 0;
+	for (p = path + strlen(mnt); *p; p++)
+		n += *p == '/';
+	return n;
 }
 
 static void print_new(const struct nl_attach_opts *o, __u32 id, const struct nl_limit *l)
@@ -353,13 +411,13 @@ int nl_cmd_attach(int argc, char **argv)
 
 int nl_attach_run(struct nl_attach_opts *po, __u32 kind, const char *what)
 {
-	struct nl_quota_opts qo = { .sz = sizeof(qo) };
-	char target[NL_TARGET_LEN], cgpath[512], dir[512];
+	struct nl_lim_opts qo = { .sz = sizeof(qo) };
+	char target[NL_TARGET_LEN], cgpath[512], base[512];
 	static char cgs[NL_MAX_PIDS][512];
 	struct nl_attach_opts o = *po;
 	struct nl_state *st = NULL;
-	struct nl_quota *q = NULL;
-	int status, err = 0, i, j, ncg = 0, own_fd = -1, fd;
+	struct nl_lim *q = NULL;
+	int status, err = 0, i, j, ncg = 0, own_fd = -1;
 	bool have_id = false;
 	pid_t *tree = NULL;
 	size_t off, t, ntree = 0;
@@ -372,13 +430,12 @@ int nl_attach_run(struct nl_attach_opts *po, __u32 kind, const char *what)
 
 	/* Every target is checked before anything is created. */
 	if (o.cgroup) {
-		err = resolve_cgroup(o.cgroup, cgpath, sizeof(cgpath));
+		const char *why;
+
+		err = resolve_cgroup(o.cgroup, cgpath, sizeof(cgpath), &why);
 		if (err) {
-			nl_err("--cgroup: %s %s", o.cgroup,
-			       err == -ENOTDIR
-				       ? "is not a cgroup v2 directory"
-				       : "does not exist (see /proc/PID/cgroup for a process's)");
-			return err == -ENOTDIR ? NL_EXIT_USAGE : NL_EXIT_NOTARGET;
+			nl_err("--cgroup: '%s' %s", o.cgroup, why);
+			return err == -ENOENT ? NL_EXIT_NOTARGET : NL_EXIT_USAGE;
 		}
 		snprintf(target, sizeof(target), "cgroup %s", cgpath);
 		if (what)
@@ -424,20 +481,44 @@ int nl_attach_run(struct nl_attach_opts *po, __u32 kind, const char *what)
 	}
 
 	status = NL_EXIT_FAIL;
+	err = nl_dp_base_path(base, sizeof(base));
+	if (err) {
+		nl_err("cannot find the dataplane's cgroup: %s", strerror(-err));
+		return nl_exit_for_errno(err);
+	}
+	/* The dataplane sees only what lies below its cgroup. */
+	for (i = 0; i < ncg; i++)
+		if (!path_below(cgs[i], base)) {
+			nl_err("a target process lives in %s, outside the dataplane's cgroup %s",
+			       cgs[i], base);
+			free(tree);
+			return NL_EXIT_NOTARGET;
+		}
+	if (o.cgroup && !path_below(cgpath, base)) {
+		nl_err("--cgroup: %s is outside the dataplane's cgroup %s", cgpath, base);
+		return NL_EXIT_NOTARGET;
+	}
 	err = nl_state__open(&st, true);
 	if (err) {
 		nl_err("cannot open netlimit's state in bpffs: %s", strerror(-err));
 		status = nl_exit_for_errno(err);
 		goto cleanup;
 	}
-	nl_state__lock(st);
-	nl_gc(st, false);
-	if (kind == NL_KIND_HOST && (status = host_overlap(st, &o.scope.prefixes[0], cgpath)))
-		goto unlock;
-	status = NL_EXIT_FAIL;
-	err = nl_state__new_id(st, &id);
+	err = nl_state__lock(st);
 	if (err) {
-		nl_err("cannot create a limit: %s", strerror(-err));
+		nl_err("cannot lock netlimit's state: %s", strerror(-err));
+		goto cleanup;
+	}
+	nl_gc(st, false);
+	err = nl_lim__alloc_id(st, &id);
+	if (err) {
+		if (err == -ENOSPC)
+			nl_err("netlimit holds at most %d limits and all are in use: remove some "
+			       "with 'netlimit detach'",
+			       NL_MAX_LIMITS - 1);
+		else if (err != -EEXIST)
+			nl_err("cannot create a limit: %s", strerror(-err));
+		status = nl_exit_for_errno(err);
 		goto unlock;
 	}
 	have_id = true;
@@ -457,26 +538,31 @@ int nl_attach_run(struct nl_attach_opts *po, __u32 kind, const char *what)
 	qo.target = target;
 	if (o.cgroup)
 		nl_cgroup_id(cgpath, &qo.cgroup_id);
-	err = nl_quota__new(&qo, &q);
+	/* A host limit on a subtree checks the packet's ancestor at the subtree's level. */
+	if (kind == NL_KIND_HOST && strcmp(cgpath, base))
+		qo.cg_level = cgroup_level(cgpath);
+	err = nl_lim__new(st, &qo, &q);
 	if (err) {
-		nl_err("cannot load the BPF programs: %s (run with -v for the verifier's log)",
-		       strerror(-err));
+		nl_err("cannot make the limit: %s", strerror(-err));
 		status = nl_exit_for_errno(err);
 		goto unlock;
 	}
-	if (o.cgroup) {
-		fd = open(cgpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		err = fd < 0 ? -errno : nl_quota__attach_cgroup(q, fd);
-		if (fd >= 0)
-			close(fd);
-	} else {
-		err = nl_quota__attach_tasks(q);
-		for (i = 0; !err && i < ncg; i++) {
-			fd = open(cgs[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-			err = fd < 0 ? -errno : nl_quota__attach_sockets(q, fd);
-			if (fd >= 0)
-				close(fd);
-			nl_debug("attached to %s", cgs[i]);
+	if (kind == NL_KIND_HOST) {
+		err = nl_lim__attach_host(q, &o.scope.prefixes[0]);
+		if (err == -E2BIG) {
+			nl_err("more than %d host limits would cover one address: change one of "
+			       "them with 'netlimit set'",
+			       NL_HOST_CHAIN);
+			status = NL_EXIT_USAGE;
+			goto unlock;
+		}
+	} else if (o.cgroup) {
+		err = nl_lim__attach_cgroup(q, cgpath);
+		if (err == -E2BIG) {
+			nl_err("%s already has %d limits: change one of them with 'netlimit set'",
+			       cgpath, NL_CG_LIMITS);
+			status = NL_EXIT_USAGE;
+			goto unlock;
 		}
 	}
 	if (err) {
@@ -484,18 +570,20 @@ int nl_attach_run(struct nl_attach_opts *po, __u32 kind, const char *what)
 		status = nl_exit_for_errno(err);
 		goto unlock;
 	}
-	nl_state__new_path(st, id, dir, sizeof(dir));
-	err = nl_quota__pin(q, dir);
-	if (err) {
-		nl_err("cannot pin the limit in %s: %s", dir, strerror(-err));
-		goto unlock;
-	}
 	for (t = 0; t < ntree; t++) {
-		err = nl_quota__tag_pid(q, tree[t]);
+		err = nl_lim__tag_pid(q, tree[t]);
 		/* The named processes must be there; a child may have ended since. */
 		if (err && t < (size_t)o.npids) {
-			nl_err("cannot attach to process %d: %s", (int)tree[t], strerror(-err));
-			status = err == -ESRCH ? NL_EXIT_NOTARGET : nl_exit_for_errno(err);
+			if (err == -E2BIG)
+				nl_err("process %d is under %d process limits already: change one "
+				       "of them with 'netlimit set'",
+				       (int)tree[t], NL_TASK_TAGS);
+			else
+				nl_err("cannot attach to process %d: %s", (int)tree[t],
+				       strerror(-err));
+			status = err == -ESRCH	  ? NL_EXIT_NOTARGET
+				 : err == -E2BIG ? NL_EXIT_USAGE
+						 : nl_exit_for_errno(err);
 			goto unlock;
 		}
 	}
@@ -509,8 +597,8 @@ int nl_attach_run(struct nl_attach_opts *po, __u32 kind, const char *what)
 			break;
 		}
 		for (t = ntree; t < nagain; t++)
-			added += nl_quota__pid_tagged(q, again[t]) == 0 &&
-				 !nl_quota__tag_pid(q, again[t]);
+			added += nl_lim__pid_tagged(q, again[t]) == 0 &&
+				 !nl_lim__tag_pid(q, again[t]);
 		free(tree);
 		tree = again;
 		ntree = nagain;
@@ -530,64 +618,23 @@ int nl_attach_run(struct nl_attach_opts *po, __u32 kind, const char *what)
 			goto unlock;
 		}
 	}
-	print_new(&o, id, nl_quota__limit(q));
+	print_new(&o, id, nl_lim__limit(q));
 	have_id = false; /* it stays */
 	status = NL_EXIT_OK;
 unlock:
 	if (have_id) {
-		nl_quota__free(q);
+		nl_lim__free(q);
 		q = NULL;
-		nl_limit_remove(st, id);
+		nl_limit_remove(st, id, 0);
 	}
 	nl_state__unlock(st);
 cleanup:
-	nl_quota__free(q);
+	nl_lim__free(q);
 	if (own_fd >= 0)
 		close(own_fd);
 	nl_state__free(st);
 	free(tree);
 	return status;
-}
-
-struct host_check {
-	const struct nl_prefix *p;
-	__u64 cgroup_id;
-};
-
-/* A host limit on the same cgroup whose prefix overlaps: returns its id. */
-static int host_overlaps(struct nl_quota *q, void *ctx)
-{
-	const struct nl_limit *l = nl_quota__limit(q);
-	const struct host_check *h = ctx;
-	struct nl_prefix other;
-	char prefix[NL_TARGET_LEN];
-	const char *why;
-
-	if (l->kind != NL_KIND_HOST || l->cgroup_id != h->cgroup_id)
-		return 0;
-	/* The target reads "host PREFIX (CGROUP)". */
-	snprintf(prefix, sizeof(prefix), "%s", l->target + strlen("host "));
-	prefix[strcspn(prefix, " ")] = '\0';
-	return !nl_parse_prefix(prefix, &other, &why) && nl_prefix_overlap(h->p, &other)
-		       ? (int)l->id
-		       : 0;
-}
-
-/* A new host limit may not overlap one on the same cgroup: both would count. */
-static int host_overlap(struct nl_state *st, const struct nl_prefix *p, const char *cgpath)
-{
-	struct host_check h = { .p = p };
-	char fa[64];
-	int id;
-
-	if (nl_cgroup_id(cgpath, &h.cgroup_id))
-		return 0;
-	id = nl_quota__each(st, host_overlaps, &h);
-	if (!id)
-		return 0;
-	nl_err("%s overlaps host limit %d: change that one with 'netlimit set %d'",
-	       nl_format_prefix(p, fa, sizeof(fa)), id, id);
-	return NL_EXIT_USAGE;
 }
 
 static const char host_usage[] =
@@ -659,7 +706,7 @@ int nl_cmd_host(int argc, char **argv)
 	o.cap_out = cm.caps.out;
 	o.cap_total = cm.caps.total;
 	if (!o.cgroup) {
-		if (nl_cgroup_mount(mnt, sizeof(mnt))) {
+		if (nl_dp_base_path(mnt, sizeof(mnt))) {
 			nl_err("no cgroup2 file system is mounted; mount one with 'mount -t "
 			       "cgroup2 none /sys/fs/cgroup'");
 			return NL_EXIT_UNSUPPORTED;

@@ -15,7 +15,8 @@
 #include "link.h"
 #include "gc.h"
 #include "log.h"
-#include "quota_user.h"
+#include "dataplane_user.h"
+#include "limit.h"
 #include "sockets.h"
 #include "state.h"
 
@@ -46,41 +47,65 @@ bool nl_limit_target_gone(const struct nl_limit *l)
 	}
 }
 
-int nl_limit_remove(struct nl_state *st, __u32 id)
+/* The dataplane goes with the last limit, unless the meter keeps it. */
+static void unload_if_unused(struct nl_state *st)
+{
+	struct nl_dp *dp;
+	size_t n = 1;
+	__u32 *ids;
+	bool meter;
+
+	if (nl_dp__open(st, false, &dp))
+		return;
+	meter = __atomic_load_n(&nl_dp__conf(dp)->meter, __ATOMIC_RELAXED);
+	nl_dp__free(dp);
+	if (meter || nl_state__ids(st, &ids, &n))
+		return;
+	free(ids);
+	if (!n)
+		nl_dp__unload(st);
+}
+
+int nl_limit_remove(struct nl_state *st, __u32 id, __u32 gen)
 {
 	char dir[512], cgroup[NL_TARGET_LEN] = "";
-	struct nl_quota *q;
+	struct nl_lim *q;
 	int err;
 
-	nl_state__path(st, id, NULL, dir, sizeof(dir));
-	if (!nl_quota__open(dir, &q)) {
-		if (nl_quota__limit(q)->kind == NL_KIND_RUN)
-			snprintf(cgroup, sizeof(cgroup), "%s", nl_quota__limit(q)->target);
-		nl_quota__free(q);
+	if (!nl_lim__open(st, id, &q)) {
+		const struct nl_limit *l = nl_lim__limit(q);
+
+		if (gen && l->gen != gen) {
+			nl_lim__free(q);
+			return 0; /* not the limit the caller made: someone else's now */
+		}
+		if (l->kind == NL_KIND_RUN)
+			snprintf(cgroup, sizeof(cgroup), "%s", l->target);
+		nl_lim__free(q);
 	}
-	err = nl_quota__detach_pinned(dir);
+	nl_state__path(st, id, NULL, dir, sizeof(dir));
+	err = nl_lim__detach(st, id, dir);
 	if (!nl_state__new_path(st, id, dir, sizeof(dir)))
-		nl_quota__detach_pinned(dir);
+		nl_lim__detach(st, id, dir);
 	if (!err)
 		err = nl_state__remove(st, id);
 	/* A cgroup `run` made goes with the limit once it is empty. */
 	if (cgroup[0] && nl_cgroup_populated(cgroup) == 0)
 		nl_cgroup_remove(cgroup);
+	unload_if_unused(st);
 	return err;
 }
 
 /* Whether the limit's target is gone (or the limit never got complete). */
 static bool gone(struct nl_state *st, __u32 id)
 {
-	struct nl_quota *q;
-	char dir[512];
+	struct nl_lim *q;
 	bool g;
 
-	nl_state__path(st, id, NULL, dir, sizeof(dir));
-	if (nl_quota__open(dir, &q))
+	if (nl_lim__open(st, id, &q))
 		return true; /* half-created by a netlimit that died */
-	g = nl_limit_target_gone(nl_quota__limit(q));
-	nl_quota__free(q);
+	g = nl_limit_target_gone(nl_lim__limit(q));
+	nl_lim__free(q);
 	return g;
 }
 
@@ -126,7 +151,7 @@ int nl_gc(struct nl_state *st, bool verbose)
 	for (i = 0; i < n; i++) {
 		if (nl_state__owned(st, ids[i]) || !gone(st, ids[i]))
 			continue;
-		if (nl_limit_remove(st, ids[i]))
+		if (nl_limit_remove(st, ids[i], 0))
 			continue;
 		removed++;
 		if (verbose)

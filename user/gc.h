@@ -11,8 +11,13 @@ struct nl_limit;
 
 /* run: its cgroup is empty; cgroup: it was removed; pid: no tagged process lives. */
 bool nl_limit_target_gone(const struct nl_limit *l);
-/* Detach its links, unpin it, remove the cgroup `run` made. Lock held. */
-int nl_limit_remove(struct nl_state *st, __u32 id);
+/*
+ * Take it out of the dataplane, remove its state and the cgroup `run` made;
+ * the dataplane too when it was the last limit and the meter is off. gen:
+ * only if the slot still holds that limit (an owner removing its own), 0: any.
+ * Lock held.
+ */
+int nl_limit_remove(struct nl_state *st, __u32 id, __u32 gen);
 /* Remove every unowned limit whose target is gone. Lock held. Returns how many. */
 int nl_gc(struct nl_state *st, bool verbose);
 

@@ -18,7 +18,7 @@
 #include "log.h"
 #include "opts.h"
 #include "preflight.h"
-#include "quota_user.h"
+#include "limit.h"
 #include "report.h"
 #include "state.h"
 #include "watch.h"
@@ -48,9 +48,9 @@ struct iface_key {
 };
 
 /* One limit per interface: two would both count every packet. Returns its id. */
-static int iface_limit(struct nl_quota *q, void *ctx)
+static int iface_limit(struct nl_lim *q, void *ctx)
 {
-	const struct nl_limit *l = nl_quota__limit(q);
+	const struct nl_limit *l = nl_lim__limit(q);
 	const struct iface_key *k = ctx;
 
 	return l->kind == NL_KIND_IFACE && l->ifindex == k->ifindex && l->netns == k->netns
@@ -67,12 +67,12 @@ int nl_cmd_iface(int argc, char **argv)
 		NL_COMMON_LONGOPTS,
 		{ 0 },
 	};
-	struct nl_quota_opts qo = { .sz = sizeof(qo) };
+	struct nl_lim_opts qo = { .sz = sizeof(qo) };
 	static struct nl_scope_opts scope;
 	char target[NL_TARGET_LEN], dir[512];
 	const char *name = NULL, *ifname;
 	struct nl_state *st = NULL;
-	struct nl_quota *q = NULL;
+	struct nl_lim *q = NULL;
 	int c, status, err, ifindex, own_fd = -1, taken, action = NL_ACT_BLOCK;
 	struct nl_common_opts cm;
 	bool json, have_id = false;
@@ -132,7 +132,7 @@ int nl_cmd_iface(int argc, char **argv)
 	}
 	nl_state__lock(st);
 	nl_gc(st, false);
-	taken = nl_quota__each(
+	taken = nl_lim__each(
 		st, iface_limit,
 		&(struct iface_key){ .ifindex = (__u32)ifindex, .netns = nl_netns_id() });
 	if (taken) {
@@ -141,9 +141,17 @@ int nl_cmd_iface(int argc, char **argv)
 		status = NL_EXIT_USAGE;
 		goto unlock;
 	}
-	err = nl_state__new_id(st, &id);
-	if (err)
+	err = nl_lim__alloc_id(st, &id);
+	if (err) {
+		if (err == -ENOSPC)
+			nl_err("netlimit holds at most %d limits and all are in use: remove some "
+			       "with 'netlimit detach'",
+			       NL_MAX_LIMITS - 1);
+		else if (err != -EEXIST)
+			nl_err("cannot create a limit: %s", strerror(-err));
+		status = nl_exit_for_errno(err);
 		goto unlock;
+	}
 	have_id = true;
 	own_fd = nl_state__own(st, id);
 	snprintf(target, sizeof(target), "iface %s", ifname);
@@ -159,9 +167,9 @@ int nl_cmd_iface(int argc, char **argv)
 	qo.link_hlen = hlen;
 	qo.ifindex = (__u32)ifindex;
 	qo.netns = nl_netns_id();
-	err = nl_quota__new(&qo, &q);
+	err = nl_lim__new(st, &qo, &q);
 	if (!err)
-		err = nl_quota__attach_iface(q, ifindex);
+		err = nl_lim__attach_iface(q, ifindex);
 	if (err) {
 		nl_err("cannot attach to %s: %s (tcx links need Linux 6.6 or later)", ifname,
 		       strerror(-err));
@@ -169,7 +177,7 @@ int nl_cmd_iface(int argc, char **argv)
 		goto unlock;
 	}
 	nl_state__new_path(st, id, dir, sizeof(dir));
-	err = nl_quota__pin(q, dir);
+	err = nl_lim__pin(q, dir);
 	if (!err)
 		err = nl_state__commit(st, id);
 	if (err) {
@@ -194,12 +202,12 @@ int nl_cmd_iface(int argc, char **argv)
 	status = NL_EXIT_OK;
 unlock:
 	if (have_id) {
-		nl_quota__free(q);
+		nl_lim__free(q);
 		q = NULL;
-		nl_limit_remove(st, id);
+		nl_limit_remove(st, id, 0);
 	}
 	nl_state__unlock(st);
-	nl_quota__free(q);
+	nl_lim__free(q);
 	if (own_fd >= 0)
 		close(own_fd);
 	nl_state__free(st);

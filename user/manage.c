@@ -19,7 +19,7 @@
 #include "log.h"
 #include "manage.h"
 #include "opts.h"
-#include "quota_user.h"
+#include "limit.h"
 #include "report.h"
 #include "size.h"
 #include "state.h"
@@ -45,7 +45,7 @@ static const char manage_usage[] =
 
 struct opened {
 	struct nl_state *st;
-	struct nl_quota *q;
+	struct nl_lim *q;
 	__u32 id;
 };
 
@@ -76,12 +76,12 @@ struct by_name {
 	size_t found;
 };
 
-static int match_name(struct nl_quota *q, void *ctx)
+static int match_name(struct nl_lim *q, void *ctx)
 {
 	struct by_name *b = ctx;
 
-	if (!strcmp(nl_quota__limit(q)->name, b->name)) {
-		b->id = nl_quota__limit(q)->id;
+	if (!strcmp(nl_lim__limit(q)->name, b->name)) {
+		b->id = nl_lim__limit(q)->id;
 		b->found++;
 	}
 	return 0;
@@ -95,15 +95,15 @@ static int resolve(struct nl_state *st, const char *arg, __u32 *id)
 	unsigned long v = strtoul(arg, &end, 10);
 
 	if (*arg && !*end) {
-		nl_state__path(st, (__u32)v, "limit", dir, sizeof(dir));
-		if (v && v <= 0xffffffffUL && !access(dir, F_OK)) {
+		nl_state__path(st, (__u32)v, NULL, dir, sizeof(dir));
+		if (v && v < NL_MAX_LIMITS && !access(dir, F_OK)) {
 			*id = (__u32)v;
 			return 0;
 		}
 		nl_err("no limit with id %s (see 'netlimit list')", arg);
 		return NL_EXIT_NOTARGET;
 	}
-	nl_quota__each(st, match_name, &b);
+	nl_lim__each(st, match_name, &b);
 	if (b.found == 1) {
 		*id = b.id;
 		return 0;
@@ -117,7 +117,6 @@ static int resolve(struct nl_state *st, const char *arg, __u32 *id)
 
 static int open_one(const char *cmd, const char *arg, struct opened *o)
 {
-	char dir[512];
 	int status, err;
 
 	memset(o, 0, sizeof(*o));
@@ -135,8 +134,7 @@ static int open_one(const char *cmd, const char *arg, struct opened *o)
 	status = resolve(o->st, arg, &o->id);
 	if (status)
 		return status;
-	nl_state__path(o->st, o->id, NULL, dir, sizeof(dir));
-	err = nl_quota__open(dir, &o->q);
+	err = nl_lim__open(o->st, o->id, &o->q);
 	if (err) {
 		nl_err("cannot open limit %u: %s", o->id, strerror(-err));
 		return nl_exit_for_errno(err);
@@ -146,7 +144,7 @@ static int open_one(const char *cmd, const char *arg, struct opened *o)
 
 static void close_one(struct opened *o)
 {
-	nl_quota__free(o->q);
+	nl_lim__free(o->q);
 	nl_state__free(o->st);
 }
 
@@ -269,14 +267,14 @@ struct list_ctx {
 	int shown;
 };
 
-static int list_one(struct nl_quota *q, void *ctx)
+static int list_one(struct nl_lim *q, void *ctx)
 {
 	char in[32], out[32], caps[96], used[64];
 	struct list_ctx *c = ctx;
 	struct nl_limit l;
 	size_t tl;
 
-	nl_limit_snapshot(nl_quota__limit(q), &l);
+	nl_limit_snapshot(nl_lim__limit(q), &l);
 	if (c->json) {
 		if (c->shown++)
 			fputc(',', stdout);
@@ -319,7 +317,7 @@ int nl_cmd_list(int argc, char **argv)
 		printf("%-4s %-16s %-6s %-34s %12s %12s  %-24s %-18s %s\n", "ID", "NAME", "KIND",
 		       "TARGET", "IN", "OUT", "CAPS", "USED", "STATE");
 	if (st)
-		nl_quota__each(st, list_one, &c);
+		nl_lim__each(st, list_one, &c);
 	if (c.json)
 		fputs("]\n", stdout);
 	nl_state__free(st);
@@ -352,7 +350,7 @@ int nl_cmd_show(int argc, char **argv)
 	status = open_one("netlimit show", args[0], &o);
 	if (status)
 		goto out;
-	nl_limit_snapshot(nl_quota__limit(o.q), &l);
+	nl_limit_snapshot(nl_lim__limit(o.q), &l);
 	if (json) {
 		json_limit(stdout, &l);
 		fputc('\n', stdout);
@@ -423,7 +421,7 @@ int nl_cmd_set(int argc, char **argv)
 	if (status)
 		goto out;
 	nl_state__lock(o.st);
-	l = nl_quota__limit(o.q);
+	l = nl_lim__limit(o.q);
 	if (caps.given_in) {
 		__atomic_store_n(&l->cap_in, caps.in, __ATOMIC_RELAXED);
 		rearm |= NL_HIT_IN;
@@ -462,7 +460,7 @@ int nl_cmd_reset(int argc, char **argv)
 	if (status)
 		goto out;
 	nl_state__lock(o.st);
-	l = nl_quota__limit(o.q);
+	l = nl_lim__limit(o.q);
 	/* Packets in flight on another CPU may land before or after: either is a reset. */
 	__atomic_store_n(&l->in.bytes, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&l->in.packets, 0, __ATOMIC_RELAXED);
@@ -495,10 +493,10 @@ int nl_cmd_detach(int argc, char **argv)
 	status = open_one("netlimit detach", args[0], &o);
 	if (status)
 		goto out;
-	nl_quota__free(o.q);
+	nl_lim__free(o.q);
 	o.q = NULL;
 	nl_state__lock(o.st);
-	err = nl_limit_remove(o.st, o.id);
+	err = nl_limit_remove(o.st, o.id, 0);
 	nl_state__unlock(o.st);
 	if (err) {
 		nl_err("cannot detach limit %u: %s", o.id, strerror(-err));
@@ -531,10 +529,13 @@ int nl_cmd_wait(int argc, char **argv)
 	status = open_one("netlimit wait", args[0], &o);
 	if (status)
 		goto out;
-	l = nl_quota__limit(o.q);
-	nl_state__path(o.st, o.id, "limit", dir, sizeof(dir));
-	/* Woken by the ring buffer; the 100 ms timeout covers an owner that read it first. */
-	efd = nl_quota__events(o.q, ignore_event, NULL);
+	l = nl_lim__limit(o.q);
+	nl_state__path(o.st, o.id, NULL, dir, sizeof(dir));
+	/*
+	 * An owner (run, a watcher) holds the limit's event ring; without one,
+	 * the ring is ours and wakes us. The 20 ms poll covers the owned case.
+	 */
+	efd = nl_state__owned(o.st, o.id) ? -1 : nl_lim__events(o.q, ignore_event, NULL);
 	for (;;) {
 		struct pollfd pfd = { .fd = efd, .events = POLLIN };
 
@@ -547,10 +548,8 @@ int nl_cmd_wait(int argc, char **argv)
 			status = NL_EXIT_GONE;
 			break;
 		}
-		poll(&pfd, efd >= 0 ? 1 : 0, 100);
-		/* Without an owner nobody else reads the events. */
-		if (!nl_state__owned(o.st, o.id))
-			nl_quota__consume(o.q);
+		poll(&pfd, efd >= 0 ? 1 : 0, 20);
+		nl_lim__consume(o.q);
 	}
 out:
 	close_one(&o);
@@ -619,7 +618,7 @@ struct top_ctx {
 	double dt; /* seconds since the last round */
 };
 
-static int top_one(struct nl_quota *q, void *ctx)
+static int top_one(struct nl_lim *q, void *ctx)
 {
 	char in[32], out[32], rin[32], rout[32], caps[96], used[64];
 	struct top_ctx *c = ctx;
@@ -627,7 +626,7 @@ static int top_one(struct nl_quota *q, void *ctx)
 	struct nl_limit l;
 	int k;
 
-	nl_limit_snapshot(nl_quota__limit(q), &l);
+	nl_limit_snapshot(nl_lim__limit(q), &l);
 	for (k = 0; k < c->nrows && c->rows[k].id != l.id; k++)
 		;
 	if (k < c->nrows) {
@@ -743,7 +742,7 @@ int nl_cmd_top(int argc, char **argv)
 		tc.dt = dt;
 		tc.shown = 0;
 		if (st)
-			nl_quota__each(st, top_one, &tc);
+			nl_lim__each(st, top_one, &tc);
 		if (!tc.shown)
 			printf("(no limits)\n");
 		if (!tty)

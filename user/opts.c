@@ -4,7 +4,7 @@
 #include <string.h>
 #include "log.h"
 #include "opts.h"
-#include "quota.h"
+#include "dataplane.h"
 #include "size.h"
 
 void nl_caps_init(struct nl_caps *c)

@@ -78,6 +78,9 @@ bool nl_prefix_overlap(const struct nl_prefix *a, const struct nl_prefix *b)
 	unsigned int la = nl_prefix_keylen(a), lb = nl_prefix_keylen(b);
 	unsigned int n = la < lb ? la : lb, i;
 
+	/* The families are separate address spaces: ::/0 does not hold 0.0.0.0/0. */
+	if (a->family != b->family)
+		return false;
 	for (i = 0; i < n; i++) {
 		__u8 m = 0x80 >> (i % 8);
 

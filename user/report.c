@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* Printing of counters and summaries. */
 #include <string.h>
-#include "quota_user.h"
+#include "limit.h"
 #include "report.h"
 #include "size.h"
 

@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
-#include "quota.h"
+#include "dataplane.h"
 
 /* What `run` knows at the end besides the counters. */
 struct nl_run_result {

@@ -28,7 +28,7 @@
 #include "log.h"
 #include "opts.h"
 #include "preflight.h"
-#include "quota_user.h"
+#include "limit.h"
 #include "report.h"
 #include "run.h"
 #include "size.h"
@@ -164,7 +164,7 @@ struct spawn_error {
 struct runner {
 	struct nl_run_opts *o;
 	const char *cgroup;
-	struct nl_quota *q;
+	struct nl_lim *q;
 	pid_t child;
 	bool child_done;
 	int child_status;
@@ -360,7 +360,7 @@ static int supervise(struct runner *r, int sig_fd, int events_fd)
 			int fd = evs[i].data.fd;
 
 			if (fd == events_fd) {
-				nl_quota__consume(r->q);
+				nl_lim__consume(r->q);
 			} else if (fd == r->timer_fd) {
 				__u64 ticks;
 
@@ -390,7 +390,7 @@ static int supervise(struct runner *r, int sig_fd, int events_fd)
 		}
 	}
 	/* Events that arrived with the last packets. */
-	nl_quota__consume(r->q);
+	nl_lim__consume(r->q);
 out:
 	if (cg_fd >= 0)
 		close(cg_fd);
@@ -416,7 +416,7 @@ static void settle_sockets(struct runner *r, __u64 cgid)
 {
 	struct timespec ts = { 0, 20 * 1000 * 1000 };
 	double deadline = now_s() + (double)r->o->drain_ns / 1e9;
-	struct nl_limit *l = nl_quota__limit(r->q);
+	struct nl_limit *l = nl_lim__limit(r->q);
 	int n;
 
 	while ((n = nl_sockets_count(cgid)) > 0) {
@@ -434,7 +434,7 @@ static void settle_sockets(struct runner *r, __u64 cgid)
 int nl_cmd_run(int argc, char **argv)
 {
 	char cgparent[512], cgpath[600], limdir[512], cmdname[NL_NAME_LEN];
-	struct nl_quota_opts qo = { .sz = sizeof(qo) };
+	struct nl_lim_opts qo = { .sz = sizeof(qo) };
 	struct nl_run_result res = { 0 };
 	struct runner r = { 0 };
 	struct nl_state *st = NULL;
@@ -445,7 +445,7 @@ int nl_cmd_run(int argc, char **argv)
 	bool have_id = false, have_cgroup = false, locked = false, masked = false;
 	double t0;
 	__u64 cgid;
-	__u32 id = 0;
+	__u32 id = 0, gen = 0;
 
 	r.timer_fd = -1;
 	if (!nl_run_parse(argc, argv, &o, &status))
@@ -475,9 +475,16 @@ int nl_cmd_run(int argc, char **argv)
 		goto cleanup;
 	locked = true;
 	nl_gc(st, false);
-	err = nl_state__new_id(st, &id);
+	err = nl_lim__alloc_id(st, &id);
 	if (err) {
-		nl_err("cannot create a limit in %s: %s", nl_state__root(st), strerror(-err));
+		if (err == -ENOSPC)
+			nl_err("netlimit holds at most %d limits and all are in use: remove some "
+			       "with 'netlimit detach'",
+			       NL_MAX_LIMITS - 1);
+		else if (err != -EEXIST)
+			nl_err("cannot create a limit in %s: %s", nl_state__root(st),
+			       strerror(-err));
+		status = nl_exit_for_errno(err);
 		goto cleanup;
 	}
 	have_id = true;
@@ -519,30 +526,28 @@ int nl_cmd_run(int argc, char **argv)
 	qo.prefixes = o.scope.prefixes;
 	qo.nprefixes = o.scope.n;
 	qo.wire = o.scope.wire;
-	err = nl_quota__new(&qo, &r.q);
+	err = nl_lim__new(st, &qo, &r.q);
 	if (err) {
-		nl_err("cannot load the BPF programs: %s (run with -v for the verifier's log)",
-		       strerror(-err));
+		nl_err("cannot make the limit: %s", strerror(-err));
 		status = nl_exit_for_errno(err);
 		goto cleanup;
 	}
-	err = nl_quota__attach_cgroup(r.q, cg_fd);
+	gen = nl_lim__limit(r.q)->gen;
+	err = nl_lim__attach_cgroup(r.q, cgpath);
 	if (err) {
-		nl_err("cannot attach to %s: %s", cgpath, strerror(-err));
+		nl_err("cannot attach to %s: %s", cgpath,
+		       err == -EXDEV ? "it is outside the dataplane's cgroup" : strerror(-err));
 		status = nl_exit_for_errno(err);
 		goto cleanup;
 	}
-	/* Pinned before the command starts: if netlimit dies, the cap holds. */
-	nl_state__new_path(st, id, limdir, sizeof(limdir));
-	err = nl_quota__pin(r.q, limdir);
-	if (!err)
-		err = nl_state__commit(st, id);
+	/* In the pinned dataplane before the command starts: if netlimit dies, the cap holds. */
+	err = nl_state__commit(st, id);
 	if (err) {
-		nl_err("cannot pin the limit in %s: %s", limdir, strerror(-err));
+		nl_err("cannot commit the limit in %s: %s", nl_state__root(st), strerror(-err));
 		goto cleanup;
 	}
 	nl_state__path(st, id, NULL, limdir, sizeof(limdir));
-	events_fd = nl_quota__events(r.q, on_event, &r);
+	events_fd = nl_lim__events(r.q, on_event, &r);
 	if (events_fd < 0) {
 		err = events_fd;
 		nl_err("cannot read limit events: %s", strerror(-err));
@@ -574,20 +579,20 @@ int nl_cmd_run(int argc, char **argv)
 	if (r.child < 0) {
 		/* Scripts read the last line: it is there whenever the command was tried. */
 		if (o.json && (status == NL_EXIT_NOCMD || status == NL_EXIT_NOEXEC)) {
-			nl_limit_snapshot(nl_quota__limit(r.q), &final);
+			nl_limit_snapshot(nl_lim__limit(r.q), &final);
 			res.command = cmdname;
 			res.exit_code = status;
 			nl_report_run_json(stderr, &final, &res);
 		}
 		goto cleanup;
 	}
-	nl_quota__limit(r.q)->pid = (__u32)r.child; /* for `list`/`show` */
+	nl_lim__limit(r.q)->pid = (__u32)r.child; /* for `list`/`show` */
 	err = supervise(&r, sig_fd, events_fd);
 	if (err)
 		nl_err("lost track of the command: %s", strerror(-err));
 	settle_sockets(&r, cgid);
 
-	nl_limit_snapshot(nl_quota__limit(r.q), &final);
+	nl_limit_snapshot(nl_lim__limit(r.q), &final);
 	res.command = cmdname;
 	res.duration_s = now_s() - t0;
 	if (WIFSIGNALED(r.child_status)) {
@@ -617,15 +622,16 @@ cleanup:
 			       cgpath);
 		} else {
 			nl_state__lock(st);
-			nl_limit_remove(st, id);
-			nl_quota__free(r.q);
+			nl_lim__free(r.q);
 			r.q = NULL;
+			/* Unless someone detached it and the id now holds another limit. */
+			nl_limit_remove(st, id, gen);
 			if (have_cgroup)
 				nl_cgroup_remove(cgpath);
 			nl_state__unlock(st);
 		}
 	}
-	nl_quota__free(r.q);
+	nl_lim__free(r.q);
 	if (own_fd >= 0)
 		close(own_fd);
 	if (cg_fd >= 0)

@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include "quota.h"
+#include "dataplane.h"
 #include "size.h"
 
 static const char unknown_unit[] = "has an unknown unit (use K, M, G, T, KB, MB, GB, TB, KiB, ...)";

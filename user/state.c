@@ -170,42 +170,16 @@ int nl_state__ids(struct nl_state *st, __u32 **ids, size_t *n)
 	return 0;
 }
 
-/* Largest id among "<id>" and "new-<id>" entries. */
-static __u32 max_id(struct nl_state *st)
-{
-	struct dirent *de;
-	__u32 max = 0;
-	DIR *d;
-	int fd = openat(st->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
-		return 0;
-	}
-	while ((de = readdir(d))) {
-		const char *p = de->d_name;
-		unsigned long v;
-
-		if (!strncmp(p, "new-", 4))
-			p += 4;
-		v = strtoul(p, NULL, 10);
-		if (v > max && v <= 0xfffffffeUL)
-			max = (__u32)v;
-	}
-	closedir(d);
-	return max;
-}
-
-int nl_state__new_id(struct nl_state *st, __u32 *id)
+int nl_state__reserve_id(struct nl_state *st, __u32 id)
 {
 	char name[32];
+	struct stat sb;
 
-	*id = max_id(st) + 1;
-	snprintf(name, sizeof(name), "new-%u", *id);
-	if (mkdirat(st->dirfd, name, 0700))
-		return -errno;
-	return 0;
+	snprintf(name, sizeof(name), "%u", id);
+	if (!fstatat(st->dirfd, name, &sb, 0))
+		return -EEXIST;
+	snprintf(name, sizeof(name), "new-%u", id);
+	return mkdirat(st->dirfd, name, 0700) ? -errno : 0;
 }
 
 int nl_state__commit(struct nl_state *st, __u32 id)

@@ -24,11 +24,12 @@ int nl_state__lock(struct nl_state *st);
 void nl_state__unlock(struct nl_state *st);
 
 /*
- * Allocate a new id (one more than the largest in use) and build its limit
- * in <root>/new-<id>; nl_state__commit() renames it to <root>/<id> once
- * every pin is in place, so no half-made limit is ever listed.
+ * A limit is built in <root>/new-<id> (ids come from nl_lim__alloc_id());
+ * nl_state__commit() renames it to <root>/<id> once it is complete, so no
+ * half-made limit is ever listed.
  */
-int nl_state__new_id(struct nl_state *st, __u32 *id);
+/* Make <root>/new-<id> for a given id; -EEXIST if the id has state already. */
+int nl_state__reserve_id(struct nl_state *st, __u32 id);
 int nl_state__commit(struct nl_state *st, __u32 id);
 /* Remove new-* directories whose builder died. Lock held. */
 void nl_state__gc_new(struct nl_state *st);

@@ -19,15 +19,15 @@
 #include "cgroup.h"
 #include "gc.h"
 #include "link.h"
-#include "quota_user.h"
+#include "limit.h"
 #include "state.h"
 #include "watch.h"
 
 /* The watcher left behind by --on-limit=kill. */
 struct watch {
 	struct nl_state *st;
-	__u32 id;
-	struct nl_quota *q;
+	__u32 id, gen;
+	struct nl_lim *q;
 	__u64 grace_ns;
 	int killing;
 	struct timespec kill_at;
@@ -35,7 +35,7 @@ struct watch {
 
 static void signal_targets(struct watch *w, int sig)
 {
-	struct nl_limit *l = nl_quota__limit(w->q);
+	struct nl_limit *l = nl_lim__limit(w->q);
 	struct dirent *de;
 	DIR *d;
 
@@ -61,7 +61,7 @@ static void signal_targets(struct watch *w, int sig)
 	while ((de = readdir(d))) {
 		pid_t pid = (pid_t)atoi(de->d_name);
 
-		if (pid > 0 && nl_quota__pid_tagged(w->q, pid) == 1)
+		if (pid > 0 && nl_lim__pid_tagged(w->q, pid) == 1)
 			kill(pid, sig);
 	}
 	closedir(d);
@@ -90,14 +90,17 @@ static void watch_loop(struct watch *w, int events_fd)
 	struct epoll_event ev = { .events = EPOLLIN };
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 
-	nl_state__path(w->st, w->id, "limit", dir, sizeof(dir));
+	nl_state__path(w->st, w->id, NULL, dir, sizeof(dir));
 	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, events_fd, &ev))
 		return;
 	for (;;) {
 		struct timespec now;
 
 		epoll_wait(ep, &ev, 1, 100);
-		nl_quota__consume(w->q);
+		nl_lim__consume(w->q);
+		/* A cap reached before our ring was in place sent no event. */
+		if (!w->killing && __atomic_load_n(&nl_lim__limit(w->q)->hit, __ATOMIC_RELAXED))
+			watch_event(w, NULL);
 		if (w->killing == 1) {
 			clock_gettime(CLOCK_MONOTONIC, &now);
 			if (now.tv_sec > w->kill_at.tv_sec || (now.tv_sec == w->kill_at.tv_sec &&
@@ -108,9 +111,9 @@ static void watch_loop(struct watch *w, int events_fd)
 		}
 		if (access(dir, F_OK))
 			break; /* detached */
-		if (nl_limit_target_gone(nl_quota__limit(w->q))) {
+		if (nl_limit_target_gone(nl_lim__limit(w->q))) {
 			nl_state__lock(w->st);
-			nl_limit_remove(w->st, w->id);
+			nl_limit_remove(w->st, w->id, w->gen);
 			nl_state__unlock(w->st);
 			break;
 		}
@@ -121,7 +124,6 @@ static void watch_loop(struct watch *w, int events_fd)
 int nl_watch_start(struct nl_state *st, __u32 id, int own_fd, __u64 grace_ns)
 {
 	struct watch w = { .st = st, .id = id, .grace_ns = grace_ns };
-	char dir[512];
 	pid_t pid;
 	int fd;
 
@@ -139,13 +141,13 @@ int nl_watch_start(struct nl_state *st, __u32 id, int own_fd, __u64 grace_ns)
 		dup2(fd, 2);
 	}
 	signal(SIGHUP, SIG_IGN);
-	nl_state__path(st, id, NULL, dir, sizeof(dir));
-	if (!nl_quota__open(dir, &w.q)) {
-		int efd = nl_quota__events(w.q, watch_event, &w);
+	if (!nl_lim__open(st, id, &w.q)) {
+		int efd = nl_lim__events(w.q, watch_event, &w);
 
+		w.gen = nl_lim__limit(w.q)->gen;
 		if (efd >= 0)
 			watch_loop(&w, efd);
-		nl_quota__free(w.q);
+		nl_lim__free(w.q);
 	}
 	close(own_fd);
 	_exit(0);

@@ -1,0 +1,327 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Charging one packet to the limits that cover it: the part every dataplane
+ * program shares (bpf/dataplane.bpf.c for cgroups, bpf/iface.bpf.c for
+ * interfaces). Types: include/dataplane.h.
+ *
+ * A packet passes only if every limit covering it accepts it. Each cap is a
+ * reservation: fetch-add first, compare, give the bytes back if they do not
+ * fit. When one limit refuses, the reservations already made on the others
+ * are given back, so a limit counts only what actually passed, and what was
+ * refused is counted as dropped by the refusing limit alone. Two CPUs racing
+ * can at worst both be refused near a cap, never both accepted past it.
+ */
+#ifndef NETLIMIT_CHARGE_H
+#define NETLIMIT_CHARGE_H
+
+#include "dataplane.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, NL_MAX_LIMITS);
+	__type(key, __u32);
+	__type(value, struct nl_limit);
+} nl_limits SEC(".maps");
+
+/* Every scoped limit's prefixes, keyed by the limit's id first. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, NL_MAX_LIMITS);
+	__type(key, struct nl_scope_key);
+	__type(value, __u8);
+} nl_scopes SEC(".maps");
+
+/* An event ring per owner (netlimit run, a watcher), by limit id. */
+struct nl_ring {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, NL_RING_SIZE);
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, NL_MAX_LIMITS);
+	__type(key, __u32);
+	__array(values, struct nl_ring);
+} nl_rings SEC(".maps");
+
+/* What the programs learn about a packet, read once and only when needed. */
+struct nl_pkt {
+	struct nl_scope_key k; /* remote address (id filled per limit) */
+	__u64 l3_len;
+	__u64 wire_len;
+	__u64 used, cap; /* what the refusing cap had, and was */
+	__u64 lens[NL_CHAIN]; /* what each limit of the chain reserved (0: none) */
+	__u64 refused_len;
+	__u32 hdr;	  /* IP + TCP/UDP header bytes each GSO segment repeats */
+	int parsed;	  /* 0 not yet, 1 ok, -1 not IPv4/IPv6 */
+};
+
+/* Tell the limit's owner once per arming that a cap refused a packet. */
+static __noinline void notify(struct nl_limit *l, __u32 bit, __u64 used, __u64 cap)
+{
+	struct nl_event *e;
+	__u32 id = l->id;
+	void *rb;
+
+	if (__sync_fetch_and_or(&l->hit, bit) & bit)
+		return;
+	rb = bpf_map_lookup_elem(&nl_rings, &id);
+	if (!rb)
+		return; /* nobody waits for it: `list` shows the state */
+	e = bpf_ringbuf_reserve(rb, sizeof(*e), 0);
+	if (!e) {
+		__sync_fetch_and_add(&l->events_lost, 1);
+		return;
+	}
+	e->id = id;
+	e->hit = bit;
+	e->used = used;
+	e->cap = cap;
+	e->ts_ns = bpf_ktime_get_ns();
+	bpf_ringbuf_submit(e, 0);
+}
+
+/*
+ * Read the IP header at l3 (and the TCP/UDP header length): the remote
+ * address, the header bytes each GSO segment repeats for wire counts.
+ */
+static __always_inline void parse(struct __sk_buff *skb, const __u32 l3, const int dir,
+				  struct nl_pkt *p)
+{
+	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
+	__u8 *h = data + l3, proto, *t;
+	__u32 iphl;
+
+	p->parsed = -1;
+	if ((void *)(h + 1) > end)
+		return;
+	if ((h[0] >> 4) == 4) {
+		struct iphdr *ip = (void *)h;
+
+		if ((void *)(ip + 1) > end)
+			return;
+		iphl = ip->ihl * 4;
+		proto = ip->protocol;
+		p->k.fam = NL_FAM_V4;
+		__builtin_memcpy(p->k.addr, dir == NL_OUT ? &ip->daddr : &ip->saddr, 4);
+		__builtin_memset(&p->k.addr[4], 0, 12);
+	} else if ((h[0] >> 4) == 6) {
+		struct ipv6hdr *ip6 = (void *)h;
+
+		if ((void *)(ip6 + 1) > end)
+			return;
+		iphl = sizeof(*ip6);
+		proto = ip6->nexthdr;
+		p->k.fam = NL_FAM_V6;
+		__builtin_memcpy(p->k.addr, dir == NL_OUT ? &ip6->daddr : &ip6->saddr, 16);
+	} else {
+		return;
+	}
+	p->parsed = 1;
+	p->hdr = iphl;
+	if (iphl > 60)
+		return;
+	t = h + iphl;
+	if (proto == IPPROTO_TCP && (void *)(t + 13) <= end)
+		p->hdr += (t[12] >> 4) * 4;
+	else if (proto == IPPROTO_UDP)
+		p->hdr += 8;
+}
+
+/* Whether a scoped limit counts this packet (one LPM lookup). */
+static __always_inline bool in_scope(struct __sk_buff *skb, struct nl_limit *l, __u32 id,
+				     const __u32 l3, const int dir, struct nl_pkt *p)
+{
+	bool match;
+
+	if (!p->parsed)
+		parse(skb, l3, dir, p);
+	if (p->parsed < 0) {
+		match = false;
+	} else {
+		p->k.prefixlen = 32 + 8 + 128;
+		p->k.id = bpf_htonl(id);
+		match = bpf_map_lookup_elem(&nl_scopes, &p->k);
+	}
+	return match == (l->scope == NL_SCOPE_ONLY);
+}
+
+/* The bytes a limit counts: IP bytes, or wire bytes as the link carries them. */
+static __always_inline __u64 charge_len(struct __sk_buff *skb, struct nl_limit *l, const __u32 l3,
+					const int dir, struct nl_pkt *p)
+{
+	__u64 segs;
+
+	if (!l->wire)
+		return p->l3_len;
+	if (p->wire_len)
+		return p->wire_len;
+	segs = skb->gso_segs > 1 ? skb->gso_segs : 1;
+	p->wire_len = p->l3_len + segs * l->link_hlen;
+	/* Each GSO segment repeats the headers: read them only for those. */
+	if (segs > 1) {
+		if (!p->parsed)
+			parse(skb, l3, dir, p);
+		if (p->parsed > 0)
+			p->wire_len += (segs - 1) * p->hdr;
+	}
+	return p->wire_len;
+}
+
+/*
+ * Reserve len on l in direction dir: 0 if it fits, else the nl_hit bit of
+ * the cap that refused (the reservation is then already given back).
+ */
+static __always_inline __u32 reserve(struct nl_limit *l, const int dir, __u64 len, __u64 *used,
+				     __u64 *cap)
+{
+	struct nl_usage *u = dir == NL_IN ? &l->in : &l->out;
+	struct nl_usage *other = dir == NL_IN ? &l->out : &l->in;
+	__u64 old, c = dir == NL_IN ? l->cap_in : l->cap_out;
+
+	old = __sync_fetch_and_add(&u->bytes, len);
+	if (old + len > c) {
+		__sync_fetch_and_add(&u->bytes, -len);
+		*used = old;
+		*cap = c;
+		return dir == NL_IN ? NL_HIT_IN : NL_HIT_OUT;
+	}
+	/*
+	 * The total cap needs no counter of its own: BPF's fetch-add is fully
+	 * ordered, so of two packets racing in opposite directions at least
+	 * one reads the other's bytes, and they cannot both pass the cap.
+	 */
+	c = l->cap_total;
+	if (c != NL_UNLIMITED) {
+		old += *(volatile __u64 *)&other->bytes;
+		if (old + len > c) {
+			__sync_fetch_and_add(&u->bytes, -len);
+			*used = old;
+			*cap = c;
+			return NL_HIT_TOTAL;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The steps below are global functions: the verifier checks each once, not
+ * once per limit of the chain and per path through the others.
+ */
+
+/* how: enum nl_dir | NL_HOW_CG | l3 offset << 8 */
+#define NL_HOW_CG 2
+
+/*
+ * Charge the packet to limit id, the slot-th of its chain. 0: the limit
+ * does not count it; 1: p->lens[slot] reserved; else the refusing nl_hit
+ * bit << 1.
+ */
+__noinline int nl_charge_one(struct __sk_buff *skb, __u32 id, __u32 how, struct nl_pkt *p,
+			     __u32 slot)
+{
+	const int dir = how & 1;
+	const __u32 l3 = (how >> 8) & 0x7f; /* bounded: packet offsets must be */
+	__u64 *len;
+	struct nl_limit *l;
+	__u32 bit;
+
+	if (!skb || !p || slot >= NL_CHAIN)
+		return 0;
+	len = &p->lens[slot];
+	l = bpf_map_lookup_elem(&nl_limits, &id);
+	if (!l || !l->kind)
+		return 0;
+	if (l->scope != NL_SCOPE_ALL && !in_scope(skb, l, id, l3, dir, p))
+		return 0;
+	if ((how & NL_HOW_CG) && l->cg_level &&
+	    bpf_skb_ancestor_cgroup_id(skb, (int)l->cg_level) != l->cgroup_id)
+		return 0;
+	*len = charge_len(skb, l, l3, dir, p);
+	bit = reserve(l, dir, *len, &p->used, &p->cap);
+	if (!bit)
+		return 1;
+	/* Nothing stays reserved here: the undo pass must not give it back. */
+	p->refused_len = *len;
+	*len = 0;
+	return (int)(bit << 1);
+}
+
+/* A packet all limits accepted: count it where it was reserved (len != 0). */
+__noinline int nl_charge_pass(__u32 id, int dir, __u64 len)
+{
+	struct nl_limit *l;
+
+	if (!len)
+		return 0;
+	l = bpf_map_lookup_elem(&nl_limits, &id);
+	if (l)
+		__sync_fetch_and_add(dir == NL_IN ? &l->in.packets : &l->out.packets, 1);
+	return 0;
+}
+
+/* A packet another limit refused: give the reservation back. */
+__noinline int nl_charge_undo(__u32 id, int dir, __u64 len)
+{
+	struct nl_limit *l;
+
+	if (!len)
+		return 0;
+	l = bpf_map_lookup_elem(&nl_limits, &id);
+	if (l)
+		__sync_fetch_and_add(dir == NL_IN ? &l->in.bytes : &l->out.bytes, -len);
+	return 0;
+}
+
+/* The limit that refused a packet counts it as dropped and tells its owner. */
+__noinline int nl_charge_refuse(__u32 id, int dir, __u32 bit, struct nl_pkt *p)
+{
+	struct nl_limit *l = bpf_map_lookup_elem(&nl_limits, &id);
+	struct nl_usage *u;
+
+	if (!l || !p)
+		return 0;
+	u = dir == NL_IN ? &l->in : &l->out;
+	__sync_fetch_and_add(&u->drop_bytes, p->refused_len);
+	__sync_fetch_and_add(&u->drop_packets, 1);
+	notify(l, bit, p->used, p->cap);
+	return 0;
+}
+
+/*
+ * Charge the packet to every limit in ids (0 entries are skipped): true if
+ * all of them accept it. skb_cg: whether host limits restricted to a cgroup
+ * subtree can be checked (cgroup programs; not tc). The loops carry no state
+ * but the index, so the verifier walks each once.
+ */
+static __always_inline bool charge(struct __sk_buff *skb, const __u32 *ids, const int dir,
+				   const __u32 l3, const int skb_cg)
+{
+	struct nl_pkt p = { .l3_len = skb->len - l3 };
+	__u32 i, how = dir | (skb_cg ? NL_HOW_CG : 0) | l3 << 8, refused = 0;
+	int r;
+
+	for (i = 0; i < NL_CHAIN; i++) {
+		if (!ids[i])
+			continue;
+		r = nl_charge_one(skb, ids[i], how, &p, i);
+		if (r > 1) {
+			refused = ids[i];
+			nl_charge_refuse(refused, dir, (__u32)r >> 1, &p);
+			break;
+		}
+	}
+	for (i = 0; i < NL_CHAIN; i++) {
+		if (!ids[i])
+			continue;
+		if (refused)
+			nl_charge_undo(ids[i], dir, p.lens[i]);
+		else
+			nl_charge_pass(ids[i], dir, p.lens[i]);
+	}
+	return !refused;
+}
+
+#endif /* NETLIMIT_CHARGE_H */

@@ -1,0 +1,479 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * The dataplane: one set of programs for every limit and for the meter,
+ * loaded once, attached to one cgroup (the cgroup2 root in production) and
+ * pinned. User side: user/dataplane.c; types: include/dataplane.h; the
+ * charging itself: bpf/charge.h.
+ *
+ * Hot path of a packet of a socket: one sk_storage lookup (the socket's
+ * cached chain of limits and its meter), one array lookup in nl_conf, then
+ * per limit that covers the packet an inlined array lookup and two atomic
+ * adds. Host limits add one LPM lookup, and only once any host limit exists.
+ * Nothing on the path depends on how many limits exist.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_tracing.h>
+#include "charge.h"
+
+/*
+ * Tests only (BPF_PROG_TEST_RUN): packets without a socket are charged to
+ * the limits placed on this cgroup id, as if it were theirs.
+ */
+const volatile __u64 nl_test_cgroup = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct nl_conf);
+} nl_conf SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, NL_MAX_LIMITS);
+	__type(key, __u64);
+	__type(value, struct nl_cg_limits);
+} nl_cgroups SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, NL_MAX_LIMITS);
+	__type(key, struct nl_host_key);
+	__type(value, struct nl_host_chain);
+} nl_hosts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct nl_sock);
+} nl_socks SEC(".maps");
+
+/* Process limits a socket was made under (or tagged with by attach --pid). */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct nl_tags);
+} nl_sock_tags SEC(".maps");
+
+/* Process limits a process (its thread-group leader) is under. */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct nl_tags);
+} nl_tasks SEC(".maps");
+
+/* Meter totals of sockets that have closed, and of packets without one. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct nl_meter);
+} nl_cg_meter SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct nl_proc_key);
+	__type(value, struct nl_meter);
+} nl_proc_meter SEC(".maps");
+
+static __always_inline struct nl_conf *conf(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&nl_conf, &zero);
+}
+
+/* Still the limit the tag was made for (the slot was not reused since)? */
+static __always_inline struct nl_limit *tag_limit(const struct nl_tag *t)
+{
+	__u32 id = t->id;
+	struct nl_limit *l;
+
+	if (!id)
+		return NULL;
+	l = bpf_map_lookup_elem(&nl_limits, &id);
+	if (!l || l->kind != NL_KIND_PID || l->gen != t->gen)
+		return NULL;
+	return l;
+}
+
+/* A socket's chain being built; n and over live in memory, out of the verifier's sight. */
+struct nl_chain_buf {
+	__u32 ids[NL_SOCK_CHAIN];
+	__u32 n;
+	__u32 over;
+};
+
+static __always_inline void chain_add(struct nl_chain_buf *b, __u32 id)
+{
+	__u32 n = b->n;
+
+	if (n >= NL_SOCK_CHAIN) {
+		b->over = 1;
+		return;
+	}
+	b->ids[n & (NL_SOCK_CHAIN - 1)] = id;
+	b->n = n + 1;
+}
+
+/* Add the limits on the skb's cgroup's ancestor at level; 0 past the last level. */
+__noinline int nl_chain_level(struct __sk_buff *skb, int level, struct nl_chain_buf *b)
+{
+	struct nl_cg_limits *c;
+	__u64 cgid;
+	int k;
+
+	if (!skb || !b)
+		return 0;
+	cgid = bpf_skb_ancestor_cgroup_id(skb, level);
+	if (!cgid)
+		return 0;
+	c = bpf_map_lookup_elem(&nl_cgroups, &cgid);
+	if (!c)
+		return 1;
+	for (k = 0; k < NL_CG_LIMITS; k++)
+		if (c->ids[k])
+			chain_add(b, c->ids[k]);
+	return 1;
+}
+
+/* Add the process limits a socket was made under, if still the same limits. */
+__noinline int nl_chain_tags(struct nl_tags *tags, struct nl_chain_buf *b)
+{
+	int k;
+
+	if (!tags || !b)
+		return 0;
+	for (k = 0; k < NL_TASK_TAGS; k++)
+		if (tag_limit(&tags->t[k]))
+			chain_add(b, tags->t[k].id);
+	return 0;
+}
+
+/*
+ * The limits covering a socket of the skb's cgroup: those on the cgroup and
+ * on each ancestor (outermost first), then the process limits it was made
+ * under. Runs when the socket is new or a limit came or went since.
+ * Returns 1 if more limits cover it than a chain holds.
+ */
+static __always_inline __u32 fill_chain(struct __sk_buff *skb, struct bpf_sock *sk, __u32 *chain)
+{
+	struct nl_chain_buf b = {};
+	int level;
+
+	for (level = 0; level < NL_MAX_LEVEL; level++)
+		if (!nl_chain_level(skb, level, &b))
+			break;
+	if (sk)
+		nl_chain_tags(bpf_sk_storage_get(&nl_sock_tags, sk, 0, 0), &b);
+	__builtin_memcpy(chain, b.ids, sizeof(b.ids));
+	return b.over;
+}
+
+/* Add the packet's direction to a meter entry. */
+static __always_inline void meter_add(struct nl_meter *m, const int dir, __u64 len)
+{
+	if (dir == NL_IN) {
+		__sync_fetch_and_add(&m->in_bytes, len);
+		__sync_fetch_and_add(&m->in_packets, 1);
+	} else {
+		__sync_fetch_and_add(&m->out_bytes, len);
+		__sync_fetch_and_add(&m->out_packets, 1);
+	}
+}
+
+static __always_inline void meter_cgroup(__u64 cgid, const int dir, __u64 len)
+{
+	struct nl_meter *m = bpf_map_lookup_elem(&nl_cg_meter, &cgid), zero = {};
+
+	if (!m) {
+		bpf_map_update_elem(&nl_cg_meter, &cgid, &zero, BPF_NOEXIST);
+		m = bpf_map_lookup_elem(&nl_cg_meter, &cgid);
+		if (!m)
+			return;
+	}
+	meter_add(m, dir, len);
+}
+
+static __always_inline bool handle(struct __sk_buff *skb, const int dir)
+{
+	__u32 ids[NL_CHAIN] = {}, i;
+	struct nl_host_chain *hc;
+	struct nl_sock *s = NULL;
+	struct bpf_sock *sk;
+	struct nl_conf *c = conf();
+	bool pass;
+
+	if (!c || (!c->nlimits && !c->meter))
+		return true;
+	/* BPF_PROG_TEST_RUN gives every packet a dummy socket: the test's limits instead. */
+	sk = nl_test_cgroup ? NULL : skb->sk;
+	if (sk)
+		sk = bpf_sk_fullsock(sk);
+	if (sk) {
+		s = bpf_sk_storage_get(&nl_socks, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		if (!s)
+			__sync_fetch_and_add(&c->storage_fail, 1);
+	}
+	if (s) {
+		__u64 gen = *(volatile __u64 *)&c->gen;
+
+		if (s->gen != gen) {
+			if (!s->cgroup_id)
+				s->cgroup_id = bpf_skb_cgroup_id(skb);
+			s->overflow = fill_chain(skb, sk, s->chain);
+			s->gen = gen;
+		}
+		if (s->overflow) {
+			__sync_fetch_and_add(&c->overflow, 1);
+			return false;
+		}
+		for (i = 0; i < NL_SOCK_CHAIN; i++)
+			ids[i] = s->chain[i];
+	} else if (nl_test_cgroup) {
+		__u64 cgid = nl_test_cgroup;
+		struct nl_cg_limits *t = bpf_map_lookup_elem(&nl_cgroups, &cgid);
+
+		if (t)
+			for (i = 0; i < NL_CG_LIMITS; i++)
+				ids[i] = t->ids[i];
+	} else if (c->nlimits) {
+		/* No socket of its own (a SYN-ACK, TIME_WAIT): its cgroup still counts. */
+		if (fill_chain(skb, NULL, ids)) {
+			__sync_fetch_and_add(&c->overflow, 1);
+			return false;
+		}
+	}
+	if (c->nhosts) {
+		struct nl_pkt p = {};
+
+		parse(skb, 0, dir, &p);
+		if (p.parsed > 0) {
+			struct nl_host_key hk = { .prefixlen = 8 + 128, .fam = p.k.fam };
+
+			__builtin_memcpy(hk.addr, p.k.addr, 16);
+			hc = bpf_map_lookup_elem(&nl_hosts, &hk);
+			if (hc)
+				for (i = 0; i < NL_HOST_CHAIN; i++)
+					ids[NL_SOCK_CHAIN + i] = hc->ids[i];
+		}
+	}
+	pass = charge(skb, ids, dir, 0, 1);
+	if (pass && c->meter) {
+		if (s)
+			meter_add(&s->m, dir, skb->len);
+		else
+			meter_cgroup(bpf_skb_cgroup_id(skb), dir, skb->len);
+	}
+	return pass;
+}
+
+/*
+ * cgroup_skb sees the packet from its IP header. Egress 2 = drop + congestion
+ * notification: TCP backs off, a UDP sender sees a lost datagram, not an
+ * error. Ingress allows 0 only.
+ */
+SEC("cgroup_skb/ingress")
+int nl_ingress(struct __sk_buff *skb)
+{
+	return handle(skb, NL_IN) ? 1 : 0;
+}
+
+SEC("cgroup_skb/egress")
+int nl_egress(struct __sk_buff *skb)
+{
+	return handle(skb, NL_OUT) ? 1 : 2;
+}
+
+/*
+ * A new socket: record its owner for the meter, and the process limits of
+ * its process, so they cover it from its first packet.
+ */
+SEC("cgroup/sock_create")
+int nl_sock_create(struct bpf_sock *ctx)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct nl_conf *c = conf();
+	struct nl_tags *tt, *st;
+	struct nl_sock *s;
+	__u64 ug;
+
+	if (!c || (!c->nlimits && !c->meter))
+		return 1;
+	s = bpf_sk_storage_get(&nl_socks, ctx, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (s) {
+		ug = bpf_get_current_uid_gid();
+		s->tgid = (__u32)(bpf_get_current_pid_tgid() >> 32);
+		s->ppid = t->real_parent->tgid;
+		s->uid = (__u32)ug;
+		s->gid = (__u32)(ug >> 32);
+		s->cgroup_id = bpf_get_current_cgroup_id();
+		bpf_get_current_comm(s->comm, sizeof(s->comm));
+	}
+	tt = bpf_task_storage_get(&nl_tasks, t->group_leader, 0, 0);
+	if (tt) {
+		st = bpf_sk_storage_get(&nl_sock_tags, ctx, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		if (st)
+			__builtin_memcpy(st, tt, sizeof(*st));
+	}
+	return 1;
+}
+
+/* A closed socket's traffic stays in its cgroup's and process's totals. */
+SEC("cgroup/sock_release")
+int nl_sock_release(struct bpf_sock *ctx)
+{
+	struct nl_proc_key pk = {};
+	struct nl_meter *m, zero = {};
+	struct nl_sock *s;
+
+	s = bpf_sk_storage_get(&nl_socks, ctx, 0, 0);
+	if (!s || !(s->m.in_packets | s->m.out_packets))
+		return 1;
+	m = bpf_map_lookup_elem(&nl_cg_meter, &s->cgroup_id);
+	if (!m) {
+		bpf_map_update_elem(&nl_cg_meter, &s->cgroup_id, &zero, BPF_NOEXIST);
+		m = bpf_map_lookup_elem(&nl_cg_meter, &s->cgroup_id);
+	}
+	if (m) {
+		__sync_fetch_and_add(&m->in_bytes, s->m.in_bytes);
+		__sync_fetch_and_add(&m->in_packets, s->m.in_packets);
+		__sync_fetch_and_add(&m->out_bytes, s->m.out_bytes);
+		__sync_fetch_and_add(&m->out_packets, s->m.out_packets);
+	}
+	pk.tgid = s->tgid;
+	pk.uid = s->uid;
+	pk.cgroup_id = s->cgroup_id;
+	__builtin_memcpy(pk.comm, s->comm, sizeof(pk.comm));
+	m = bpf_map_lookup_elem(&nl_proc_meter, &pk);
+	if (!m) {
+		bpf_map_update_elem(&nl_proc_meter, &pk, &zero, BPF_NOEXIST);
+		m = bpf_map_lookup_elem(&nl_proc_meter, &pk);
+	}
+	if (m) {
+		__sync_fetch_and_add(&m->in_bytes, s->m.in_bytes);
+		__sync_fetch_and_add(&m->in_packets, s->m.in_packets);
+		__sync_fetch_and_add(&m->out_bytes, s->m.out_bytes);
+		__sync_fetch_and_add(&m->out_packets, s->m.out_packets);
+	}
+	/* Counted once: an orphan that goes on sending starts from zero here. */
+	__builtin_memset(&s->m, 0, sizeof(s->m));
+	return 1;
+}
+
+/* A new process inherits its parent's process limits; threads share them. */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(nl_fork, struct task_struct *parent, struct task_struct *child)
+{
+	struct nl_tags *pt, *ct;
+	struct nl_limit *l;
+	int k;
+
+	if (child->pid != child->tgid)
+		return 0;
+	pt = bpf_task_storage_get(&nl_tasks, parent->group_leader, 0, 0);
+	if (!pt)
+		return 0;
+	ct = bpf_task_storage_get(&nl_tasks, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!ct)
+		return 0;
+	for (k = 0; k < NL_TASK_TAGS; k++) {
+		l = tag_limit(&pt->t[k]);
+		if (!l) {
+			ct->t[k].id = 0;
+			continue;
+		}
+		ct->t[k] = pt->t[k];
+		__sync_fetch_and_add(&l->tasks, 1);
+	}
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(nl_exit, struct task_struct *t)
+{
+	struct nl_tags *tt;
+	struct nl_limit *l;
+	int k;
+
+	if (t->pid != t->tgid)
+		return 0;
+	tt = bpf_task_storage_get(&nl_tasks, t, 0, 0);
+	if (!tt)
+		return 0;
+	for (k = 0; k < NL_TASK_TAGS; k++) {
+		l = tag_limit(&tt->t[k]);
+		if (l)
+			__sync_fetch_and_add(&l->tasks, -1);
+	}
+	bpf_task_storage_delete(&nl_tasks, t);
+	return 0;
+}
+
+/*
+ * A tagged TCP socket outlives its process as an orphan that still sends: a
+ * process limit counts its open ones, and is not collected while one is.
+ */
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(nl_sock_state, struct sock *sk, int oldstate, int newstate)
+{
+	struct nl_tags *tt;
+	struct nl_limit *l;
+	int k;
+
+	if (oldstate != TCP_CLOSE && newstate != TCP_CLOSE)
+		return 0;
+	if (sk->sk_protocol != IPPROTO_TCP)
+		return 0;
+	tt = bpf_sk_storage_get(&nl_sock_tags, sk, 0, 0);
+	if (!tt)
+		return 0;
+	for (k = 0; k < NL_TASK_TAGS; k++) {
+		l = tag_limit(&tt->t[k]);
+		if (l)
+			__sync_fetch_and_add(&l->socks, newstate == TCP_CLOSE ? -1 : 1);
+	}
+	return 0;
+}
+
+/* `netlimit stat`: one record per metered socket, with its remote end. */
+SEC("iter/bpf_sk_storage_map")
+int nl_meter_iter(struct bpf_iter__bpf_sk_storage_map *ctx)
+{
+	struct nl_sock *s = ctx->value;
+	struct sock *sk = ctx->sk;
+	struct nl_meter_rec r = {};
+
+	if (!s || !sk)
+		return 0;
+	if (!(s->m.in_packets | s->m.out_packets))
+		return 0;
+	r.cgroup_id = s->cgroup_id;
+	r.tgid = s->tgid;
+	r.uid = s->uid;
+	__builtin_memcpy(r.comm, s->comm, sizeof(r.comm));
+	r.proto = sk->sk_protocol;
+	r.lport = sk->__sk_common.skc_num;
+	r.rport = bpf_ntohs(sk->__sk_common.skc_dport);
+	if (sk->__sk_common.skc_family == 2) {
+		r.fam = NL_FAM_V4;
+		__builtin_memcpy(r.raddr, &sk->__sk_common.skc_daddr, 4);
+	} else {
+		r.fam = NL_FAM_V6;
+		__builtin_memcpy(r.raddr, &sk->__sk_common.skc_v6_daddr, 16);
+	}
+	r.m = s->m;
+	bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Types shared by the dataplane's kernel side (bpf/dataplane.bpf.c, and
+ * bpf/iface.bpf.c for interfaces) and its user side (user/dataplane.c,
+ * user/limit.c, user/meter.c).
+ *
+ * One set of programs serves every limit. A limit is a slot in the
+ * mmapable array "nl_limits" (its id is the slot index); what a packet is
+ * charged to is found without looking at other limits:
+ *   - cgroup limits (run, attach --cgroup): nl_cgroups maps a cgroup id to
+ *     the limits placed on it; a socket caches the limits of its cgroup and
+ *     every ancestor in its sk_storage, refreshed when nl_conf.gen moves;
+ *   - process limits (attach --pid): tags {id, gen} in task_storage, copied
+ *     to the sockets the process creates (nl_sock_tags);
+ *   - host limits: one LPM lookup of the remote address in nl_hosts, whose
+ *     entry lists every host limit whose prefix contains it;
+ *   - interface limits: a tc program per interface with its id in rodata.
+ * The per-packet cost grows with the limits covering the packet, never with
+ * the number of limits that exist.
+ */
+#ifndef NETLIMIT_DATAPLANE_H
+#define NETLIMIT_DATAPLANE_H
+
+/* The BPF side gets the __u* types from vmlinux.h. */
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/* A cap of NL_UNLIMITED can never be crossed: len + used never exceeds it. */
+#define NL_UNLIMITED (~0ULL)
+
+/* Slots in nl_limits; id 0 is never used. README names this limit. */
+#define NL_MAX_LIMITS	  16384
+/* Limits placed directly on one cgroup. */
+#define NL_CG_LIMITS	  8
+/* Cgroup and process limits one socket may be charged to. */
+#define NL_SOCK_CHAIN	  16
+/* Process limits one process may be under. */
+#define NL_TASK_TAGS	  4
+/* Host limits whose prefixes nest around one address. */
+#define NL_HOST_CHAIN	  8
+/* Every limit one packet may be charged to. */
+#define NL_CHAIN	  (NL_SOCK_CHAIN + NL_HOST_CHAIN)
+/* Cgroup levels walked to find the limits above a socket. */
+#define NL_MAX_LEVEL	  32
+/* Prefixes of one limit's --only/--exclude. */
+#define NL_MAX_PREFIXES	  256
+/* Each owner's event ring (netlimit run, watchers). */
+#define NL_RING_SIZE	  4096
+
+enum nl_dir {
+	NL_IN = 0,
+	NL_OUT = 1,
+};
+
+/* Bits of nl_limit.hit: which cap refused a packet (set once per arming). */
+enum nl_hit {
+	NL_HIT_IN = 1,
+	NL_HIT_OUT = 2,
+	NL_HIT_TOTAL = 4,
+};
+
+/* What a limit is attached to (nl_limit.kind; 0: the slot is free). */
+enum nl_kind {
+	NL_KIND_RUN = 1,    /* a command started by `netlimit run` */
+	NL_KIND_PID = 2,    /* processes attached by PID */
+	NL_KIND_CGROUP = 3, /* an existing cgroup */
+	NL_KIND_HOST = 4,   /* traffic with one prefix, system-wide */
+	NL_KIND_IFACE = 5,  /* everything crossing a network interface */
+};
+
+/* Which packets a limit counts. */
+enum nl_scope_mode {
+	NL_SCOPE_ALL = 0,
+	NL_SCOPE_ONLY = 1,    /* remote address in the limit's prefixes */
+	NL_SCOPE_EXCLUDE = 2, /* remote address not in them */
+};
+
+/* Address families in trie keys: IPv4 and IPv6 never match each other. */
+#define NL_FAM_V4 4
+#define NL_FAM_V6 6
+
+/*
+ * nl_hosts key. The first byte after prefixlen is the family, so a prefix
+ * length counts 8 bits for it: 0.0.0.0/0 is {8, 4}, ::/0 is {8, 6}.
+ */
+struct nl_host_key {
+	__u32 prefixlen;
+	__u8 fam;
+	__u8 addr[16];
+};
+
+/* nl_scopes key: the limit's id, then family and address (prefixlen + 40). */
+struct nl_scope_key {
+	__u32 prefixlen;
+	__u32 id; /* big endian: part of the matched bits */
+	__u8 fam;
+	__u8 addr[16];
+};
+
+/* What happens when a cap is reached (nl_limit.action). */
+enum nl_action {
+	NL_ACT_KILL = 0,  /* drop the excess, end the processes */
+	NL_ACT_BLOCK = 1, /* drop the excess, keep running */
+	NL_ACT_DOWN = 2,  /* iface: drop the excess, bring the interface down */
+};
+
+/* Traffic in one direction: accepted and refused. */
+struct nl_usage {
+	__u64 bytes;
+	__u64 packets;
+	__u64 drop_bytes;
+	__u64 drop_packets;
+};
+
+#define NL_NAME_LEN   32
+#define NL_TARGET_LEN 256
+/* Ingress and egress run on different CPUs: keep their counters apart. */
+#define NL_CACHELINE __attribute__((aligned(64)))
+
+struct nl_limit {
+	/* Read on every packet, written by userland (`netlimit set`). */
+	__u64 cap_in;
+	__u64 cap_out;
+	__u64 cap_total; /* on in.bytes + out.bytes */
+	__u32 kind;	 /* enum nl_kind; 0: free slot, charged by no packet */
+	__u32 scope;	 /* enum nl_scope_mode */
+	__u32 wire;	 /* 1: wire bytes (per-segment and link headers) */
+	__u32 cg_level;	 /* host: 0 all cgroups, else only below cgroup_id at this level */
+	__u64 cgroup_id;
+	/* Description, written once by userland. */
+	__u32 id;
+	__u32 gen;    /* changes each time the slot is reused: tags carry it */
+	__u32 action; /* enum nl_action */
+	__u32 pid;    /* the command's or attached process's PID */
+	__u64 created_ns; /* CLOCK_REALTIME */
+	/* Written by the BPF programs, one cache line per direction. */
+	struct nl_usage in NL_CACHELINE;
+	struct nl_usage out NL_CACHELINE;
+	/* Rarely written: at a cap, and by userland to re-arm. */
+	__u32 hit NL_CACHELINE; /* enum nl_hit bits; userland clears a bit to re-arm */
+	__u32 events_lost;	/* ring buffer was full */
+	__u32 tasks;		/* NL_KIND_PID: tagged processes still alive */
+	__s32 socks;		/* NL_KIND_PID: tagged TCP sockets not yet closed */
+	__u32 ifindex;		/* NL_KIND_IFACE */
+	__u32 link_hlen;	/* NL_KIND_IFACE: bytes of link header */
+	__u64 netns;		/* NL_KIND_IFACE: inode of its network namespace */
+	struct nl_host_key host; /* NL_KIND_HOST: its prefix */
+	char name[NL_NAME_LEN];
+	char target[NL_TARGET_LEN];
+};
+
+/* Limits placed on one cgroup (nl_cgroups value), 0-terminated. */
+struct nl_cg_limits {
+	__u32 ids[NL_CG_LIMITS];
+};
+
+/* Host limits covering one prefix (nl_hosts value), 0-terminated. */
+struct nl_host_chain {
+	__u32 ids[NL_HOST_CHAIN];
+};
+
+/* A process limit's tag: gen tells a reused slot from the tagged one. */
+struct nl_tag {
+	__u32 id;
+	__u32 gen;
+};
+
+/* Process limits a process is under (nl_tasks) or a socket was made under. */
+struct nl_tags {
+	struct nl_tag t[NL_TASK_TAGS];
+};
+
+/* Dataplane-wide settings and counters (nl_conf, one entry, mmapable). */
+struct nl_conf {
+	__u64 gen;	    /* moves when any cgroup or process limit comes or goes */
+	__u32 meter;	    /* 1: count every socket's traffic */
+	__u32 nhosts;	    /* host limits exist: look up nl_hosts */
+	__u32 nlimits;	    /* limits in use: 0 with the meter off = nothing to do */
+	__u32 next_id;	    /* where userland looks for a free slot next: ids come round late */
+	__u64 overflow;	    /* packets dropped: more limits on them than NL_CHAIN */
+	__u64 storage_fail; /* packets of sockets whose storage could not be made */
+};
+
+/* Traffic of a socket, cgroup or process, as the meter counts it. */
+struct nl_meter {
+	__u64 in_bytes;
+	__u64 in_packets;
+	__u64 out_bytes;
+	__u64 out_packets;
+};
+
+/* What the dataplane keeps per socket (nl_socks, sk_storage). */
+struct nl_sock {
+	__u64 gen; /* nl_conf.gen when chain was computed; 0: never */
+	__u32 chain[NL_SOCK_CHAIN];
+	__u32 overflow; /* more limits cover it than the chain holds */
+	/* Owner, recorded at socket creation (0 for sockets older than netlimit). */
+	__u32 tgid;
+	__u32 ppid;
+	__u32 uid;
+	__u32 gid;
+	__u32 pad;
+	__u64 cgroup_id;
+	char comm[16];
+	struct nl_meter m NL_CACHELINE;
+};
+
+/* Per-process meter key (nl_proc_meter): tgid and when it was recorded. */
+struct nl_proc_key {
+	__u32 tgid;
+	__u32 uid;
+	char comm[16];
+	__u64 cgroup_id;
+};
+
+/* Sent through an owner's ring when a cap first refuses a packet. */
+struct nl_event {
+	__u32 id;
+	__u32 hit; /* one enum nl_hit bit */
+	__u64 used;
+	__u64 cap;
+	__u64 ts_ns; /* CLOCK_MONOTONIC */
+};
+
+/* One record of the meter iterator (user/meter.c reads them). */
+struct nl_meter_rec {
+	__u64 cgroup_id;
+	__u32 tgid;
+	__u32 uid;
+	char comm[16];
+	__u32 proto;
+	__u32 fam;
+	__u8 raddr[16];
+	__u16 rport;
+	__u16 lport;
+	__u32 pad;
+	struct nl_meter m;
+};
+
+#endif /* NETLIMIT_DATAPLANE_H */

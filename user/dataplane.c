@@ -1,0 +1,434 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* User side of the dataplane: see user/dataplane.h. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "cgroup.h"
+#include "dataplane.skel.h"
+#include "dataplane_user.h"
+#include "log.h"
+#include "state.h"
+
+/* Pin names of the maps, in enum nl_dp_map order. */
+static const char *const map_names[NL_MAP_COUNT] = {
+	"limits", "conf", "cgroups", "hosts", "scopes", "socks",
+	"sock_tags", "tasks", "rings", "cg_meter", "proc_meter",
+};
+
+/* Pin names of the links; the iterator program is pinned to be found again. */
+enum { L_IN, L_OUT, L_CREATE, L_RELEASE, L_FORK, L_EXIT, L_STATE, L_COUNT };
+static const char *const link_names[L_COUNT] = {
+	"link_in", "link_out", "link_create", "link_release", "link_fork", "link_exit", "link_state",
+};
+
+struct nl_dp {
+	struct dataplane_bpf *skel; /* set while loading, and for private instances */
+	int fds[NL_MAP_COUNT];
+	int prog_in, prog_out, prog_iter;
+	struct nl_limit *limits;
+	size_t limits_len;
+	struct nl_conf *conf;
+	size_t conf_len;
+	char base[256];
+	int refs;
+	bool owned_fds; /* fds are ours to close (opened from pins) */
+};
+
+/* One dataplane per process: every limit handle shares it. */
+static struct nl_dp *shared_dp;
+
+int nl_dp_base_path(char *buf, size_t len)
+{
+	const char *env = getenv("NETLIMIT_DATAPLANE_CGROUP");
+
+	if (env && *env) {
+		if ((size_t)snprintf(buf, len, "%s", env) >= len)
+			return -ENAMETOOLONG;
+		return 0;
+	}
+	return nl_cgroup_mount(buf, len);
+}
+
+static size_t page_round(size_t n)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	return (n + page - 1) / page * page;
+}
+
+static int map_shared(struct nl_dp *dp)
+{
+	void *p;
+
+	dp->limits_len = page_round(sizeof(struct nl_limit) * NL_MAX_LIMITS);
+	p = mmap(NULL, dp->limits_len, PROT_READ | PROT_WRITE, MAP_SHARED, dp->fds[NL_MAP_LIMITS],
+		 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	dp->limits = p;
+	dp->conf_len = page_round(sizeof(struct nl_conf));
+	p = mmap(NULL, dp->conf_len, PROT_READ | PROT_WRITE, MAP_SHARED, dp->fds[NL_MAP_CONF], 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	dp->conf = p;
+	return 0;
+}
+
+static struct nl_dp *dp_alloc(void)
+{
+	struct nl_dp *dp = calloc(1, sizeof(*dp));
+	int i;
+
+	if (!dp)
+		return NULL;
+	for (i = 0; i < NL_MAP_COUNT; i++)
+		dp->fds[i] = -1;
+	dp->prog_in = dp->prog_out = dp->prog_iter = -1;
+	return dp;
+}
+
+static void take_skel_fds(struct nl_dp *dp)
+{
+	struct dataplane_bpf *s = dp->skel;
+	struct bpf_map *maps[NL_MAP_COUNT] = {
+		s->maps.nl_limits, s->maps.nl_conf,	s->maps.nl_cgroups, s->maps.nl_hosts,
+		s->maps.nl_scopes, s->maps.nl_socks,	s->maps.nl_sock_tags, s->maps.nl_tasks,
+		s->maps.nl_rings,  s->maps.nl_cg_meter, s->maps.nl_proc_meter,
+	};
+
+	for (int i = 0; i < NL_MAP_COUNT; i++)
+		dp->fds[i] = bpf_map__fd(maps[i]);
+	dp->prog_in = bpf_program__fd(s->progs.nl_ingress);
+	dp->prog_out = bpf_program__fd(s->progs.nl_egress);
+	dp->prog_iter = bpf_program__fd(s->progs.nl_meter_iter);
+}
+
+static int load_skel(struct nl_dp *dp, __u64 test_cgroup)
+{
+	int err;
+
+	dp->skel = dataplane_bpf__open();
+	if (!dp->skel)
+		return -errno;
+	dp->skel->rodata->nl_test_cgroup = test_cgroup;
+	err = dataplane_bpf__load(dp->skel);
+	if (err)
+		return err;
+	take_skel_fds(dp);
+	return map_shared(dp);
+}
+
+int nl_dp__load_private(__u64 test_cgroup, struct nl_dp **out)
+{
+	struct nl_dp *dp = dp_alloc();
+	int err;
+
+	*out = NULL;
+	if (!dp)
+		return -ENOMEM;
+	dp->refs = 1;
+	err = load_skel(dp, test_cgroup);
+	if (err) {
+		nl_dp__free(dp);
+		return err;
+	}
+	*out = dp;
+	return 0;
+}
+
+static int dp_dir(struct nl_state *st, const char *name, char *buf, size_t len)
+{
+	return (size_t)snprintf(buf, len, "%s/%s", nl_state__root(st), name) >= len ? -ENAMETOOLONG
+										    : 0;
+}
+
+static int pin_all(struct nl_dp *dp, struct bpf_link **links, const char *dir)
+{
+	char path[640];
+	int i, err;
+
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		return -errno;
+	for (i = 0; i < NL_MAP_COUNT; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, map_names[i]);
+		if (bpf_obj_pin(dp->fds[i], path))
+			return -errno;
+	}
+	snprintf(path, sizeof(path), "%s/prog_in", dir);
+	if (bpf_obj_pin(dp->prog_in, path))
+		return -errno;
+	snprintf(path, sizeof(path), "%s/prog_out", dir);
+	if (bpf_obj_pin(dp->prog_out, path))
+		return -errno;
+	snprintf(path, sizeof(path), "%s/prog_iter", dir);
+	if (bpf_obj_pin(dp->prog_iter, path))
+		return -errno;
+	for (i = 0; i < L_COUNT; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, link_names[i]);
+		err = bpf_link__pin(links[i], path);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Limits pinned by a netlimit from before the dataplane: each had its own programs. */
+static bool legacy_state(struct nl_state *st)
+{
+	__u32 *ids;
+	size_t n, i;
+	bool found = false;
+
+	if (nl_state__ids(st, &ids, &n))
+		return false;
+	for (i = 0; i < n && !found; i++) {
+		char path[512];
+
+		nl_state__path(st, ids[i], "limit", path, sizeof(path));
+		found = !access(path, F_OK);
+	}
+	free(ids);
+	return found;
+}
+
+/* Load, attach to the base cgroup, pin into new-dp, then rename to dp. */
+static int create(struct nl_state *st, struct nl_dp *dp)
+{
+	struct bpf_link *links[L_COUNT] = { 0 };
+	char tmp[512], final[512];
+	int cg_fd = -1, err, i;
+
+	if (legacy_state(st)) {
+		nl_err("%s holds limits of an older netlimit (one set of programs per limit); "
+		       "remove them with 'netlimit gc --legacy' (their caps are lifted), then retry",
+		       nl_state__root(st));
+		return -EEXIST;
+	}
+	dp_dir(st, "new-dp", tmp, sizeof(tmp));
+	dp_dir(st, "dp", final, sizeof(final));
+	/* A loader killed half-way left this; the state lock says none is at work now. */
+	nl_state__remove_dir(tmp);
+	err = load_skel(dp, 0);
+	if (err) {
+		nl_err("cannot load the dataplane's BPF programs: %s (run with -v for the verifier's "
+		       "log)",
+		       strerror(-err));
+		goto out;
+	}
+	cg_fd = open(dp->base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cg_fd < 0) {
+		err = -errno;
+		nl_err("cannot open the dataplane's cgroup %s: %s", dp->base, strerror(errno));
+		goto out;
+	}
+	links[L_IN] = bpf_program__attach_cgroup(dp->skel->progs.nl_ingress, cg_fd);
+	links[L_OUT] = bpf_program__attach_cgroup(dp->skel->progs.nl_egress, cg_fd);
+	links[L_CREATE] = bpf_program__attach_cgroup(dp->skel->progs.nl_sock_create, cg_fd);
+	links[L_RELEASE] = bpf_program__attach_cgroup(dp->skel->progs.nl_sock_release, cg_fd);
+	links[L_FORK] = bpf_program__attach(dp->skel->progs.nl_fork);
+	links[L_EXIT] = bpf_program__attach(dp->skel->progs.nl_exit);
+	links[L_STATE] = bpf_program__attach(dp->skel->progs.nl_sock_state);
+	for (i = 0; i < L_COUNT; i++) {
+		if (!links[i]) {
+			err = -errno;
+			nl_err("cannot attach the dataplane (%s) to %s: %s", link_names[i], dp->base,
+			       strerror(errno));
+			goto out;
+		}
+	}
+	err = pin_all(dp, links, tmp);
+	if (!err && rename(tmp, final))
+		err = -errno;
+	if (err)
+		nl_err("cannot pin the dataplane in %s: %s", tmp, strerror(-err));
+	else
+		nl_debug("dataplane loaded on %s, pinned in %s", dp->base, final);
+out:
+	/* Pinned links hold the programs; an error unpins all, which detaches. */
+	for (i = 0; i < L_COUNT; i++)
+		bpf_link__destroy(links[i]);
+	if (cg_fd >= 0)
+		close(cg_fd);
+	if (err)
+		nl_state__remove_dir(tmp);
+	return err;
+}
+
+static int open_pins(struct nl_state *st, struct nl_dp *dp)
+{
+	char dir[512], path[600];
+	int i;
+
+	dp_dir(st, "dp", dir, sizeof(dir));
+	dp->owned_fds = true;
+	for (i = 0; i < NL_MAP_COUNT; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, map_names[i]);
+		dp->fds[i] = bpf_obj_get(path);
+		if (dp->fds[i] < 0)
+			return -errno;
+	}
+	snprintf(path, sizeof(path), "%s/prog_in", dir);
+	dp->prog_in = bpf_obj_get(path);
+	snprintf(path, sizeof(path), "%s/prog_out", dir);
+	dp->prog_out = bpf_obj_get(path);
+	snprintf(path, sizeof(path), "%s/prog_iter", dir);
+	dp->prog_iter = bpf_obj_get(path);
+	return map_shared(dp);
+}
+
+int nl_dp__open(struct nl_state *st, bool create_it, struct nl_dp **out)
+{
+	char dir[512];
+	struct nl_dp *dp;
+	int err;
+
+	*out = NULL;
+	dp_dir(st, "dp", dir, sizeof(dir));
+	if (shared_dp && !access(dir, F_OK)) {
+		shared_dp->refs++;
+		*out = shared_dp;
+		return 0;
+	}
+	dp = dp_alloc();
+	if (!dp)
+		return -ENOMEM;
+	dp->refs = 1;
+	err = nl_dp_base_path(dp->base, sizeof(dp->base));
+	if (err) {
+		nl_dp__free(dp);
+		return err;
+	}
+	if (access(dir, F_OK)) {
+		if (!create_it) {
+			nl_dp__free(dp);
+			return -ENOENT;
+		}
+		err = create(st, dp);
+		if (!err) {
+			/* Keep only the pins' references from here, as any other opener. */
+			nl_dp__free(dp);
+			return nl_dp__open(st, false, out);
+		}
+	} else {
+		err = open_pins(st, dp);
+	}
+	if (err) {
+		nl_dp__free(dp);
+		return err;
+	}
+	if (!shared_dp) {
+		shared_dp = dp;
+		dp->refs++; /* the cache's own reference, dropped by nl_dp__unload */
+	}
+	*out = dp;
+	return 0;
+}
+
+int nl_dp__unload(struct nl_state *st)
+{
+	char dir[512];
+	int err;
+
+	dp_dir(st, "dp", dir, sizeof(dir));
+	/* Unpinning the links drops their last reference: the programs detach. */
+	err = nl_state__remove_dir(dir);
+	if (!err)
+		nl_debug("dataplane unloaded: no limit left and the meter is off");
+	if (shared_dp) {
+		struct nl_dp *dp = shared_dp;
+
+		shared_dp = NULL;
+		nl_dp__free(dp);
+	}
+	return err;
+}
+
+void nl_dp__free(struct nl_dp *dp)
+{
+	int i;
+
+	if (!dp || --dp->refs > 0)
+		return;
+	if (dp == shared_dp)
+		shared_dp = NULL;
+	if (dp->limits)
+		munmap(dp->limits, dp->limits_len);
+	if (dp->conf)
+		munmap(dp->conf, dp->conf_len);
+	if (dp->owned_fds) {
+		for (i = 0; i < NL_MAP_COUNT; i++)
+			if (dp->fds[i] >= 0)
+				close(dp->fds[i]);
+		if (dp->prog_in >= 0)
+			close(dp->prog_in);
+		if (dp->prog_out >= 0)
+			close(dp->prog_out);
+		if (dp->prog_iter >= 0)
+			close(dp->prog_iter);
+	}
+	dataplane_bpf__destroy(dp->skel);
+	free(dp);
+}
+
+struct nl_dp *nl_dp__ref(struct nl_dp *dp)
+{
+	dp->refs++;
+	return dp;
+}
+
+int nl_dp__map_fd(const struct nl_dp *dp, enum nl_dp_map m)
+{
+	return dp->fds[m];
+}
+
+struct nl_limit *nl_dp__limit(const struct nl_dp *dp, __u32 id)
+{
+	return id && id < NL_MAX_LIMITS ? &dp->limits[id] : NULL;
+}
+
+struct nl_conf *nl_dp__conf(const struct nl_dp *dp)
+{
+	return dp->conf;
+}
+
+void nl_dp__bump(struct nl_dp *dp)
+{
+	__atomic_fetch_add(&dp->conf->gen, 1, __ATOMIC_SEQ_CST);
+}
+
+int nl_dp__prog_fds(const struct nl_dp *dp, int *in, int *out)
+{
+	*in = dp->prog_in;
+	*out = dp->prog_out;
+	return 0;
+}
+
+int nl_dp__iter_fd(const struct nl_dp *dp)
+{
+	return dp->prog_iter;
+}
+
+const char *nl_dp__base(const struct nl_dp *dp)
+{
+	return dp->base;
+}
+
+bool nl_dp__covers(const struct nl_dp *dp, const char *path)
+{
+	size_t n = strlen(dp->base);
+
+	if (!dp->base[0])
+		return false;
+	while (n > 1 && dp->base[n - 1] == '/')
+		n--;
+	return !strncmp(path, dp->base, n) && (path[n] == '\0' || path[n] == '/');
+}
