@@ -178,6 +178,9 @@ struct nl_conf {
 	__u32 nhosts;	    /* host limits exist: look up nl_hosts */
 	__u32 nlimits;	    /* limits in use: 0 with the meter off = nothing to do */
 	__u32 next_id;	    /* where userland looks for a free slot next: ids come round late */
+	__u32 max_id;	    /* highest id ever handed out: userland scans stop there */
+	__u32 pad;
+	__u64 last_gc_ns;   /* CLOCK_MONOTONIC of userland's last collection */
 	__u64 overflow;	    /* packets dropped: more limits on them than NL_CHAIN */
 	__u64 storage_fail; /* packets of sockets whose storage could not be made */
 };

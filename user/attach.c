@@ -509,7 +509,8 @@ int nl_attach_run(struct nl_attach_opts *po, __u32 kind, const char *what)
 		nl_err("cannot lock netlimit's state: %s", strerror(-err));
 		goto cleanup;
 	}
-	nl_gc(st, false);
+	if (nl_gc_due(st))
+		nl_gc(st, false);
 	err = nl_lim__alloc_id(st, &id);
 	if (err) {
 		if (err == -ENOSPC)

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <net/if.h>
 #include "cgroup.h"
@@ -140,6 +141,53 @@ static void gc_cgroups(struct nl_state *st)
 	closedir(d);
 }
 
+/*
+ * Slots whose limit has no state any more: a builder killed before it
+ * committed (its new-<id> unlocked), or a removal killed half-way. Nothing
+ * may enforce a limit that is not listed.
+ */
+static void gc_slots(struct nl_state *st)
+{
+	char dir[512];
+	struct nl_dp *dp;
+	__u32 id, max;
+
+	if (nl_dp__open(st, false, &dp))
+		return;
+	max = nl_dp__conf(dp)->max_id;
+	for (id = 1; id <= max && id < NL_MAX_LIMITS; id++) {
+		if (!__atomic_load_n(&nl_dp__limit(dp, id)->kind, __ATOMIC_ACQUIRE))
+			continue;
+		nl_state__path(st, id, NULL, dir, sizeof(dir));
+		if (!access(dir, F_OK) || nl_state__owned(st, id))
+			continue;
+		nl_state__new_path(st, id, dir, sizeof(dir));
+		nl_lim__detach(st, id, dir);
+		nl_debug("gc: limit %u was never completed: removed", id);
+	}
+	nl_dp__free(dp);
+}
+
+/* Creating a limit collects at most once a second: the walk is O(limits). */
+bool nl_gc_due(struct nl_state *st)
+{
+	struct timespec ts;
+	struct nl_dp *dp;
+	__u64 now, last;
+	bool due;
+
+	if (nl_dp__open(st, false, &dp))
+		return true;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+	last = nl_dp__conf(dp)->last_gc_ns;
+	due = now - last >= 1000000000ULL || now < last;
+	if (due)
+		nl_dp__conf(dp)->last_gc_ns = now;
+	nl_dp__free(dp);
+	return due;
+}
+
 int nl_gc(struct nl_state *st, bool verbose)
 {
 	size_t n, i;
@@ -160,7 +208,9 @@ int nl_gc(struct nl_state *st, bool verbose)
 			nl_debug("gc: removed limit %u", ids[i]);
 	}
 	free(ids);
+	gc_slots(st);
 	nl_state__gc_new(st);
 	gc_cgroups(st);
+	unload_if_unused(st);
 	return removed;
 }

@@ -131,7 +131,8 @@ int nl_cmd_iface(int argc, char **argv)
 		return nl_exit_for_errno(err);
 	}
 	nl_state__lock(st);
-	nl_gc(st, false);
+	if (nl_gc_due(st))
+		nl_gc(st, false);
 	taken = nl_lim__each(
 		st, iface_limit,
 		&(struct iface_key){ .ifindex = (__u32)ifindex, .netns = nl_netns_id() });

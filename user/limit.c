@@ -155,6 +155,8 @@ int nl_lim__alloc_id(struct nl_state *st, __u32 *id)
 		if (nl_dp__limit(dp, cand)->kind || nl_state__reserve_id(st, cand))
 			continue;
 		c->next_id = cand + 1;
+		if (cand > c->max_id)
+			c->max_id = cand;
 		*id = cand;
 		nl_dp__free(dp);
 		return 0;
@@ -240,6 +242,14 @@ int nl_lim__attach_cgroup_id(struct nl_lim *q, __u64 cgid)
 	return err;
 }
 
+/* The highest id handed out: scans of the slots stop there. */
+static __u32 max_id(struct nl_dp *dp)
+{
+	__u32 m = nl_dp__conf(dp)->max_id;
+
+	return m < NL_MAX_LIMITS ? m : NL_MAX_LIMITS - 1;
+}
+
 /* Whether prefix a (bits, fam, addr) contains b. */
 static bool contains(const struct nl_host_key *a, const struct nl_host_key *b)
 {
@@ -266,7 +276,7 @@ static int host_entry(struct nl_dp *dp, const struct nl_host_key *k)
 	struct nl_host_chain c = { 0 };
 	__u32 id;
 
-	for (id = 1; id < NL_MAX_LIMITS; id++) {
+	for (id = 1; id <= max_id(dp); id++) {
 		struct nl_limit *l = nl_dp__limit(dp, id);
 
 		if (l->kind != NL_KIND_HOST || !contains(&l->host, k))
@@ -286,7 +296,7 @@ static int host_rewrite(struct nl_dp *dp, const struct nl_host_key *k)
 	int err = host_entry(dp, k), e2;
 	__u32 id;
 
-	for (id = 1; id < NL_MAX_LIMITS; id++) {
+	for (id = 1; id <= max_id(dp); id++) {
 		struct nl_limit *l = nl_dp__limit(dp, id);
 
 		if (l->kind != NL_KIND_HOST || !contains(k, &l->host) ||
@@ -303,7 +313,7 @@ static void count_hosts(struct nl_dp *dp)
 {
 	__u32 id, n = 0;
 
-	for (id = 1; id < NL_MAX_LIMITS; id++)
+	for (id = 1; id <= max_id(dp); id++)
 		n += nl_dp__limit(dp, id)->kind == NL_KIND_HOST;
 	__atomic_store_n(&nl_dp__conf(dp)->nhosts, n, __ATOMIC_SEQ_CST);
 }

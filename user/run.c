@@ -474,7 +474,8 @@ int nl_cmd_run(int argc, char **argv)
 	if (err)
 		goto cleanup;
 	locked = true;
-	nl_gc(st, false);
+	if (nl_gc_due(st))
+		nl_gc(st, false);
 	err = nl_lim__alloc_id(st, &id);
 	if (err) {
 		if (err == -ENOSPC)
