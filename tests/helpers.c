@@ -889,3 +889,43 @@ char *traffic(void)
 	snprintf(path, sizeof(path), "%s", bin("nltraffic"));
 	return path;
 }
+
+bool test_make_cgroup(const char *name, char *path, size_t len)
+{
+	char parent[384];
+
+	test_cgroup_parent(parent, sizeof(parent));
+	mkdir(parent, 0755);
+	snprintf(path, len, "%.384s/%.64s", parent, name);
+	return !mkdir(path, 0755) || errno == EEXIST;
+}
+
+int start_in_cgroup(struct proc *p, const char *cgroup, char **argv)
+{
+	char *shell[40] = { "/bin/sh", "-c", NULL, "sh" };
+	char script[700];
+	int i;
+
+	snprintf(script, sizeof(script), "echo $$ > %s/cgroup.procs && exec \"$@\"", cgroup);
+	shell[2] = script;
+	for (i = 0; i < 35 && argv[i]; i++)
+		shell[4 + i] = argv[i];
+	shell[4 + i] = NULL;
+	return proc_start(p, shell);
+}
+
+bool json_u64_after(const char *text, const char *anchor, const char *key,
+		    unsigned long long *v)
+{
+	const char *a = strstr(text, anchor), *k;
+	char pat[64];
+
+	if (!a)
+		return false;
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	k = strstr(a, pat);
+	if (!k)
+		return false;
+	*v = strtoull(k + strlen(pat), NULL, 10);
+	return true;
+}

@@ -21,6 +21,11 @@ void test_cgroup_parent(char *buf, size_t len);
 void test_base_cgroup(char *buf, size_t len);
 /* Move this process into <base>/procs, below the dataplane. */
 int test_enter_procs(void);
+struct proc;
+/* A cgroup of the test's own beside the ones `run` makes (below the dataplane). */
+bool test_make_cgroup(const char *name, char *path, size_t len);
+/* Start argv inside a cgroup (it enters before exec). */
+int start_in_cgroup(struct proc *p, const char *cgroup, char **argv);
 /* Path of a binary built beside test_netlimit. */
 const char *bin(const char *name);
 
@@ -47,6 +52,9 @@ int netlimit_bg(struct proc *p, ...) __attribute__((sentinel));
 
 /* A value of the last JSON line in text: number or true/false as 1/0. */
 bool json_u64(const char *text, const char *key, unsigned long long *v);
+/* The value of key in the first object after anchor ("\"pid\":42,", "\"id\":7,"). */
+bool json_u64_after(const char *text, const char *anchor, const char *key,
+		    unsigned long long *v);
 /* The same, failing the test (at the caller's line) when the key is missing. */
 unsigned long long json_at(const char *file, int line, const char *text, const char *key);
 #define J(text, key) json_at(__FILE__, __LINE__, (text), (key))

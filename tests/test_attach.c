@@ -17,32 +17,6 @@
 #include "harness.h"
 #include "helpers.h"
 
-/* A cgroup of the test's own, beside the ones netlimit makes. */
-static bool make_cgroup(const char *name, char *path, size_t len)
-{
-	char parent[384];
-
-	test_cgroup_parent(parent, sizeof(parent));
-	mkdir(parent, 0755);
-	snprintf(path, len, "%.384s/%.64s", parent, name);
-	return !mkdir(path, 0755) || errno == EEXIST;
-}
-
-/* Start argv inside a cgroup (it enters before exec). */
-static int start_in(struct proc *p, const char *cgroup, char **argv)
-{
-	char *shell[40] = { "/bin/sh", "-c", NULL, "sh" };
-	char script[700];
-	int i;
-
-	snprintf(script, sizeof(script), "echo $$ > %s/cgroup.procs && exec \"$@\"", cgroup);
-	shell[2] = script;
-	for (i = 0; i < 35 && argv[i]; i++)
-		shell[4 + i] = argv[i];
-	shell[4 + i] = NULL;
-	return proc_start(p, shell);
-}
-
 static int attached_id(struct proc *p)
 {
 	return p->status == 0 ? atoi(p->out) : -1;
@@ -169,7 +143,7 @@ void test_attach_cgroup_set_reset_wait(void)
 	if (!require_root())
 		return;
 	snprintf(rel, sizeof(rel), "svc-%d", (int)getpid());
-	if (!ASSERT_TRUE(make_cgroup(rel, cg, sizeof(cg)), "cgroup"))
+	if (!ASSERT_TRUE(test_make_cgroup(rel, cg, sizeof(cg)), "cgroup"))
 		return;
 	s = udp_sink(AF_INET, &port);
 	if (!ASSERT_TRUE(s, "sink"))
@@ -178,7 +152,7 @@ void test_attach_cgroup_set_reset_wait(void)
 	ASSERT_EQ(p.status, 0, "attach to a cgroup by path");
 	char *send100[] = { traffic(), "udp", "127.0.0.1", num(port), "100", "72", NULL };
 
-	start_in(&snd, cg, send100);
+	start_in_cgroup(&snd, cg, send100);
 	proc_finish(&snd, 10);
 	netlimit(&p, "show", "svc", "--json", NULL);
 	ASSERT_EQ(J(p.out, "out_bytes"), 5000, "capped exactly");
@@ -188,7 +162,7 @@ void test_attach_cgroup_set_reset_wait(void)
 
 	netlimit(&p, "set", "--out=20000", "svc", NULL);
 	ASSERT_EQ(p.status, 0, "set, id after the options");
-	start_in(&snd, cg, send100);
+	start_in_cgroup(&snd, cg, send100);
 	proc_finish(&snd, 10);
 	netlimit(&p, "show", "svc", "--json", NULL);
 	ASSERT_EQ(J(p.out, "out_bytes"), 15000, "the raised cap lets 100 more through");
@@ -205,7 +179,7 @@ void test_attach_cgroup_set_reset_wait(void)
 		ASSERT_TRUE(pid_alive(w.pid), "wait blocks below the cap");
 		char *send300[] = { traffic(), "udp", "127.0.0.1", num(port), "300", "72", NULL };
 
-		start_in(&snd, cg, send300);
+		start_in_cgroup(&snd, cg, send300);
 		proc_finish(&snd, 10);
 		proc_finish(&w, 5);
 		ASSERT_EQ(w.status, 0, "wait saw the cap");
@@ -216,7 +190,7 @@ void test_attach_cgroup_set_reset_wait(void)
 	{
 		unsigned long long before = server_msgs(s);
 
-		start_in(&snd, cg, send100);
+		start_in_cgroup(&snd, cg, send100);
 		proc_finish(&snd, 10);
 		msleep(50);
 		ASSERT_EQ(server_msgs(s) - before, 100, "detached: nothing dropped");
@@ -292,7 +266,7 @@ void test_attach_list_show_bpftool(void)
 	if (!require_root())
 		return;
 	snprintf(rel, sizeof(rel), "lst-%d", (int)getpid());
-	if (!ASSERT_TRUE(make_cgroup(rel, cg, sizeof(cg)), "cgroup"))
+	if (!ASSERT_TRUE(test_make_cgroup(rel, cg, sizeof(cg)), "cgroup"))
 		return;
 	netlimit(&p, "attach", "--cgroup", cg, "--in=1M", "--out=2G", "--name=web", "--json", NULL);
 	id = (int)J(p.out, "id");
@@ -335,7 +309,7 @@ void test_attach_concurrent(void)
 	if (!require_root())
 		return;
 	snprintf(rel, sizeof(rel), "cc-%d", (int)getpid());
-	if (!ASSERT_TRUE(make_cgroup(rel, cg, sizeof(cg)), "cgroup"))
+	if (!ASSERT_TRUE(test_make_cgroup(rel, cg, sizeof(cg)), "cgroup"))
 		return;
 	for (i = 0; i < 8; i++)
 		netlimit_bg(&ps[i], "attach", "--cgroup", cg, "--limit=1G", NULL);
@@ -369,7 +343,7 @@ void test_attach_sigkill_anywhere(void)
 	if (!require_root())
 		return;
 	snprintf(rel, sizeof(rel), "kk-%d", (int)getpid());
-	if (!ASSERT_TRUE(make_cgroup(rel, cg, sizeof(cg)), "cgroup"))
+	if (!ASSERT_TRUE(test_make_cgroup(rel, cg, sizeof(cg)), "cgroup"))
 		return;
 	s = udp_sink(AF_INET, &port);
 	for (delay = 0; delay <= 40; delay += 4) {
@@ -381,7 +355,7 @@ void test_attach_sigkill_anywhere(void)
 		proc_kill(&a, SIGKILL);
 		netlimit(&p, "list", "--json", NULL);
 		before = server_msgs(s);
-		start_in(&snd, cg, send);
+		start_in_cgroup(&snd, cg, send);
 		proc_finish(&snd, 10);
 		msleep(20);
 		if (strstr(p.out, "\"name\":\"kk\"")) {
@@ -408,7 +382,7 @@ void test_attach_sigkill_anywhere(void)
 		cap = J(p.out, "cap_out");
 		ASSERT_TRUE(cap == 1000 || cap == 2000, "the cap is the old or the new one");
 		before = server_msgs(s);
-		start_in(&snd, cg, send);
+		start_in_cgroup(&snd, cg, send);
 		proc_finish(&snd, 10);
 		msleep(20);
 		ASSERT_EQ((server_msgs(s) - before) * 100, cap, "and it holds exactly");
@@ -447,7 +421,7 @@ void test_attach_nonroot_refused(void)
 		return;
 	p = mmap_shared_proc();
 	snprintf(rel, sizeof(rel), "nr-%d", (int)getpid());
-	if (!ASSERT_TRUE(p && make_cgroup(rel, cg, sizeof(cg)), "setup"))
+	if (!ASSERT_TRUE(p && test_make_cgroup(rel, cg, sizeof(cg)), "setup"))
 		return;
 	netlimit(&q, "attach", "--cgroup", cg, "--limit=1G", NULL);
 	id = attached_id(&q);

@@ -7,6 +7,7 @@
 #include "attach.h"
 #include "iface.h"
 #include "manage.h"
+#include "meter.h"
 #include "run.h"
 
 struct command {
@@ -30,6 +31,8 @@ static const struct command commands[] = {
 	{ "detach", nl_cmd_detach, "remove a limit" },
 	{ "wait", nl_cmd_wait, "wait until a limit's cap is reached" },
 	{ "gc", nl_cmd_gc, "remove limits whose targets are gone" },
+	{ "meter", nl_cmd_meter, "count every socket's traffic: on, off, status" },
+	{ "stat", nl_cmd_stat, "the meter's totals per cgroup and per process" },
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,458 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* The meter from userland: see user/meter.h. */
+#include <errno.h>
+#include <ftw.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "cgroup.h"
+#include "dataplane_user.h"
+#include "exitcode.h"
+#include "gc.h"
+#include "log.h"
+#include "meter.h"
+#include "preflight.h"
+#include "report.h"
+#include "state.h"
+
+static const char meter_usage[] =
+	"Usage: netlimit meter on|off|status [--json]\n"
+	"       netlimit stat [--json]\n"
+	"\n"
+	"The meter counts every socket's traffic below the dataplane's cgroup (the\n"
+	"whole machine): bytes and packets in and out per cgroup and per process,\n"
+	"the owner recorded when the socket was created. It is off until turned on;\n"
+	"while it is on the dataplane stays loaded even with no limit.\n"
+	"\n"
+	"  meter on      load the dataplane if needed and count every socket\n"
+	"  meter off     stop counting (the dataplane goes if no limit is left)\n"
+	"  meter status  whether it is on, and the dataplane's own counters\n"
+	"  stat          the totals per cgroup and per process, once\n"
+	"\n"
+	"Examples:\n"
+	"  sudo netlimit meter on\n"
+	"  sudo netlimit stat --json\n"
+	"\n"
+	"Exit status: 0 ok; 64 usage error; 66 meter off (stat); 77 not root;\n"
+	"69 kernel lacks what netlimit needs; 125 netlimit failed.\n";
+
+static void add(struct nl_meter *to, const struct nl_meter *m)
+{
+	to->in_bytes += m->in_bytes;
+	to->in_packets += m->in_packets;
+	to->out_bytes += m->out_bytes;
+	to->out_packets += m->out_packets;
+}
+
+static int cmp_row(const void *a, const void *b)
+{
+	const struct nl_meter_row *x = a, *y = b;
+
+	if (x->cgroup_id != y->cgroup_id)
+		return x->cgroup_id < y->cgroup_id ? -1 : 1;
+	if (x->tgid != y->tgid)
+		return x->tgid < y->tgid ? -1 : 1;
+	if (x->uid != y->uid)
+		return x->uid < y->uid ? -1 : 1;
+	return strncmp(x->comm, y->comm, sizeof(x->comm));
+}
+
+struct rows {
+	struct nl_meter_row *v;
+	size_t n, cap;
+};
+
+static int push(struct rows *r, const struct nl_meter_row *row)
+{
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? 2 * r->cap : 256;
+		struct nl_meter_row *v = realloc(r->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		r->v = v;
+		r->cap = cap;
+	}
+	r->v[r->n++] = *row;
+	return 0;
+}
+
+/* Sort and fold rows with the same key into one. */
+static void fold(struct rows *r)
+{
+	size_t i, n = 0;
+
+	if (!r->n)
+		return;
+	qsort(r->v, r->n, sizeof(*r->v), cmp_row);
+	for (i = 1; i < r->n; i++) {
+		if (!cmp_row(&r->v[n], &r->v[i]))
+			add(&r->v[n].m, &r->v[i].m);
+		else
+			r->v[++n] = r->v[i];
+	}
+	r->n = n + 1;
+}
+
+/* Every live socket's record, through the sk_storage iterator. */
+static int read_sockets(struct nl_dp *dp, struct rows *cg, struct rows *proc)
+{
+	union bpf_iter_link_info info = { .map.map_fd = (__u32)nl_dp__map_fd(dp, NL_MAP_SOCKS) };
+	LIBBPF_OPTS(bpf_link_create_opts, opts, .iter_info = &info, .iter_info_len = sizeof(info));
+	struct nl_meter_rec rec;
+	int link, it, err = 0;
+	size_t got = 0;
+	ssize_t n;
+
+	link = bpf_link_create(nl_dp__iter_fd(dp), 0, BPF_TRACE_ITER, &opts);
+	if (link < 0)
+		return -errno;
+	it = bpf_iter_create(link);
+	if (it < 0) {
+		err = -errno;
+		close(link);
+		return err;
+	}
+	/* Records are whole: read() returns a multiple of their size. */
+	while ((n = read(it, (char *)&rec + got, sizeof(rec) - got)) > 0) {
+		struct nl_meter_row row = { 0 };
+
+		got += (size_t)n;
+		if (got < sizeof(rec))
+			continue;
+		got = 0;
+		row.cgroup_id = rec.cgroup_id;
+		row.m = rec.m;
+		if ((err = push(cg, &row)))
+			break;
+		row.tgid = rec.tgid;
+		row.uid = rec.uid;
+		memcpy(row.comm, rec.comm, sizeof(row.comm));
+		if ((err = push(proc, &row)))
+			break;
+	}
+	if (n < 0 && !err)
+		err = -errno;
+	close(it);
+	close(link);
+	return err;
+}
+
+int nl_meter_read(struct nl_dp *dp, struct nl_meter_row **cgv, size_t *ncg,
+		  struct nl_meter_row **procv, size_t *nproc)
+{
+	struct rows cg = { 0 }, proc = { 0 };
+	struct nl_proc_key pk, *ppk = NULL;
+	__u64 ck, *pck = NULL;
+	struct nl_meter m;
+	int fd, err;
+
+	err = read_sockets(dp, &cg, &proc);
+	/* Sockets that have closed, and packets that had no socket of their own. */
+	fd = nl_dp__map_fd(dp, NL_MAP_CG_METER);
+	while (!err && !bpf_map_get_next_key(fd, pck, &ck)) {
+		struct nl_meter_row row = { .cgroup_id = ck };
+
+		pck = &ck;
+		if (bpf_map_lookup_elem(fd, &ck, &m))
+			continue;
+		row.m = m;
+		err = push(&cg, &row);
+	}
+	fd = nl_dp__map_fd(dp, NL_MAP_PROC_METER);
+	while (!err && !bpf_map_get_next_key(fd, ppk, &pk)) {
+		struct nl_meter_row row = { .cgroup_id = pk.cgroup_id, .tgid = pk.tgid };
+
+		ppk = &pk;
+		if (bpf_map_lookup_elem(fd, &pk, &m))
+			continue;
+		row.uid = pk.uid;
+		memcpy(row.comm, pk.comm, sizeof(row.comm));
+		row.m = m;
+		err = push(&proc, &row);
+	}
+	if (err) {
+		free(cg.v);
+		free(proc.v);
+		return err;
+	}
+	fold(&cg);
+	fold(&proc);
+	*cgv = cg.v;
+	*ncg = cg.n;
+	*procv = proc.v;
+	*nproc = proc.n;
+	return 0;
+}
+
+/* Cgroup ids to paths, for the cgroups below the dataplane's. */
+static struct {
+	__u64 *ids;
+	char **paths;
+	size_t n, cap;
+	size_t skip; /* length of the cgroup2 mount: paths print from the hierarchy's root */
+} cgnames;
+
+static int note_cgroup(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+	if (type != FTW_D)
+		return 0;
+	if (cgnames.n == cgnames.cap) {
+		size_t cap = cgnames.cap ? 2 * cgnames.cap : 256;
+		__u64 *ids = realloc(cgnames.ids, cap * sizeof(*ids));
+		char **paths;
+
+		if (!ids)
+			return 1;
+		cgnames.ids = ids;
+		paths = realloc(cgnames.paths, cap * sizeof(*paths));
+		if (!paths)
+			return 1;
+		cgnames.paths = paths;
+		cgnames.cap = cap;
+	}
+	cgnames.ids[cgnames.n] = sb->st_ino;
+	cgnames.paths[cgnames.n] = strdup(path);
+	if (cgnames.paths[cgnames.n])
+		cgnames.n++;
+	return 0;
+}
+
+static const char *cgroup_name(__u64 id)
+{
+	for (size_t i = 0; i < cgnames.n; i++)
+		if (cgnames.ids[i] == id)
+			return cgnames.paths[i][cgnames.skip] ? cgnames.paths[i] + cgnames.skip : "/";
+	return NULL;
+}
+
+static void names_free(void)
+{
+	for (size_t i = 0; i < cgnames.n; i++)
+		free(cgnames.paths[i]);
+	free(cgnames.ids);
+	free(cgnames.paths);
+	memset(&cgnames, 0, sizeof(cgnames));
+}
+
+static const char *user_name(__u32 uid, char *buf, size_t len)
+{
+	struct passwd *pw = getpwuid(uid);
+
+	if (pw)
+		snprintf(buf, len, "%s", pw->pw_name);
+	else
+		snprintf(buf, len, "%u", uid);
+	return buf;
+}
+
+static void json_meter(FILE *f, const struct nl_meter *m)
+{
+	fprintf(f, "\"in_bytes\":%llu,\"in_packets\":%llu,\"out_bytes\":%llu,\"out_packets\":%llu",
+		(unsigned long long)m->in_bytes, (unsigned long long)m->in_packets,
+		(unsigned long long)m->out_bytes, (unsigned long long)m->out_packets);
+}
+
+static void print_stat(struct nl_dp *dp, bool json)
+{
+	struct nl_meter_row *cg = NULL, *proc = NULL;
+	size_t ncg = 0, nproc = 0, i;
+	char mnt[256], user[64], comm[17];
+	int err;
+
+	err = nl_meter_read(dp, &cg, &ncg, &proc, &nproc);
+	if (err) {
+		nl_err("cannot read the meter: %s", strerror(-err));
+		return;
+	}
+	if (!nl_cgroup_mount(mnt, sizeof(mnt))) {
+		cgnames.skip = strlen(mnt);
+		nftw(nl_dp__base(dp), note_cgroup, 16, FTW_PHYS);
+	}
+	if (json) {
+		printf("{\"cgroups\":[");
+		for (i = 0; i < ncg; i++) {
+			const char *name = cgroup_name(cg[i].cgroup_id);
+
+			printf("%s{\"cgroup_id\":%llu,\"path\":", i ? "," : "",
+			       (unsigned long long)cg[i].cgroup_id);
+			if (name)
+				nl_json_string(stdout, name);
+			else
+				printf("null");
+			putchar(',');
+			json_meter(stdout, &cg[i].m);
+			putchar('}');
+		}
+		printf("],\"processes\":[");
+		for (i = 0; i < nproc; i++) {
+			snprintf(comm, sizeof(comm), "%.16s", proc[i].comm);
+			printf("%s{\"pid\":%u,\"uid\":%u,\"user\":", i ? "," : "", proc[i].tgid,
+			       proc[i].uid);
+			nl_json_string(stdout, user_name(proc[i].uid, user, sizeof(user)));
+			printf(",\"comm\":");
+			nl_json_string(stdout, comm);
+			printf(",\"cgroup_id\":%llu,", (unsigned long long)proc[i].cgroup_id);
+			json_meter(stdout, &proc[i].m);
+			putchar('}');
+		}
+		printf("]}\n");
+	} else {
+		printf("%-40s %14s %10s %14s %10s\n", "CGROUP", "IN BYTES", "IN PKTS", "OUT BYTES",
+		       "OUT PKTS");
+		for (i = 0; i < ncg; i++) {
+			const char *name = cgroup_name(cg[i].cgroup_id);
+			char idbuf[32];
+
+			if (!name) {
+				snprintf(idbuf, sizeof(idbuf), "(id %llu, gone)",
+					 (unsigned long long)cg[i].cgroup_id);
+				name = idbuf;
+			}
+			printf("%-40.40s %14llu %10llu %14llu %10llu\n", name,
+			       (unsigned long long)cg[i].m.in_bytes,
+			       (unsigned long long)cg[i].m.in_packets,
+			       (unsigned long long)cg[i].m.out_bytes,
+			       (unsigned long long)cg[i].m.out_packets);
+		}
+		printf("\n%-8s %-10s %-16s %14s %10s %14s %10s\n", "PID", "USER", "COMMAND",
+		       "IN BYTES", "IN PKTS", "OUT BYTES", "OUT PKTS");
+		for (i = 0; i < nproc; i++) {
+			snprintf(comm, sizeof(comm), "%.16s", proc[i].comm);
+			for (char *c = comm; *c; c++)
+				if ((unsigned char)*c < 0x20 || *c == 0x7f)
+					*c = '?';
+			printf("%-8u %-10.10s %-16s %14llu %10llu %14llu %10llu\n", proc[i].tgid,
+			       user_name(proc[i].uid, user, sizeof(user)), comm[0] ? comm : "-",
+			       (unsigned long long)proc[i].m.in_bytes,
+			       (unsigned long long)proc[i].m.in_packets,
+			       (unsigned long long)proc[i].m.out_bytes,
+			       (unsigned long long)proc[i].m.out_packets);
+		}
+	}
+	names_free();
+	free(cg);
+	free(proc);
+}
+
+static bool want_json(int argc, char **argv, int first, const char *cmd, int *status)
+{
+	bool json = false;
+
+	for (int i = first; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			json = true;
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			fputs(meter_usage, stdout);
+			*status = NL_EXIT_OK;
+			return false;
+		} else {
+			nl_err("%s: unexpected '%s' (see 'netlimit %s --help')", cmd, argv[i], cmd);
+			*status = NL_EXIT_USAGE;
+			return false;
+		}
+	}
+	*status = json;
+	return true;
+}
+
+int nl_cmd_meter(int argc, char **argv)
+{
+	struct nl_state *st = NULL;
+	struct nl_dp *dp = NULL;
+	int status, err, on = -1;
+	bool json;
+
+	if (argc < 2) {
+		nl_err("meter needs on, off or status (see 'netlimit meter --help')");
+		return NL_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		fputs(meter_usage, stdout);
+		return NL_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "on"))
+		on = 1;
+	else if (!strcmp(argv[1], "off"))
+		on = 0;
+	else if (strcmp(argv[1], "status")) {
+		nl_err("meter: '%s' is not on, off or status (see 'netlimit meter --help')",
+		       argv[1]);
+		return NL_EXIT_USAGE;
+	}
+	if (!want_json(argc, argv, 2, "meter", &status))
+		return status;
+	json = status;
+	status = nl_preflight("netlimit meter");
+	if (status)
+		return status;
+	err = nl_state__open(&st, on == 1);
+	if (err == -ENOENT && on != 1) {
+		st = NULL;
+	} else if (err) {
+		nl_err("cannot open netlimit's state in bpffs: %s", strerror(-err));
+		return nl_exit_for_errno(err);
+	}
+	status = NL_EXIT_OK;
+	if (st)
+		nl_state__lock(st);
+	if (st && !nl_dp__open(st, on == 1, &dp) && on >= 0) {
+		__atomic_store_n(&nl_dp__conf(dp)->meter, (__u32)on, __ATOMIC_SEQ_CST);
+		if (!on) {
+			nl_dp__free(dp);
+			dp = NULL;
+			nl_gc(st, false); /* unloads the dataplane if nothing else needs it */
+		}
+	} else if (on == 1) {
+		status = NL_EXIT_FAIL;
+	}
+	if (on < 0 || json) {
+		struct nl_conf *c = dp ? nl_dp__conf(dp) : NULL;
+		bool is_on = c && c->meter;
+
+		if (json)
+			printf("{\"meter\":%s,\"dataplane\":%s,\"limits\":%u,\"overflow_drops\":%llu,"
+			       "\"storage_failures\":%llu}\n",
+			       is_on ? "true" : "false", c ? "true" : "false", c ? c->nlimits : 0,
+			       c ? (unsigned long long)c->overflow : 0ULL,
+			       c ? (unsigned long long)c->storage_fail : 0ULL);
+		else
+			printf("meter %s; dataplane %s\n", is_on ? "on" : "off",
+			       c ? "loaded" : "not loaded");
+	}
+	nl_dp__free(dp);
+	if (st)
+		nl_state__unlock(st);
+	nl_state__free(st);
+	return status;
+}
+
+int nl_cmd_stat(int argc, char **argv)
+{
+	struct nl_state *st = NULL;
+	struct nl_dp *dp = NULL;
+	int status;
+
+	if (!want_json(argc, argv, 1, "stat", &status))
+		return status;
+	if (geteuid() != 0) {
+		nl_err("stat needs root: the meter lives in root-only bpffs pins; run it with sudo");
+		return NL_EXIT_NOPERM;
+	}
+	if (nl_state__open(&st, false) || nl_dp__open(st, false, &dp) ||
+	    !nl_dp__conf(dp)->meter) {
+		nl_err("the meter is off: turn it on with 'netlimit meter on'");
+		nl_dp__free(dp);
+		nl_state__free(st);
+		return NL_EXIT_NOTARGET;
+	}
+	print_stat(dp, status == 1);
+	nl_dp__free(dp);
+	nl_state__free(st);
+	return NL_EXIT_OK;
+}

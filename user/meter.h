@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The meter: the dataplane's count of every socket's traffic, per cgroup and
+ * per process (kernel side: bpf/dataplane.bpf.c, nl_socks and the *_meter
+ * maps; types: include/dataplane.h). `netlimit meter on|off|status` and
+ * `netlimit stat`.
+ */
+#ifndef NETLIMIT_METER_H
+#define NETLIMIT_METER_H
+
+#include <stddef.h>
+#include "dataplane.h"
+
+struct nl_dp;
+
+/* One cgroup's or one process's traffic. */
+struct nl_meter_row {
+	__u64 cgroup_id;
+	__u32 tgid; /* 0 in cgroup rows, and for sockets older than the dataplane */
+	__u32 uid;
+	char comm[16];
+	struct nl_meter m;
+};
+
+/*
+ * Read the meter: live sockets through the iterator plus the totals of
+ * closed ones. *cg and *proc are malloc'ed, sorted by key.
+ */
+int nl_meter_read(struct nl_dp *dp, struct nl_meter_row **cg, size_t *ncg,
+		  struct nl_meter_row **proc, size_t *nproc);
+
+int nl_cmd_meter(int argc, char **argv);
+int nl_cmd_stat(int argc, char **argv);
+
+#endif
