@@ -13,6 +13,9 @@
  *                                                 THREADS threads, each like `udp`
  *   nltraffic fork-after MS CMD [ARGS...]         sleep, then fork CMD and wait
  *   nltraffic sleep MS
+ *   nltraffic udp-on-usr1 ADDR PORT COUNT SIZE    like `udp`, once SIGUSR1 arrives
+ *   nltraffic udp-fork ADDR PORT COUNT SIZE       send COUNT, and a child process
+ *                                                 2 x COUNT; prints "child PID"
  * Prints what it did on stdout ("sent N", "received N").
  */
 #include <arpa/inet.h>
@@ -92,6 +95,43 @@ static int udp(int argc, char **argv)
 	printf("sent %ld\n", sent);
 	free(buf);
 	close(fd);
+	return 0;
+}
+
+/* Wait for SIGUSR1 (blocked before anything else, so none is missed). */
+static int udp_on_usr1(int argc, char **argv)
+{
+	sigset_t set;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	printf("ready\n");
+	fflush(stdout);
+	if (sigwait(&set, &sig))
+		return 1;
+	return udp(argc, argv);
+}
+
+static int udp_fork(int argc, char **argv)
+{
+	char twice[32];
+	int st;
+	pid_t pid;
+
+	if (argc < 6)
+		return 2;
+	snprintf(twice, sizeof(twice), "%ld", 2 * atol(argv[4]));
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		argv[4] = twice;
+		_exit(udp(argc, argv));
+	}
+	printf("child %d\n", (int)pid);
+	udp(argc, argv);
+	waitpid(pid, &st, 0);
 	return 0;
 }
 
@@ -352,6 +392,10 @@ int main(int argc, char **argv)
 		return tcp_recv(argc, argv);
 	if (!strcmp(argv[1], "udp-threads"))
 		return udp_threads(argc, argv);
+	if (!strcmp(argv[1], "udp-on-usr1"))
+		return udp_on_usr1(argc, argv);
+	if (!strcmp(argv[1], "udp-fork"))
+		return udp_fork(argc, argv);
 	if (!strcmp(argv[1], "fork-after"))
 		return fork_after(argc, argv);
 	if (!strcmp(argv[1], "serve"))

@@ -526,9 +526,12 @@ int nl_attach_run(struct nl_attach_opts *po, __u32 kind, const char *what)
 	own_fd = nl_state__own(st, id);
 	qo.id = id;
 	qo.kind = kind ? kind : o.cgroup ? NL_KIND_CGROUP : NL_KIND_PID;
-	qo.scope = o.scope.mode;
-	qo.prefixes = o.scope.prefixes;
-	qo.nprefixes = o.scope.n;
+	/* A host limit is reached only through the host trie: no scope lookup on top. */
+	if (kind != NL_KIND_HOST) {
+		qo.scope = o.scope.mode;
+		qo.prefixes = o.scope.prefixes;
+		qo.nprefixes = o.scope.n;
+	}
 	qo.wire = o.scope.wire;
 	qo.action = (__u32)o.action;
 	qo.pid = o.npids ? (__u32)o.pids[0] : 0;

@@ -15,6 +15,8 @@ int nl_exit_for_errno(int err)
 		return NL_EXIT_UNSUPPORTED;
 	case ESRCH:
 		return NL_EXIT_NOTARGET;
+	case EEXIST: /* an older netlimit's state is in the way: said already */
+		return NL_EXIT_UNSUPPORTED;
 	default:
 		return NL_EXIT_FAIL;
 	}

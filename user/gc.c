@@ -100,9 +100,14 @@ int nl_limit_remove(struct nl_state *st, __u32 id, __u32 gen)
 /* Whether the limit's target is gone (or the limit never got complete). */
 static bool gone(struct nl_state *st, __u32 id)
 {
+	char pin[512];
 	struct nl_lim *q;
 	bool g;
 
+	/* An older netlimit's limit holds its own programs: only gc --legacy lifts it. */
+	nl_state__path(st, id, "limit", pin, sizeof(pin));
+	if (!access(pin, F_OK))
+		return false;
 	if (nl_lim__open(st, id, &q))
 		return true; /* half-created by a netlimit that died */
 	g = nl_limit_target_gone(nl_lim__limit(q));
@@ -212,5 +217,29 @@ int nl_gc(struct nl_state *st, bool verbose)
 	nl_state__gc_new(st);
 	gc_cgroups(st);
 	unload_if_unused(st);
+	return removed;
+}
+
+int nl_gc_legacy(struct nl_state *st)
+{
+	char dir[512], pin[600];
+	size_t n, i;
+	__u32 *ids;
+	int removed = 0;
+
+	if (nl_state__ids(st, &ids, &n))
+		return 0;
+	for (i = 0; i < n; i++) {
+		nl_state__path(st, ids[i], NULL, dir, sizeof(dir));
+		snprintf(pin, sizeof(pin), "%s/limit", dir);
+		if (access(pin, F_OK))
+			continue;
+		/* Its own programs, pinned links: unpinning detaches them. */
+		if (!nl_state__remove_dir(dir)) {
+			nl_info("removed limit %u of an older netlimit (its cap is lifted)", ids[i]);
+			removed++;
+		}
+	}
+	free(ids);
 	return removed;
 }

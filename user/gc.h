@@ -20,6 +20,8 @@ bool nl_limit_target_gone(const struct nl_limit *l);
 int nl_limit_remove(struct nl_state *st, __u32 id, __u32 gen);
 /* Remove every unowned limit whose target is gone. Lock held. Returns how many. */
 int nl_gc(struct nl_state *st, bool verbose);
+/* Remove the limits an older netlimit pinned (one set of programs each). Lock held. */
+int nl_gc_legacy(struct nl_state *st);
 /* Whether a limit-creating command should collect now (at most once a second). */
 bool nl_gc_due(struct nl_state *st);
 

@@ -33,7 +33,8 @@ static const char manage_usage[] =
 	"  netlimit detach ID|NAME           remove the limit and all it attached\n"
 	"  netlimit wait ID|NAME             block until a cap is reached (exit 0) or\n"
 	"                                    the target is gone (exit 3)\n"
-	"  netlimit gc                       remove limits whose targets are gone\n"
+	"  netlimit gc [--legacy]            remove limits whose targets are gone;\n"
+	"                                    --legacy: also those an older netlimit made\n"
 	"CAPS: -l, --limit=SIZE, --in=SIZE, --out=SIZE\n"
 	"Each takes -q (no messages but errors) and -v (more of them).\n"
 	"\n"
@@ -224,7 +225,8 @@ static void json_limit(FILE *f, const struct nl_limit *l)
 					    : "block");
 	json_str(f, "count", l->wire ? "wire" : "l3");
 	json_str(f, "scope",
-		 l->scope == NL_SCOPE_ONLY	? "only"
+		 l->kind == NL_KIND_HOST		? "host"
+		 : l->scope == NL_SCOPE_ONLY	? "only"
 		 : l->scope == NL_SCOPE_EXCLUDE ? "exclude"
 						: "all");
 	nl_json_counters(f, l);
@@ -560,20 +562,31 @@ int nl_cmd_gc(int argc, char **argv)
 {
 	struct nl_state *st = NULL;
 	int status, n = 0;
+	bool legacy = false;
 
-	if (argc > 1) {
-		if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			fputs(manage_usage, stdout);
 			return NL_EXIT_OK;
 		}
-		nl_err("gc takes no arguments (see 'netlimit gc --help')");
+		if (!strcmp(argv[i], "--legacy")) {
+			legacy = true;
+			continue;
+		}
+		if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "-v")) {
+			nl_verbosity = argv[i][1] == 'q' ? NL_QUIET : NL_VERBOSE;
+			continue;
+		}
+		nl_err("gc: unexpected '%s' (see 'netlimit gc --help')", argv[i]);
 		return NL_EXIT_USAGE;
 	}
 	status = open_state("netlimit gc", &st, false);
 	if (status || !st)
 		return status;
 	nl_state__lock(st);
-	n = nl_gc(st, true);
+	if (legacy)
+		n += nl_gc_legacy(st);
+	n += nl_gc(st, true);
 	nl_state__unlock(st);
 	nl_info("%d limit(s) removed", n);
 	nl_state__free(st);

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * The dataplane's life: loaded on first use, once even when two netlimits
+ * race for it, whole or not at all when one is killed while loading, gone
+ * with the last limit; an older netlimit's state refused, then cleaned.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <bpf/bpf.h>
+#include "harness.h"
+#include "helpers.h"
+
+static bool exists(const char *name)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", test_state_dir(), name);
+	return !access(path, F_OK);
+}
+
+/* Programs named nl_* that are loaded now. */
+static int nl_progs(void)
+{
+	__u32 id = 0;
+	int n = 0;
+
+	while (!bpf_prog_get_next_id(id, &id)) {
+		struct bpf_prog_info info = { 0 };
+		__u32 len = sizeof(info);
+		int fd = bpf_prog_get_fd_by_id(id);
+
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && !strncmp(info.name, "nl_", 3))
+			n++;
+		close(fd);
+	}
+	return n;
+}
+
+/* The dataplane's programs: ingress, egress, sock create/release, fork, exit, TCP state, iterator. */
+#define DP_PROGS 8
+
+void test_dataplane_once_for_two(void)
+{
+	char cg[512], rel[64];
+	struct proc *a = mmap_shared_proc(), *b = mmap_shared_proc(), p;
+	int before = nl_progs(), round;
+
+	if (!require_root())
+		return;
+	snprintf(rel, sizeof(rel), "d2-%d", (int)getpid());
+	if (!ASSERT_TRUE(test_make_cgroup(rel, cg, sizeof(cg)), "cgroup"))
+		return;
+	for (round = 0; round < 5; round++) {
+		ASSERT_FALSE(exists("dp"), "no dataplane before");
+		netlimit_bg(a, "attach", "--cgroup", cg, "--out=1M", "--name=ra", NULL);
+		netlimit_bg(b, "attach", "--cgroup", cg, "--out=2M", "--name=rb", NULL);
+		proc_finish(a, 20);
+		proc_finish(b, 20);
+		ASSERT_EQ(a->status, 0, "first");
+		ASSERT_EQ(b->status, 0, "second");
+		ASSERT_TRUE(exists("dp"), "one dataplane");
+		ASSERT_FALSE(exists("new-dp"), "nothing half-made");
+		ASSERT_EQ(nl_progs() - before, DP_PROGS, "its programs loaded once");
+		netlimit(&p, "detach", "ra", NULL);
+		ASSERT_TRUE(exists("dp"), "kept while a limit is left");
+		netlimit(&p, "detach", "rb", NULL);
+		ASSERT_FALSE(exists("dp"), "gone with the last limit");
+	}
+	rmdir(cg);
+}
+
+/* SIGKILL at any moment of the first load: afterwards a dataplane that works, or none. */
+void test_dataplane_sigkill_loading(void)
+{
+	char cg[512], rel[64];
+	struct proc a, p, snd;
+	struct server *s;
+	int port, delay;
+
+	if (!require_root())
+		return;
+	snprintf(rel, sizeof(rel), "dk-%d", (int)getpid());
+	if (!ASSERT_TRUE(test_make_cgroup(rel, cg, sizeof(cg)), "cgroup"))
+		return;
+	s = udp_sink(AF_INET, &port);
+	for (delay = 0; delay <= 60; delay += 5) {
+		unsigned long long before;
+
+		netlimit_bg(&a, "attach", "--cgroup", cg, "--out=1000", "--name=dk", NULL);
+		msleep(delay);
+		proc_kill(&a, SIGKILL);
+		/* The next netlimit finds what the dead one left, whatever that is. */
+		netlimit(&p, "attach", "--cgroup", cg, "--out=2000", "--name=dk2", NULL);
+		ASSERT_EQ(p.status, 0, "the next netlimit works");
+		ASSERT_FALSE(exists("new-dp"), "no half-loaded dataplane left");
+		netlimit(&p, "list", "--json", NULL);
+		before = server_msgs(s);
+		start_in_cgroup(&snd, cg,
+				(char *[]){ traffic(), "udp", "127.0.0.1", num(port), "100", "72",
+					    NULL });
+		proc_finish(&snd, 10);
+		msleep(20);
+		/* dk, if it got listed, caps at 10 datagrams; dk2 at 20. */
+		ASSERT_EQ(server_msgs(s) - before, strstr(p.out, "\"name\":\"dk\"") ? 10 : 20,
+			  "the listed limits hold, and only they");
+		netlimit(&p, "detach", "dk2", NULL);
+		netlimit(&p, "detach", "dk", NULL);
+		netlimit(&p, "gc", NULL);
+		ASSERT_FALSE(exists("dp"), "all gone again");
+	}
+	server_stop(s);
+	rmdir(cg);
+}
+
+/* State pinned by a netlimit from before the dataplane: refused, then removed on request. */
+void test_dataplane_legacy_state(void)
+{
+	char dir[512], pin[600], cg[512], rel[64];
+	struct proc p;
+	int fd;
+
+	if (!require_root())
+		return;
+	snprintf(rel, sizeof(rel), "lg-%d", (int)getpid());
+	if (!ASSERT_TRUE(test_make_cgroup(rel, cg, sizeof(cg)), "cgroup"))
+		return;
+	mkdir(test_state_dir(), 0700);
+	snprintf(dir, sizeof(dir), "%s/7", test_state_dir());
+	mkdir(dir, 0700);
+	snprintf(pin, sizeof(pin), "%s/limit", dir);
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "nl_old", 4, 8, 1, NULL);
+	if (!ASSERT_GE(fd, 0, "an old limit's map") || !ASSERT_OK(bpf_obj_pin(fd, pin), "pin"))
+		goto out;
+	netlimit(&p, "attach", "--cgroup", cg, "--out=1M", NULL);
+	ASSERT_EQ(p.status, 69, "refused");
+	ASSERT_HAS(p.err, "older netlimit", "says why");
+	ASSERT_HAS(p.err, "gc --legacy", "and what to do");
+	ASSERT_FALSE(exists("dp"), "nothing loaded");
+	netlimit(&p, "gc", "--legacy", NULL);
+	ASSERT_EQ(p.status, 0, "gc --legacy");
+	ASSERT_TRUE(access(dir, F_OK) && errno == ENOENT, "old limit removed");
+	netlimit(&p, "attach", "--cgroup", cg, "--out=1M", "--name=new", NULL);
+	ASSERT_EQ(p.status, 0, "now it works");
+	netlimit(&p, "detach", "new", NULL);
+out:
+	if (fd >= 0)
+		close(fd);
+	rmdir(cg);
+}

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * The meter: every socket's bytes, attributed to the process that created it
+ * and to its cgroup, exactly (user/meter.c, bpf/dataplane.bpf.c).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include "harness.h"
+#include "cgroup.h"
+#include "helpers.h"
+
+static unsigned long long proc_out(const char *json, pid_t pid)
+{
+	unsigned long long v = 0;
+	char anchor[32];
+
+	snprintf(anchor, sizeof(anchor), "{\"pid\":%d,", (int)pid);
+	if (!json_u64_after(json, anchor, "out_bytes", &v))
+		test_fail_at(__FILE__, __LINE__, "no process %d in: %s", (int)pid, json);
+	return v;
+}
+
+void test_meter_attribution(void)
+{
+	char cg[512], rel[64], anchor[64];
+	unsigned long long v = 0;
+	__u64 cgid;
+	struct proc p, a, b, f;
+	struct server *s;
+	pid_t child;
+	int port;
+
+	if (!require_root())
+		return;
+	snprintf(rel, sizeof(rel), "mt-%d", (int)getpid());
+	if (!ASSERT_TRUE(test_make_cgroup(rel, cg, sizeof(cg)), "cgroup"))
+		return;
+	netlimit(&p, "stat", NULL);
+	ASSERT_EQ(p.status, 66, "stat with the meter off");
+	ASSERT_HAS(p.err, "meter on", "says how to turn it on");
+	netlimit(&p, "meter", "on", NULL);
+	ASSERT_EQ(p.status, 0, "meter on");
+	netlimit(&p, "meter", "status", "--json", NULL);
+	ASSERT_EQ(J(p.out, "meter"), 1, "status says on");
+	s = udp_sink(AF_INET, &port);
+	/* Two processes of one cgroup, and one that forks: each its own bytes. */
+	start_in_cgroup(&a, cg, (char *[]){ traffic(), "udp", "127.0.0.1", num(port), "30", "100",
+					    NULL });
+	start_in_cgroup(&b, cg, (char *[]){ traffic(), "udp", "127.0.0.1", num(port), "70", "200",
+					    NULL });
+	start_in_cgroup(&f, cg, (char *[]){ traffic(), "udp-fork", "127.0.0.1", num(port), "5",
+					    "50", NULL });
+	proc_finish(&a, 10);
+	proc_finish(&b, 10);
+	proc_finish(&f, 10);
+	child = (pid_t)atoi(strstr(f.out, "child ") ? strstr(f.out, "child ") + 6 : "0");
+	ASSERT_GT(child, 0, "the forked child's pid");
+	netlimit(&p, "stat", "--json", NULL);
+	ASSERT_EQ(p.status, 0, "stat");
+	ASSERT_EQ(proc_out(p.out, a.pid), 30 * 128, "first process: exactly its datagrams");
+	ASSERT_EQ(proc_out(p.out, b.pid), 70 * 228, "second process: exactly its own");
+	ASSERT_EQ(proc_out(p.out, f.pid), 5 * 78, "a parent: only its own socket");
+	ASSERT_EQ(proc_out(p.out, child), 10 * 78, "its child: apart, under its own pid");
+	/* The cgroup holds them all, also after the sockets closed. */
+	if (ASSERT_OK(nl_cgroup_id(cg, &cgid), "cgroup id")) {
+		snprintf(anchor, sizeof(anchor), "{\"cgroup_id\":%llu,", (unsigned long long)cgid);
+		ASSERT_TRUE(json_u64_after(p.out, anchor, "out_bytes", &v), "cgroup listed");
+		ASSERT_EQ(v, 30 * 128 + 70 * 228 + 15 * 78, "the cgroup: the sum, exactly");
+	}
+	netlimit(&p, "stat", NULL);
+	ASSERT_HAS(p.out, rel, "the table names the cgroup by path");
+	ASSERT_HAS(p.out, "nltraffic", "and the processes by command");
+	netlimit(&p, "meter", "off", NULL);
+	ASSERT_EQ(p.status, 0, "meter off");
+	netlimit(&p, "meter", "status", "--json", NULL);
+	ASSERT_EQ(J(p.out, "dataplane"), 0, "no limit, no meter: the dataplane is gone");
+	netlimit(&p, "meter", "sideways", NULL);
+	ASSERT_EQ(p.status, 64, "bad word");
+	server_stop(s);
+	rmdir(cg);
+}
