@@ -307,3 +307,83 @@ cleanup:
 	nl_lim__free(f.q);
 	nl_dp__free(f.dp);
 }
+
+/* Two limits on one packet: the refusal of one gives the other's reservation back. */
+void test_bpf_chain(void)
+{
+	struct nl_lim_opts o = { .sz = sizeof(o), .kind = NL_KIND_RUN };
+	struct nl_lim *a = NULL, *b = NULL;
+	struct nl_limit *la, *lb;
+	struct nl_dp *dp = NULL;
+	int in, out;
+
+	if (!require_root() || !ASSERT_OK(nl_dp__load_private(TEST_CG, &dp), "load"))
+		goto cleanup;
+	o.cap_in = o.cap_total = NL_UNLIMITED;
+	o.id = 3;
+	o.cap_out = 1000;
+	if (!ASSERT_OK(nl_lim__new_in(dp, &o, &a), "a") ||
+	    !ASSERT_OK(nl_lim__attach_cgroup_id(a, TEST_CG), "a on the cgroup"))
+		goto cleanup;
+	o.id = 5;
+	o.cap_out = 500;
+	if (!ASSERT_OK(nl_lim__new_in(dp, &o, &b), "b") ||
+	    !ASSERT_OK(nl_lim__attach_cgroup_id(b, TEST_CG), "b on the cgroup"))
+		goto cleanup;
+	la = nl_lim__limit(a);
+	lb = nl_lim__limit(b);
+	nl_dp__prog_fds(dp, &in, &out);
+	ASSERT_EQ(run_prog(out, 300), 1, "both accept");
+	ASSERT_EQ(run_prog(out, 300), 2, "b refuses: 600 > 500");
+	ASSERT_EQ(la->out.bytes, 300, "a gave its reservation back");
+	ASSERT_EQ(la->out.drop_packets, 0, "a dropped nothing");
+	ASSERT_EQ(lb->out.bytes, 300, "b");
+	ASSERT_EQ(lb->out.drop_bytes, 300, "b dropped it");
+	ASSERT_EQ(run_prog(out, 200), 1, "both accept again");
+	ASSERT_EQ(la->out.bytes, 500, "a: what passed");
+	ASSERT_EQ(lb->out.bytes, 500, "b: at its cap");
+	ASSERT_EQ(la->out.packets, 2, "a: packets that passed");
+	ASSERT_EQ(lb->out.packets, 2, "b: packets that passed");
+	/* a refuses first now (cap lowered): b keeps nothing of it. */
+	__atomic_store_n(&la->cap_out, 500, __ATOMIC_RELAXED);
+	__atomic_store_n(&lb->cap_out, 5000, __ATOMIC_RELAXED);
+	ASSERT_EQ(run_prog(out, 100), 2, "a refuses");
+	ASSERT_EQ(lb->out.bytes, 500, "b unchanged");
+	ASSERT_EQ(lb->out.drop_packets, 1, "b's one drop is still its own");
+	ASSERT_EQ(la->out.drop_packets, 1, "a counted its refusal");
+cleanup:
+	nl_lim__free(a);
+	nl_lim__free(b);
+	nl_dp__free(dp);
+}
+
+/* The interface program of a limit, on an Ethernet frame. */
+void test_bpf_iface(void)
+{
+	struct nl_lim_opts o = { .sz = sizeof(o), .id = 11, .kind = NL_KIND_IFACE };
+	struct nl_dp *dp = NULL;
+	struct nl_lim *q = NULL;
+	struct nl_limit *l;
+	int in, out;
+
+	if (!require_root() || !ASSERT_OK(nl_dp__load_private(0, &dp), "load"))
+		goto cleanup;
+	o.cap_in = o.cap_total = NL_UNLIMITED;
+	o.cap_out = 1000;
+	o.link_hlen = 14;
+	if (!ASSERT_OK(nl_lim__new_in(dp, &o, &q), "limit") ||
+	    !ASSERT_OK(nl_lim__load_iface(q), "interface programs") ||
+	    !ASSERT_OK(nl_lim__iface_prog_fds(q, &in, &out), "fds"))
+		goto cleanup;
+	l = nl_lim__limit(q);
+	/* tcx: -1 passes on to the next program, 2 drops. */
+	ASSERT_EQ(run_ip(out, 0, "192.0.2.1", "192.0.2.2", 0, 600, 0), -1, "passes");
+	ASSERT_EQ(run_ip(out, 0, "192.0.2.1", "192.0.2.2", 0, 600, 0), 2, "over the cap");
+	ASSERT_EQ(run_ip(in, 1, "2001:db8::1", "2001:db8::2", 0, 300, 0), -1, "ingress");
+	ASSERT_EQ(l->out.bytes, 600, "L3 bytes after the link header");
+	ASSERT_EQ(l->out.drop_packets, 1, "dropped");
+	ASSERT_EQ(l->in.bytes, 300, "ingress counted");
+cleanup:
+	nl_lim__free(q);
+	nl_dp__free(dp);
+}

@@ -342,11 +342,13 @@ int nl_lim__attach_host(struct nl_lim *q, const struct nl_prefix *p)
 #define NL_TCX_INGRESS 46
 #define NL_TCX_EGRESS  47
 
-int nl_lim__attach_iface(struct nl_lim *q, int ifindex)
+int nl_lim__load_iface(struct nl_lim *q)
 {
-	int types[2] = { NL_TCX_INGRESS, NL_TCX_EGRESS }, progs[2], err;
 	struct iface_bpf *s;
+	int err;
 
+	if (q->iface)
+		return 0;
 	s = iface_bpf__open();
 	if (!s)
 		return -errno;
@@ -358,11 +360,26 @@ int nl_lim__attach_iface(struct nl_lim *q, int ifindex)
 	    (err = bpf_map__reuse_fd(s->maps.nl_scopes, nl_dp__map_fd(q->dp, NL_MAP_SCOPES))) ||
 	    (err = bpf_map__reuse_fd(s->maps.nl_rings, nl_dp__map_fd(q->dp, NL_MAP_RINGS))))
 		return err;
-	err = iface_bpf__load(s);
+	return iface_bpf__load(s);
+}
+
+int nl_lim__iface_prog_fds(struct nl_lim *q, int *in, int *out)
+{
+	if (!q->iface)
+		return -EINVAL;
+	*in = bpf_program__fd(q->iface->progs.nl_tc_ingress);
+	*out = bpf_program__fd(q->iface->progs.nl_tc_egress);
+	return 0;
+}
+
+int nl_lim__attach_iface(struct nl_lim *q, int ifindex)
+{
+	int types[2] = { NL_TCX_INGRESS, NL_TCX_EGRESS }, progs[2], err;
+
+	err = nl_lim__load_iface(q);
 	if (err)
 		return err;
-	progs[0] = bpf_program__fd(s->progs.nl_tc_ingress);
-	progs[1] = bpf_program__fd(s->progs.nl_tc_egress);
+	nl_lim__iface_prog_fds(q, &progs[0], &progs[1]);
 	for (int i = 0; i < 2; i++) {
 		int fd = bpf_link_create(progs[i], ifindex, (enum bpf_attach_type)types[i], NULL);
 

@@ -59,6 +59,9 @@ int nl_lim__attach_cgroup(struct nl_lim *q, const char *path);
 int nl_lim__attach_cgroup_id(struct nl_lim *q, __u64 cgid);
 /* Count traffic with the limit's host prefix (o->prefixes[0]). */
 int nl_lim__attach_host(struct nl_lim *q, const struct nl_prefix *p);
+/* Load the interface programs that charge this limit (nothing attached yet). */
+int nl_lim__load_iface(struct nl_lim *q);
+int nl_lim__iface_prog_fds(struct nl_lim *q, int *in, int *out);
 /* Count everything crossing an interface (tc programs on tcx links). */
 int nl_lim__attach_iface(struct nl_lim *q, int ifindex);
 /* Tag a process and the sockets it holds now; its future children follow. */
