@@ -52,10 +52,8 @@ struct nl_pkt {
 	__u64 l3_len;
 	__u64 wire_len;
 	__u64 used, cap; /* what the refusing cap had, and was */
-	__u64 lens[NL_CHAIN]; /* what each limit of the chain reserved (0: none) */
-	__u64 refused_len;
-	__u32 hdr;	  /* IP + TCP/UDP header bytes each GSO segment repeats */
-	int parsed;	  /* 0 not yet, 1 ok, -1 not IPv4/IPv6 */
+	__u32 hdr;	 /* IP + TCP/UDP header bytes each GSO segment repeats */
+	int parsed;	 /* 0 not yet, 1 ok, -1 not IPv4/IPv6 */
 };
 
 /* Tell the limit's owner once per arming that a cap refused a packet. */
@@ -206,122 +204,150 @@ static __always_inline __u32 reserve(struct nl_limit *l, const int dir, __u64 le
 	return 0;
 }
 
-/*
- * The steps below are global functions: the verifier checks each once, not
- * once per limit of the chain and per path through the others.
- */
-
 /* how: enum nl_dir | NL_HOW_CG | l3 offset << 8 */
 #define NL_HOW_CG 2
 
-/*
- * Charge the packet to limit id, the slot-th of its chain. 0: the limit
- * does not count it; 1: p->lens[slot] reserved; else the refusing nl_hit
- * bit << 1.
- */
-__noinline int nl_charge_one(struct __sk_buff *skb, __u32 id, __u32 how, struct nl_pkt *p,
-			     __u32 slot)
+/* Limits the fast path cannot charge alone: a scope, wire bytes, a cgroup subtree. */
+static __always_inline bool slow_limit(const struct nl_limit *l)
+{
+	return l->scope | l->wire | l->cg_level;
+}
+
+/* Whether limit l counts this packet at all, and how many bytes. */
+static __always_inline bool counts(struct __sk_buff *skb, struct nl_limit *l, __u32 id, __u32 how,
+				   struct nl_pkt *p, __u64 *len)
 {
 	const int dir = how & 1;
 	const __u32 l3 = (how >> 8) & 0x7f; /* bounded: packet offsets must be */
-	__u64 *len;
-	struct nl_limit *l;
-	__u32 bit;
 
-	if (!skb || !p || slot >= NL_CHAIN)
-		return 0;
-	len = &p->lens[slot];
-	l = bpf_map_lookup_elem(&nl_limits, &id);
-	if (!l || !l->kind)
-		return 0;
+	if (!l->kind)
+		return false;
 	if (l->scope != NL_SCOPE_ALL && !in_scope(skb, l, id, l3, dir, p))
-		return 0;
+		return false;
 	if ((how & NL_HOW_CG) && l->cg_level &&
 	    bpf_skb_ancestor_cgroup_id(skb, (int)l->cg_level) != l->cgroup_id)
-		return 0;
+		return false;
 	*len = charge_len(skb, l, l3, dir, p);
-	bit = reserve(l, dir, *len, &p->used, &p->cap);
-	if (!bit)
-		return 1;
-	/* Nothing stays reserved here: the undo pass must not give it back. */
-	p->refused_len = *len;
-	*len = 0;
-	return (int)(bit << 1);
+	return true;
 }
 
-/* A packet all limits accepted: count it where it was reserved (len != 0). */
-__noinline int nl_charge_pass(__u32 id, int dir, __u64 len)
+/*
+ * The slow cases (below) are global functions: the verifier checks each
+ * once, not once per limit of the chain and per path through the others.
+ */
+
+/* Charge limit id for a packet the fast path could not: 0 passed or not counted, else the nl_hit bit. */
+__noinline int nl_charge_slow(struct __sk_buff *skb, __u32 id, __u32 how, struct nl_pkt *p)
 {
 	struct nl_limit *l;
+	__u64 len = 0;
+	__u32 bit;
 
-	if (!len)
+	if (!skb || !p)
 		return 0;
 	l = bpf_map_lookup_elem(&nl_limits, &id);
-	if (l)
-		__sync_fetch_and_add(dir == NL_IN ? &l->in.packets : &l->out.packets, 1);
-	return 0;
-}
-
-/* A packet another limit refused: give the reservation back. */
-__noinline int nl_charge_undo(__u32 id, int dir, __u64 len)
-{
-	struct nl_limit *l;
-
-	if (!len)
+	if (!l || !counts(skb, l, id, how, p, &len))
 		return 0;
-	l = bpf_map_lookup_elem(&nl_limits, &id);
-	if (l)
-		__sync_fetch_and_add(dir == NL_IN ? &l->in.bytes : &l->out.bytes, -len);
+	bit = reserve(l, how & 1, len, &p->used, &p->cap);
+	if (bit)
+		return (int)bit;
+	__sync_fetch_and_add((how & 1) == NL_IN ? &l->in.packets : &l->out.packets, 1);
 	return 0;
 }
 
 /* The limit that refused a packet counts it as dropped and tells its owner. */
-__noinline int nl_charge_refuse(__u32 id, int dir, __u32 bit, struct nl_pkt *p)
+__noinline int nl_charge_refuse(struct __sk_buff *skb, __u32 id, __u32 how, __u32 bit,
+				struct nl_pkt *p)
 {
-	struct nl_limit *l = bpf_map_lookup_elem(&nl_limits, &id);
+	struct nl_limit *l;
 	struct nl_usage *u;
+	__u64 len = 0;
 
-	if (!l || !p)
+	if (!skb || !p)
 		return 0;
-	u = dir == NL_IN ? &l->in : &l->out;
-	__sync_fetch_and_add(&u->drop_bytes, p->refused_len);
+	l = bpf_map_lookup_elem(&nl_limits, &id);
+	if (!l || !counts(skb, l, id, how, p, &len))
+		return 0;
+	u = (how & 1) == NL_IN ? &l->in : &l->out;
+	__sync_fetch_and_add(&u->drop_bytes, len);
 	__sync_fetch_and_add(&u->drop_packets, 1);
 	notify(l, bit, p->used, p->cap);
 	return 0;
 }
 
-/*
- * Charge the packet to every limit in ids (0 entries are skipped): true if
- * all of them accept it. skb_cg: whether host limits restricted to a cgroup
- * subtree can be checked (cgroup programs; not tc). The loops carry no state
- * but the index, so the verifier walks each once.
- */
-static __always_inline bool charge(struct __sk_buff *skb, const __u32 *ids, const int dir,
-				   const __u32 l3, const int skb_cg)
+/* A limit that was charged for a packet another refused gives bytes and packet back. */
+__noinline int nl_charge_undo(struct __sk_buff *skb, __u32 id, __u32 how, struct nl_pkt *p)
 {
-	struct nl_pkt p = { .l3_len = skb->len - l3 };
-	__u32 i, how = dir | (skb_cg ? NL_HOW_CG : 0) | l3 << 8, refused = 0;
-	int r;
+	struct nl_limit *l;
+	struct nl_usage *u;
+	__u64 len = 0;
 
-	for (i = 0; i < NL_CHAIN; i++) {
-		if (!ids[i])
-			continue;
-		r = nl_charge_one(skb, ids[i], how, &p, i);
-		if (r > 1) {
-			refused = ids[i];
-			nl_charge_refuse(refused, dir, (__u32)r >> 1, &p);
+	if (!skb || !p)
+		return 0;
+	l = bpf_map_lookup_elem(&nl_limits, &id);
+	if (!l || !counts(skb, l, id, how, p, &len))
+		return 0;
+	u = (how & 1) == NL_IN ? &l->in : &l->out;
+	__sync_fetch_and_add(&u->bytes, -len);
+	__sync_fetch_and_add(&u->packets, -1);
+	return 0;
+}
+
+/*
+ * Charge the packet to ids[0..] up to the first 0 (at most n): 0 if all of
+ * them accept it, else the index + 1 of the one that refused. The common
+ * limit (no scope, IP bytes, any cgroup) is charged inline: one array
+ * lookup, a fetch-add and a compare. Bytes and packet are counted at once;
+ * a refusal gives them back (nl_charge_undo).
+ */
+static __always_inline __u32 charge_list(struct __sk_buff *skb, const __u32 *ids, const __u32 n,
+					 const __u32 how, struct nl_pkt *p)
+{
+	const int dir = how & 1;
+	struct nl_limit *l;
+	__u32 i, id, bit;
+
+	for (i = 0; i < n; i++) {
+		id = ids[i];
+		if (!id)
 			break;
+		l = bpf_map_lookup_elem(&nl_limits, &id);
+		if (!l || !l->kind)
+			continue;
+		if (slow_limit(l)) {
+			bit = nl_charge_slow(skb, id, how, p);
+		} else {
+			bit = reserve(l, dir, p->l3_len, &p->used, &p->cap);
+			if (!bit)
+				__sync_fetch_and_add(dir == NL_IN ? &l->in.packets : &l->out.packets,
+						     1);
+		}
+		if (bit) {
+			nl_charge_refuse(skb, id, how, bit, p);
+			return i + 1;
 		}
 	}
-	for (i = 0; i < NL_CHAIN; i++) {
-		if (!ids[i])
-			continue;
-		if (refused)
-			nl_charge_undo(ids[i], dir, p.lens[i]);
-		else
-			nl_charge_pass(ids[i], dir, p.lens[i]);
+	return 0;
+}
+
+/* Give back what limits ids[0..upto) were charged. */
+static __always_inline void undo_list(struct __sk_buff *skb, const __u32 *ids, const __u32 n,
+				      const __u32 upto, const __u32 how, struct nl_pkt *p)
+{
+	__u32 i;
+
+	for (i = 0; i < n; i++) {
+		if (i >= upto || !ids[i])
+			break;
+		nl_charge_undo(skb, ids[i], how, p);
 	}
-	return !refused;
+}
+
+/* A fresh packet description: nothing parsed yet. */
+static __always_inline void pkt_init(struct nl_pkt *p, struct __sk_buff *skb, const __u32 l3)
+{
+	__builtin_memset(p, 0, sizeof(*p));
+	p->l3_len = skb->len - l3;
 }
 
 #endif /* NETLIMIT_CHARGE_H */

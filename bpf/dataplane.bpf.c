@@ -204,14 +204,22 @@ static __always_inline void meter_cgroup(__u64 cgid, const int dir, __u64 len)
 	meter_add(m, dir, len);
 }
 
+/* A chain for packets without a socket of their own, on the stack. */
+struct nl_ids {
+	__u32 ids[NL_SOCK_CHAIN];
+};
+
 static __always_inline bool handle(struct __sk_buff *skb, const int dir)
 {
-	__u32 ids[NL_CHAIN] = {}, i;
-	struct nl_host_chain *hc;
-	struct nl_sock *s = NULL;
-	struct bpf_sock *sk;
+	const __u32 how = dir | NL_HOW_CG;
 	struct nl_conf *c = conf();
-	bool pass;
+	struct nl_host_chain *hc = NULL;
+	struct nl_sock *s = NULL;
+	const __u32 *chain = NULL;
+	struct nl_ids own;
+	struct bpf_sock *sk;
+	struct nl_pkt p;
+	__u32 refused;
 
 	if (!c || (!c->nlimits && !c->meter))
 		return true;
@@ -233,48 +241,60 @@ static __always_inline bool handle(struct __sk_buff *skb, const int dir)
 			s->overflow = fill_chain(skb, sk, s->chain);
 			s->gen = gen;
 		}
-		if (s->overflow) {
-			__sync_fetch_and_add(&c->overflow, 1);
-			return false;
-		}
-		for (i = 0; i < NL_SOCK_CHAIN; i++)
-			ids[i] = s->chain[i];
+		chain = s->chain;
+		if (s->overflow)
+			goto overflow;
 	} else if (nl_test_cgroup) {
 		__u64 cgid = nl_test_cgroup;
 		struct nl_cg_limits *t = bpf_map_lookup_elem(&nl_cgroups, &cgid);
 
+		__builtin_memset(&own, 0, sizeof(own));
 		if (t)
-			for (i = 0; i < NL_CG_LIMITS; i++)
-				ids[i] = t->ids[i];
+			__builtin_memcpy(own.ids, t->ids, sizeof(t->ids));
+		chain = own.ids;
 	} else if (c->nlimits) {
 		/* No socket of its own (a SYN-ACK, TIME_WAIT): its cgroup still counts. */
-		if (fill_chain(skb, NULL, ids)) {
-			__sync_fetch_and_add(&c->overflow, 1);
-			return false;
-		}
+		if (fill_chain(skb, NULL, own.ids))
+			goto overflow;
+		chain = own.ids;
 	}
+	pkt_init(&p, skb, 0);
 	if (c->nhosts) {
-		struct nl_pkt p = {};
-
 		parse(skb, 0, dir, &p);
 		if (p.parsed > 0) {
 			struct nl_host_key hk = { .prefixlen = 8 + 128, .fam = p.k.fam };
 
 			__builtin_memcpy(hk.addr, p.k.addr, 16);
 			hc = bpf_map_lookup_elem(&nl_hosts, &hk);
-			if (hc)
-				for (i = 0; i < NL_HOST_CHAIN; i++)
-					ids[NL_SOCK_CHAIN + i] = hc->ids[i];
 		}
 	}
-	pass = charge(skb, ids, dir, 0, 1);
-	if (pass && c->meter) {
+	/* Every limit of the socket's chain, then every host limit: all must accept. */
+	if (chain) {
+		refused = charge_list(skb, chain, NL_SOCK_CHAIN, how, &p);
+		if (refused) {
+			undo_list(skb, chain, NL_SOCK_CHAIN, refused - 1, how, &p);
+			return false;
+		}
+	}
+	if (hc) {
+		refused = charge_list(skb, hc->ids, NL_HOST_CHAIN, how, &p);
+		if (refused) {
+			undo_list(skb, hc->ids, NL_HOST_CHAIN, refused - 1, how, &p);
+			if (chain)
+				undo_list(skb, chain, NL_SOCK_CHAIN, NL_SOCK_CHAIN, how, &p);
+			return false;
+		}
+	}
+	if (c->meter) {
 		if (s)
 			meter_add(&s->m, dir, skb->len);
 		else
 			meter_cgroup(bpf_skb_cgroup_id(skb), dir, skb->len);
 	}
-	return pass;
+	return true;
+overflow:
+	__sync_fetch_and_add(&c->overflow, 1);
+	return false;
 }
 
 /*

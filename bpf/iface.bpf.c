@@ -21,9 +21,11 @@ const volatile __u32 nl_link_hlen = 14;
 
 static __always_inline bool iface_charge(struct __sk_buff *skb, const int dir)
 {
-	__u32 ids[NL_CHAIN] = { nl_iface_id };
+	const __u32 ids[1] = { nl_iface_id };
+	struct nl_pkt p;
 
-	return charge(skb, ids, dir, nl_link_hlen, 0);
+	pkt_init(&p, skb, nl_link_hlen);
+	return !charge_list(skb, ids, 1, dir | nl_link_hlen << 8, &p);
 }
 
 SEC("tc")

@@ -13,6 +13,10 @@
  *                                                 THREADS threads, each like `udp`
  *   nltraffic fork-after MS CMD [ARGS...]         sleep, then fork CMD and wait
  *   nltraffic sleep MS
+ *   nltraffic flood ADDR PORT COUNT SIZE         like `udp`, as fast as it can; prints "pps N"
+ *   nltraffic udp-sink ADDR PORT                  receive and drop datagrams until killed
+ *   nltraffic park N                              N child processes that wait; prints their
+ *                                                 PIDs, ends them at SIGTERM
  *   nltraffic udp-on-usr1 ADDR PORT COUNT SIZE    like `udp`, once SIGUSR1 arrives
  *   nltraffic udp-fork ADDR PORT COUNT SIZE       send COUNT, and a child process
  *                                                 2 x COUNT; prints "child PID"
@@ -95,6 +99,90 @@ static int udp(int argc, char **argv)
 	printf("sent %ld\n", sent);
 	free(buf);
 	close(fd);
+	return 0;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int flood(int argc, char **argv)
+{
+	long count, size, i;
+	char buf[65536] = { 0 };
+	double t0;
+	int fd;
+
+	if (argc < 6)
+		return 2;
+	count = atol(argv[4]);
+	size = atol(argv[5]);
+	if (size < 0 || size > (long)sizeof(buf))
+		return 2;
+	fd = connect_to(argv[2], argv[3], SOCK_DGRAM);
+	t0 = now_s();
+	for (i = 0; i < count; i++)
+		if (send(fd, buf, (size_t)size, 0) < 0 && errno != ENOBUFS && errno != EPERM)
+			break;
+	printf("pps %.0f\n", (double)count / (now_s() - t0));
+	close(fd);
+	return 0;
+}
+
+static int udp_sink_cmd(int argc, char **argv)
+{
+	struct sockaddr_storage ss;
+	char buf[65536];
+	socklen_t len;
+	int fd, big = 8 << 20;
+
+	if (argc < 4)
+		return 2;
+	fd = socket(addr_of(argv[2], argv[3], &ss, &len), SOCK_DGRAM, 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big));
+	if (fd < 0 || bind(fd, (struct sockaddr *)&ss, len))
+		return 1;
+	for (;;)
+		if (recv(fd, buf, sizeof(buf), 0) < 0 && errno != EINTR)
+			return 1;
+}
+
+static volatile sig_atomic_t park_stop;
+
+static void on_term(int sig)
+{
+	park_stop = 1;
+}
+
+static int park(int argc, char **argv)
+{
+	long n = argc > 2 ? atol(argv[2]) : 0, i;
+	pid_t *kids = calloc((size_t)(n > 0 ? n : 1), sizeof(*kids));
+
+	signal(SIGTERM, on_term);
+	for (i = 0; i < n && kids; i++) {
+		kids[i] = fork();
+		if (kids[i] == 0) {
+			signal(SIGTERM, SIG_DFL);
+			for (;;)
+				pause();
+		}
+		printf("%d\n", (int)kids[i]);
+	}
+	printf("parked\n");
+	fflush(stdout);
+	while (!park_stop)
+		pause();
+	for (i = 0; i < n && kids; i++)
+		if (kids[i] > 0)
+			kill(kids[i], SIGKILL);
+	while (wait(NULL) > 0)
+		;
+	free(kids);
 	return 0;
 }
 
@@ -392,6 +480,12 @@ int main(int argc, char **argv)
 		return tcp_recv(argc, argv);
 	if (!strcmp(argv[1], "udp-threads"))
 		return udp_threads(argc, argv);
+	if (!strcmp(argv[1], "flood"))
+		return flood(argc, argv);
+	if (!strcmp(argv[1], "udp-sink"))
+		return udp_sink_cmd(argc, argv);
+	if (!strcmp(argv[1], "park"))
+		return park(argc, argv);
 	if (!strcmp(argv[1], "udp-on-usr1"))
 		return udp_on_usr1(argc, argv);
 	if (!strcmp(argv[1], "udp-fork"))

@@ -1,0 +1,191 @@
+#!/bin/sh
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# `make bench`, scale arm: a 64-byte UDP flood from one cgroup, in a network
+# namespace of its own, under 1, 100, 1,000 and 10,000 limits that do not
+# match it (host limits on the sender's cgroup; pid limits on processes that
+# share one cgroup), next to the same numbers of nftables quota rules, an
+# empty program and no program at all. Prints packets per second and the
+# dataplane's per-packet cost (bpf_stats), each as a ratio within this run,
+# plus the time to make a limit and the kernel memory a limit costs.
+# SCALE_MAX (default 10000), FLOOD (datagrams, default 100000), REPS (3).
+set -eu
+B=${1:-build}
+MAX=${SCALE_MAX:-10000}
+FLOOD=${FLOOD:-100000}
+REPS=${REPS:-3}
+PORT=5399
+[ "$(id -u)" = 0 ] || { echo "bench: run it as root (sudo make bench)" >&2; exit 77; }
+MNT=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
+BASE=$MNT/netlimit-bench
+export NETLIMIT_STATE=/sys/fs/bpf/netlimit-bench NETLIMIT_DATAPLANE_CGROUP=$BASE \
+	NETLIMIT_CGROUP=netlimit-bench/runs
+NL="$B/netlimit"
+T="$B/nltraffic"
+NS=nlbench$$
+STATS_WAS=$(cat /proc/sys/kernel/bpf_stats_enabled)
+mkdir -p "$BASE/sender" "$BASE/park"
+ip netns add "$NS"
+ip -n "$NS" link set lo up
+ip netns exec "$NS" "$T" udp-sink 127.0.0.1 "$PORT" &
+sink=$!
+park=
+tmp=$(mktemp -d)
+cleanup() {
+	kill "$sink" 2>/dev/null || true
+	[ -z "$park" ] || kill "$park" 2>/dev/null || true
+	wait 2>/dev/null || true
+	echo "$STATS_WAS" > /proc/sys/kernel/bpf_stats_enabled
+	rm -rf "$NETLIMIT_STATE"
+	ip netns del "$NS" 2>/dev/null || true
+	for d in "$BASE"/runs/* "$BASE/runs" "$BASE/sender" "$BASE/park" "$BASE"; do
+		[ -d "$d" ] && rmdir "$d" 2>/dev/null || true
+	done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+sleep 0.3
+
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# One flood from the sender's cgroup, inside the namespace: packets per second.
+flood() {
+	sh -c "echo \$\$ > $BASE/sender/cgroup.procs && exec ip netns exec $NS $T flood 127.0.0.1 $PORT $FLOOD 64" |
+		awk '/^pps/ { print $2 }'
+}
+# The dataplane's egress program: run_time_ns / run_cnt since the last call.
+last_ns=0 last_cnt=0
+prog_cost() {
+	set -- $(bpftool -j prog show pinned "$NETLIMIT_STATE/dp/prog_out" |
+		sed 's/.*"run_time_ns":\([0-9]*\).*"run_cnt":\([0-9]*\).*/\1 \2/')
+	ns=${1:-0} cnt=${2:-0}
+	echo "$ns $last_ns $cnt $last_cnt" | awk '{ d = $3 - $4; printf "%.1f\n", d ? ($1 - $2) / d : 0 }'
+	last_ns=$ns last_cnt=$cnt
+}
+# pps and ns/packet: medians over REPS floods.
+measure() {
+	: > "$tmp/p"; : > "$tmp/c"
+	i=0
+	while [ "$i" -lt "$REPS" ]; do
+		[ -e "$NETLIMIT_STATE/dp" ] && prog_cost > /dev/null
+		flood >> "$tmp/p"
+		[ -e "$NETLIMIT_STATE/dp" ] && prog_cost >> "$tmp/c"
+		i=$((i + 1))
+	done
+	pps=$(median < "$tmp/p")
+	cost=$( [ -s "$tmp/c" ] && median < "$tmp/c" || echo 0)
+}
+ms_now() { date +%s%N; }
+# Kernel memory of the dataplane's maps (bpftool's memlock figures).
+memlock() {
+	for m in limits conf cgroups hosts scopes socks sock_tags tasks rings cg_meter proc_meter; do
+		bpftool -j map show pinned "$NETLIMIT_STATE/dp/$m" | sed 's/.*"bytes_memlock":\([0-9]*\).*/\1/'
+	done | awk '{ s += $1 } END { print s }'
+}
+ratio() { echo "$1 $2" | awk '{ printf "%.2f", $2 ? $1 / $2 : 0 }'; }
+
+echo 1 > /proc/sys/kernel/bpf_stats_enabled
+echo "scale arm: $FLOOD 64-byte UDP datagrams a flood, median of $REPS, up to $MAX limits"
+
+measure; none_pps=$pps
+: > "$tmp/e"
+i=0
+while [ "$i" -lt "$REPS" ]; do
+	sh -c "echo \$\$ > $BASE/sender/cgroup.procs && exec $B/nlbench empty -- ip netns exec $NS $T flood 127.0.0.1 $PORT $FLOOD 64" > "$tmp/eo"
+	awk '/^pps/ { print $2 }' "$tmp/eo" >> "$tmp/ep"
+	awk '/^runs/ { print $4 }' "$tmp/eo" >> "$tmp/e"
+	i=$((i + 1))
+done
+empty_pps=$(median < "$tmp/ep"); empty_ns=$(median < "$tmp/e")
+
+# One limit on the sender's cgroup (matching, never reached): the base line of every ratio.
+"$NL" attach --cgroup "$BASE/sender" --out=1P --name=match -q > /dev/null
+measure; one_pps=$pps one_ns=$cost
+"$NL" detach match -q
+"$NL" attach --cgroup "$BASE/sender" --out=1P --only=127.0.0.0/8 --name=match -q > /dev/null
+measure; scoped_pps=$pps scoped_ns=$cost
+"$NL" meter on
+measure; meter_pps=$pps meter_ns=$cost
+"$NL" meter off
+"$NL" detach match -q
+
+printf '\n%-44s %10s %8s %10s %8s\n' "per-packet path" "pps" "ratio" "ns/pkt" "ratio"
+printf '%-44s %10s %8s %10s %8s\n' "no program" "$none_pps" "1.00" "-" "-"
+printf '%-44s %10s %8s %10s %8s\n' "empty cgroup_skb program" "$empty_pps" "$(ratio "$empty_pps" "$none_pps")" "$empty_ns" "1.00"
+printf '%-44s %10s %8s %10s %8s\n' "dataplane, 1 unscoped limit" "$one_pps" "$(ratio "$one_pps" "$none_pps")" "$one_ns" "$(ratio "$one_ns" "$empty_ns")"
+printf '%-44s %10s %8s %10s %8s\n' "dataplane, 1 scoped limit (--only)" "$scoped_pps" "$(ratio "$scoped_pps" "$none_pps")" "$scoped_ns" "$(ratio "$scoped_ns" "$empty_ns")"
+printf '%-44s %10s %8s %10s %8s\n' "dataplane, meter on, 1 limit" "$meter_pps" "$(ratio "$meter_pps" "$none_pps")" "$meter_ns" "$(ratio "$meter_ns" "$empty_ns")"
+echo "(aims: unscoped <= 1.3x empty, scoped <= 1.5x, meter <= 1.5x, meter + 10,000 limits <= 2x)"
+
+# Host limits on the sender's cgroup, none matching the flood; then pid limits.
+"$NL" attach --cgroup "$BASE/sender" --out=1P --name=match -q > /dev/null
+"$NL" meter on
+n=0
+printf '\n%-8s %-6s %10s %8s %10s %8s %10s %10s\n' "limits" "kind" "pps" "vs 1" "ns/pkt" "vs 1" "make ms" "nft pps"
+: > "$tmp/mk"
+for k in 1 100 1000 10000; do
+	[ "$k" -le "$MAX" ] || break
+	while [ "$n" -lt "$k" ]; do
+		t0=$(ms_now)
+		"$NL" host "10.$((n >> 16)).$(((n >> 8) & 255)).$((n & 255))" --out=1G --cgroup "$BASE/sender" -q > /dev/null
+		echo "$(( ($(ms_now) - t0) / 1000 ))" >> "$tmp/mk"
+		n=$((n + 1))
+	done
+	[ "$k" = 1 ] && mem1=$(memlock)
+	measure
+	[ "$k" = 1 ] && { h1_pps=$pps; h1_ns=$cost; }
+	# The same number of nftables quota rules, in the flood's namespace.
+	{
+		echo "add table inet nlbench"
+		echo "add chain inet nlbench out { type filter hook output priority 0 ; }"
+		i=0
+		while [ "$i" -lt "$k" ]; do
+			echo "add rule inet nlbench out ip daddr 10.$((i >> 16)).$(((i >> 8) & 255)).$((i & 255)) quota over 1000000000 bytes drop"
+			i=$((i + 1))
+		done
+	} > "$tmp/nft"
+	ip netns exec "$NS" nft -f "$tmp/nft"
+	# From this script's own cgroup, outside the dataplane's: nftables alone.
+	nftp=$(ip netns exec "$NS" "$T" flood 127.0.0.1 "$PORT" "$FLOOD" 64 | awk '{ print $2 }')
+	ip netns exec "$NS" nft delete table inet nlbench
+	printf '%-8s %-6s %10s %8s %10s %8s %10s %10s\n' "$k" host "$pps" "$(ratio "$pps" "$h1_pps")" "$cost" \
+		"$(ratio "$cost" "$h1_ns")" "$(awk '{ print $1 / 1000 }' "$tmp/mk" | median)" "$nftp"
+done
+memk=$(memlock)
+echo "kernel memory of the dataplane's maps: $mem1 bytes with 1 host limit, $memk with $n:" \
+	"$(echo "$memk $mem1 $n" | awk '{ printf "%.0f", $3 > 1 ? ($1 - $2) / ($3 - 1) : 0 }') bytes per extra limit"
+"$NL" meter off
+
+# pid limits: K processes parked in one cgroup, one limit each.
+"$T" park "$MAX" > "$tmp/park" &
+park=$!
+while ! grep -q parked "$tmp/park"; do sleep 0.1; done
+grep -v parked "$tmp/park" | while read -r pid; do echo "$pid" > "$BASE/park/cgroup.procs"; done
+n=0
+: > "$tmp/mk"
+for k in 1 100 1000 10000; do
+	[ "$k" -le "$MAX" ] || break
+	sed -n "$((n + 1)),${k}p" "$tmp/park" | while read -r pid; do
+		t0=$(ms_now)
+		"$NL" attach --pid "$pid" --out=1G -q > /dev/null
+		echo "$(( ($(ms_now) - t0) / 1000 ))" >> "$tmp/mk"
+	done
+	n=$k
+	measure
+	[ "$k" = 1 ] && { p1_pps=$pps; p1_ns=$cost; }
+	printf '%-8s %-6s %10s %8s %10s %8s %10s\n' "$k" pid "$pps" "$(ratio "$pps" "$p1_pps")" "$cost" \
+		"$(ratio "$cost" "$p1_ns")" "$(awk '{ print $1 / 1000 }' "$tmp/mk" | median)"
+done
+echo "(aims: pps with 10,000 limits >= 0.95 of 1 limit; cost within 5%; making a limit < 5 ms)"
+
+: > "$tmp/mk"
+i=0
+while [ "$i" -lt 20 ]; do
+	mkdir -p "$BASE/sender/c$i"
+	t0=$(ms_now)
+	"$NL" attach --cgroup "$BASE/sender/c$i" --out=1G -q > /dev/null
+	echo "$(( ($(ms_now) - t0) / 1000 ))" >> "$tmp/mk"
+	i=$((i + 1))
+done
+echo "attach --cgroup with $((MAX * 2 + 1)) limits in place: median $(awk '{ print $1 / 1000 }' "$tmp/mk" | median) ms"
+rm -rf "$NETLIMIT_STATE"
+i=0
+while [ "$i" -lt 20 ]; do rmdir "$BASE/sender/c$i"; i=$((i + 1)); done
