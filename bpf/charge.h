@@ -293,6 +293,28 @@ __noinline int nl_charge_undo(struct __sk_buff *skb, __u32 id, __u32 how, struct
 	return 0;
 }
 
+/* A fresh packet description: nothing parsed yet. */
+static __always_inline void pkt_init(struct nl_pkt *p, struct __sk_buff *skb, const __u32 l3)
+{
+	__builtin_memset(p, 0, sizeof(*p));
+	p->l3_len = skb->len - l3;
+}
+
+/* The packet description, filled on first need: the fast path does without. */
+struct nl_lazy {
+	struct nl_pkt p;
+	bool ready;
+};
+
+static __always_inline struct nl_pkt *pkt(struct nl_lazy *z, struct __sk_buff *skb, const __u32 l3)
+{
+	if (!z->ready) {
+		pkt_init(&z->p, skb, l3);
+		z->ready = true;
+	}
+	return &z->p;
+}
+
 /*
  * Charge the packet to ids[0..] up to the first 0 (at most n): 0 if all of
  * them accept it, else the index + 1 of the one that refused. The common
@@ -301,9 +323,11 @@ __noinline int nl_charge_undo(struct __sk_buff *skb, __u32 id, __u32 how, struct
  * a refusal gives them back (nl_charge_undo).
  */
 static __always_inline __u32 charge_list(struct __sk_buff *skb, const __u32 *ids, const __u32 n,
-					 const __u32 how, struct nl_pkt *p)
+					 const __u32 how, struct nl_lazy *z)
 {
 	const int dir = how & 1;
+	const __u32 l3 = how >> 8;
+	__u64 used = 0, cap = 0;
 	struct nl_limit *l;
 	__u32 i, id, bit;
 
@@ -315,39 +339,24 @@ static __always_inline __u32 charge_list(struct __sk_buff *skb, const __u32 *ids
 		if (!l || !l->kind)
 			continue;
 		if (slow_limit(l)) {
-			bit = nl_charge_slow(skb, id, how, p);
-		} else {
-			bit = reserve(l, dir, p->l3_len, &p->used, &p->cap);
+			bit = nl_charge_slow(skb, id, how, pkt(z, skb, l3));
 			if (!bit)
+				continue;
+		} else {
+			bit = reserve(l, dir, skb->len - l3, &used, &cap);
+			if (!bit) {
 				__sync_fetch_and_add(dir == NL_IN ? &l->in.packets : &l->out.packets,
 						     1);
+				continue;
+			}
+			pkt(z, skb, l3);
+			z->p.used = used;
+			z->p.cap = cap;
 		}
-		if (bit) {
-			nl_charge_refuse(skb, id, how, bit, p);
-			return i + 1;
-		}
+		nl_charge_refuse(skb, id, how, bit, pkt(z, skb, l3));
+		return i + 1;
 	}
 	return 0;
-}
-
-/* Give back what limits ids[0..upto) were charged. */
-static __always_inline void undo_list(struct __sk_buff *skb, const __u32 *ids, const __u32 n,
-				      const __u32 upto, const __u32 how, struct nl_pkt *p)
-{
-	__u32 i;
-
-	for (i = 0; i < n; i++) {
-		if (i >= upto || !ids[i])
-			break;
-		nl_charge_undo(skb, ids[i], how, p);
-	}
-}
-
-/* A fresh packet description: nothing parsed yet. */
-static __always_inline void pkt_init(struct nl_pkt *p, struct __sk_buff *skb, const __u32 l3)
-{
-	__builtin_memset(p, 0, sizeof(*p));
-	p->l3_len = skb->len - l3;
 }
 
 #endif /* NETLIMIT_CHARGE_H */

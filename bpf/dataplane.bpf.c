@@ -54,6 +54,20 @@ struct {
 	__type(value, struct nl_sock);
 } nl_socks SEC(".maps");
 
+/*
+ * Per CPU, a direct-mapped cache of cgroup chains: slot cgroup id mod
+ * NL_CG_CACHE. A hit costs one inlined lookup and two compares; a miss (or a
+ * limit that came or went: nl_conf.gen) walks the cgroup's ancestors once.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NL_CG_CACHE);
+	__type(key, __u32);
+	__type(value, struct nl_cg_chain);
+} nl_cg_cache SEC(".maps");
+
+extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
+
 /* Process limits a socket was made under (or tagged with by attach --pid). */
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
@@ -106,6 +120,11 @@ static __always_inline struct nl_limit *tag_limit(const struct nl_tag *t)
 	return l;
 }
 
+/* A chain on the stack: packets without a socket of their own, process tags. */
+struct nl_ids {
+	__u32 ids[NL_SOCK_CHAIN];
+};
+
 /* A socket's chain being built; n and over live in memory, out of the verifier's sight. */
 struct nl_chain_buf {
 	__u32 ids[NL_SOCK_CHAIN];
@@ -146,37 +165,24 @@ __noinline int nl_chain_level(struct __sk_buff *skb, int level, struct nl_chain_
 	return 1;
 }
 
-/* Add the process limits a socket was made under, if still the same limits. */
-__noinline int nl_chain_tags(struct nl_tags *tags, struct nl_chain_buf *b)
-{
-	int k;
-
-	if (!tags || !b)
-		return 0;
-	for (k = 0; k < NL_TASK_TAGS; k++)
-		if (tag_limit(&tags->t[k]))
-			chain_add(b, tags->t[k].id);
-	return 0;
-}
-
 /*
- * The limits covering a socket of the skb's cgroup: those on the cgroup and
- * on each ancestor (outermost first), then the process limits it was made
- * under. Runs when the socket is new or a limit came or went since.
- * Returns 1 if more limits cover it than a chain holds.
+ * The limits on the skb's cgroup and on each ancestor (outermost first).
+ * Runs for a cgroup once per CPU after a limit came or went, and for each
+ * packet without a full socket. Returns 1 if more limits cover it than a
+ * chain holds.
  */
-static __always_inline __u32 fill_chain(struct __sk_buff *skb, struct bpf_sock *sk, __u32 *chain)
+__noinline int nl_fill_chain(struct __sk_buff *skb, struct nl_ids *chain)
 {
 	struct nl_chain_buf b = {};
 	int level;
 
+	if (!skb || !chain)
+		return 0;
 	for (level = 0; level < NL_MAX_LEVEL; level++)
 		if (!nl_chain_level(skb, level, &b))
 			break;
-	if (sk)
-		nl_chain_tags(bpf_sk_storage_get(&nl_sock_tags, sk, 0, 0), &b);
-	__builtin_memcpy(chain, b.ids, sizeof(b.ids));
-	return b.over;
+	__builtin_memcpy(chain->ids, b.ids, sizeof(b.ids));
+	return (int)b.over;
 }
 
 /* Add the packet's direction to a meter entry. */
@@ -188,6 +194,25 @@ static __always_inline void meter_add(struct nl_meter *m, const int dir, __u64 l
 	} else {
 		__sync_fetch_and_add(&m->out_bytes, len);
 		__sync_fetch_and_add(&m->out_packets, 1);
+	}
+}
+
+static __always_inline void meter_cgroup(__u64 cgid, const int dir, __u64 len);
+
+/* The meter: the socket's own counters, or its cgroup's for packets without one. */
+static __always_inline void meter(struct __sk_buff *skb, const int dir)
+{
+	struct bpf_sock *sk = skb->sk;
+	struct nl_sock *s = NULL;
+
+	if (sk)
+		s = bpf_sk_storage_get(&nl_socks, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (s) {
+		if (!s->cgroup_id)
+			s->cgroup_id = bpf_skb_cgroup_id(skb);
+		meter_add(&s->m, dir, skb->len);
+	} else {
+		meter_cgroup(bpf_skb_cgroup_id(skb), dir, skb->len);
 	}
 }
 
@@ -204,96 +229,205 @@ static __always_inline void meter_cgroup(__u64 cgid, const int dir, __u64 len)
 	meter_add(m, dir, len);
 }
 
-/* A chain for packets without a socket of their own, on the stack. */
-struct nl_ids {
-	__u32 ids[NL_SOCK_CHAIN];
-};
+
+/*
+ * The process tags' and host limits' lists: charged by global functions
+ * (checked once by the verifier; the cgroup chain, the common case, is
+ * charged inline). 0 if all accept, else the index + 1 of the refusing one.
+ */
+__noinline int nl_charge_tags(struct __sk_buff *skb, const struct nl_ids *l, __u32 how,
+			      struct nl_pkt *p)
+{
+	struct nl_lazy z = { .ready = true };
+
+	if (!skb || !l || !p)
+		return 0;
+	z.p = *p;
+	return (int)charge_list(skb, l->ids, NL_TASK_TAGS, how, &z);
+}
+
+__noinline int nl_charge_hosts(struct __sk_buff *skb, const struct nl_host_chain *l, __u32 how,
+			       struct nl_pkt *p)
+{
+	struct nl_lazy z = { .ready = true };
+
+	if (!skb || !l || !p)
+		return 0;
+	z.p = *p;
+	return (int)charge_list(skb, l->ids, NL_HOST_CHAIN, how, &z);
+}
+
+/* After a refusal: give back what ids[0..upto) were charged. One check by the verifier. */
+__noinline int nl_undo_ids(struct __sk_buff *skb, const struct nl_ids *l, __u32 upto, __u32 how,
+			   struct nl_pkt *p)
+{
+	__u32 i;
+
+	if (!skb || !l || !p)
+		return 0;
+	for (i = 0; i < NL_SOCK_CHAIN; i++) {
+		if (i >= upto || !l->ids[i])
+			break;
+		nl_charge_undo(skb, l->ids[i], how, p);
+	}
+	return 0;
+}
+
+__noinline int nl_undo_hosts(struct __sk_buff *skb, const struct nl_host_chain *l, __u32 upto,
+			     __u32 how, struct nl_pkt *p)
+{
+	__u32 i;
+
+	if (!skb || !l || !p)
+		return 0;
+	for (i = 0; i < NL_HOST_CHAIN; i++) {
+		if (i >= upto || !l->ids[i])
+			break;
+		nl_charge_undo(skb, l->ids[i], how, p);
+	}
+	return 0;
+}
+
+/*
+ * The cgroup id of a packet's socket, read through the kernel's own skb
+ * (no helper call on the hot path); 0 when the socket is not a full one
+ * (TIME_WAIT, a request socket): those take the helpers' slow path.
+ */
+static __always_inline __u64 socket_cgroup(struct __sk_buff *skb)
+{
+	struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
+	struct sock *sk = kskb->sk;
+	struct cgroup *cg;
+	__u8 state;
+
+	if (!sk)
+		return 0;
+	state = sk->__sk_common.skc_state;
+	if (state == TCP_TIME_WAIT || state == TCP_NEW_SYN_RECV)
+		return 0;
+	cg = sk->sk_cgrp_data.cgroup;
+	return cg ? cg->kn->id : 0;
+}
+
+/* The cgroup limits of the packet's cgroup, from this CPU's cache or walked anew. */
+static __always_inline const __u32 *cgroup_chain(struct __sk_buff *skb, __u64 cgid, __u64 gen,
+						 __u32 *over)
+{
+	__u32 idx = (__u32)cgid & (NL_CG_CACHE - 1);
+	struct nl_cg_chain *e = bpf_map_lookup_elem(&nl_cg_cache, &idx);
+
+	if (!e)
+		return NULL;
+	if (e->cgid != cgid || e->gen != gen) {
+		e->over = nl_fill_chain(skb, (struct nl_ids *)e->ids);
+		e->cgid = cgid;
+		e->gen = gen;
+	}
+	*over = e->over;
+	return e->ids;
+}
+
+/* The process limits the packet's socket was made under, still alive. */
+static __always_inline bool socket_tags(struct __sk_buff *skb, struct nl_ids *t)
+{
+	struct bpf_sock *sk = skb->sk;
+	struct nl_tags *tags;
+	bool any = false;
+	int k;
+
+	if (!sk)
+		return false;
+	tags = bpf_sk_storage_get(&nl_sock_tags, sk, 0, 0);
+	if (!tags)
+		return false;
+	__builtin_memset(t, 0, sizeof(*t));
+	for (k = 0; k < NL_TASK_TAGS; k++) {
+		t->ids[k] = tag_limit(&tags->t[k]) ? tags->t[k].id : 0;
+		any |= t->ids[k] != 0;
+	}
+	return any;
+}
 
 static __always_inline bool handle(struct __sk_buff *skb, const int dir)
 {
 	const __u32 how = dir | NL_HOW_CG;
 	struct nl_conf *c = conf();
 	struct nl_host_chain *hc = NULL;
-	struct nl_sock *s = NULL;
+	struct nl_lazy z = { .ready = false };
 	const __u32 *chain = NULL;
-	struct nl_ids own;
-	struct bpf_sock *sk;
-	struct nl_pkt p;
-	__u32 refused;
+	struct nl_ids own, tags;
+	bool has_tags = false;
+	__u32 refused, over = 0;
+	__u64 cgid;
 
 	if (!c || (!c->nlimits && !c->meter))
 		return true;
-	/* BPF_PROG_TEST_RUN gives every packet a dummy socket: the test's limits instead. */
-	sk = nl_test_cgroup ? NULL : skb->sk;
-	if (sk)
-		sk = bpf_sk_fullsock(sk);
-	if (sk) {
-		s = bpf_sk_storage_get(&nl_socks, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-		if (!s)
-			__sync_fetch_and_add(&c->storage_fail, 1);
-	}
-	if (s) {
-		__u64 gen = *(volatile __u64 *)&c->gen;
-
-		if (s->gen != gen) {
-			if (!s->cgroup_id)
-				s->cgroup_id = bpf_skb_cgroup_id(skb);
-			s->overflow = fill_chain(skb, sk, s->chain);
-			s->gen = gen;
-		}
-		chain = s->chain;
-		if (s->overflow)
-			goto overflow;
-	} else if (nl_test_cgroup) {
-		__u64 cgid = nl_test_cgroup;
-		struct nl_cg_limits *t = bpf_map_lookup_elem(&nl_cgroups, &cgid);
+	if (nl_test_cgroup) {
+		/* BPF_PROG_TEST_RUN: the limits on the test's cgroup id. */
+		__u64 tcg = nl_test_cgroup;
+		struct nl_cg_limits *t = bpf_map_lookup_elem(&nl_cgroups, &tcg);
 
 		__builtin_memset(&own, 0, sizeof(own));
 		if (t)
 			__builtin_memcpy(own.ids, t->ids, sizeof(t->ids));
 		chain = own.ids;
 	} else if (c->nlimits) {
-		/* No socket of its own (a SYN-ACK, TIME_WAIT): its cgroup still counts. */
-		if (fill_chain(skb, NULL, own.ids))
-			goto overflow;
-		chain = own.ids;
+		cgid = socket_cgroup(skb);
+		if (cgid) {
+			chain = cgroup_chain(skb, cgid, *(volatile __u64 *)&c->gen, &over);
+		} else {
+			/* No full socket (a SYN-ACK, TIME_WAIT): its cgroup still counts. */
+			over = nl_fill_chain(skb, &own);
+			chain = own.ids;
+		}
+		if (over) {
+			__sync_fetch_and_add(&c->overflow, 1);
+			return false;
+		}
+		if (c->npids)
+			has_tags = socket_tags(skb, &tags);
 	}
-	pkt_init(&p, skb, 0);
 	if (c->nhosts) {
-		parse(skb, 0, dir, &p);
-		if (p.parsed > 0) {
-			struct nl_host_key hk = { .prefixlen = 8 + 128, .fam = p.k.fam };
+		struct nl_pkt *p = pkt(&z, skb, 0);
 
-			__builtin_memcpy(hk.addr, p.k.addr, 16);
+		parse(skb, 0, dir, p);
+		if (p->parsed > 0) {
+			struct nl_host_key hk = { .prefixlen = 8 + 128, .fam = p->k.fam };
+
+			__builtin_memcpy(hk.addr, p->k.addr, 16);
 			hc = bpf_map_lookup_elem(&nl_hosts, &hk);
 		}
 	}
-	/* Every limit of the socket's chain, then every host limit: all must accept. */
+	/* The cgroup limits, the process limits, the host limits: all must accept. */
 	if (chain) {
-		refused = charge_list(skb, chain, NL_SOCK_CHAIN, how, &p);
+		refused = charge_list(skb, chain, NL_SOCK_CHAIN, how, &z);
 		if (refused) {
-			undo_list(skb, chain, NL_SOCK_CHAIN, refused - 1, how, &p);
+			nl_undo_ids(skb, (const struct nl_ids *)chain, refused - 1, how, &z.p);
 			return false;
+		}
+	}
+	if (has_tags) {
+		refused = (__u32)nl_charge_tags(skb, &tags, how, pkt(&z, skb, 0));
+		if (refused) {
+			nl_undo_ids(skb, &tags, refused - 1, how, &z.p);
+			goto undo_chain;
 		}
 	}
 	if (hc) {
-		refused = charge_list(skb, hc->ids, NL_HOST_CHAIN, how, &p);
+		refused = (__u32)nl_charge_hosts(skb, hc, how, pkt(&z, skb, 0));
 		if (refused) {
-			undo_list(skb, hc->ids, NL_HOST_CHAIN, refused - 1, how, &p);
-			if (chain)
-				undo_list(skb, chain, NL_SOCK_CHAIN, NL_SOCK_CHAIN, how, &p);
-			return false;
+			nl_undo_hosts(skb, hc, refused - 1, how, &z.p);
+			if (has_tags)
+				nl_undo_ids(skb, &tags, NL_TASK_TAGS, how, &z.p);
+			goto undo_chain;
 		}
 	}
-	if (c->meter) {
-		if (s)
-			meter_add(&s->m, dir, skb->len);
-		else
-			meter_cgroup(bpf_skb_cgroup_id(skb), dir, skb->len);
-	}
+	if (c->meter)
+		meter(skb, dir);
 	return true;
-overflow:
-	__sync_fetch_and_add(&c->overflow, 1);
+undo_chain:
+	if (chain)
+		nl_undo_ids(skb, (const struct nl_ids *)chain, NL_SOCK_CHAIN, how, &z.p);
 	return false;
 }
 

@@ -22,10 +22,9 @@ const volatile __u32 nl_link_hlen = 14;
 static __always_inline bool iface_charge(struct __sk_buff *skb, const int dir)
 {
 	const __u32 ids[1] = { nl_iface_id };
-	struct nl_pkt p;
+	struct nl_lazy z = { .ready = false };
 
-	pkt_init(&p, skb, nl_link_hlen);
-	return !charge_list(skb, ids, 1, dir | nl_link_hlen << 8, &p);
+	return !charge_list(skb, ids, 1, dir | (nl_link_hlen & 0x7f) << 8, &z);
 }
 
 SEC("tc")

@@ -41,6 +41,8 @@
 #define NL_HOST_CHAIN	  8
 /* Every limit one packet may be charged to. */
 #define NL_CHAIN	  (NL_SOCK_CHAIN + NL_HOST_CHAIN)
+/* Cgroups whose chains each CPU keeps at hand (a power of 2). */
+#define NL_CG_CACHE	  1024
 /* Cgroup levels walked to find the limits above a socket. */
 #define NL_MAX_LEVEL	  32
 /* Prefixes of one limit's --only/--exclude. */
@@ -155,6 +157,15 @@ struct nl_cg_limits {
 	__u32 ids[NL_CG_LIMITS];
 };
 
+/* A cgroup's chain in a CPU's cache (nl_cg_cache): its limits and its ancestors'. */
+struct nl_cg_chain {
+	__u64 cgid;
+	__u64 gen; /* nl_conf.gen when computed */
+	__u32 ids[NL_SOCK_CHAIN];
+	__u32 over;
+	__u32 pad;
+};
+
 /* Host limits covering one prefix (nl_hosts value), 0-terminated. */
 struct nl_host_chain {
 	__u32 ids[NL_HOST_CHAIN];
@@ -179,7 +190,7 @@ struct nl_conf {
 	__u32 nlimits;	    /* limits in use: 0 with the meter off = nothing to do */
 	__u32 next_id;	    /* where userland looks for a free slot next: ids come round late */
 	__u32 max_id;	    /* highest id ever handed out: userland scans stop there */
-	__u32 pad;
+	__u32 npids;	    /* process limits exist: look up the socket's tags */
 	__u64 last_gc_ns;   /* CLOCK_MONOTONIC of userland's last collection */
 	__u64 overflow;	    /* packets dropped: more limits on them than NL_CHAIN */
 	__u64 storage_fail; /* packets of sockets whose storage could not be made */
@@ -193,11 +204,8 @@ struct nl_meter {
 	__u64 out_packets;
 };
 
-/* What the dataplane keeps per socket (nl_socks, sk_storage). */
+/* What the meter keeps per socket (nl_socks, sk_storage). */
 struct nl_sock {
-	__u64 gen; /* nl_conf.gen when chain was computed; 0: never */
-	__u32 chain[NL_SOCK_CHAIN];
-	__u32 overflow; /* more limits cover it than the chain holds */
 	/* Owner, recorded at socket creation (0 for sockets older than netlimit). */
 	__u32 tgid;
 	__u32 ppid;

@@ -515,6 +515,8 @@ void test_attach_orphaned_socket(void)
 	s = tcp_sink(AF_INET, &port);
 	if (!ASSERT_TRUE(s, "sink"))
 		return;
+	/* The dataplane loaded beforehand: attach must be done before the fork at 300 ms. */
+	netlimit(&p, "meter", "on", NULL);
 	if (!ASSERT_OK(proc_start(&fa, (char *[]){ traffic(), "fork-after", "300", traffic(),
 						   "tcp-blast", "127.0.0.1", num(port),
 						   num(8 << 20), NULL }),
@@ -537,6 +539,7 @@ void test_attach_orphaned_socket(void)
 		msleep(50);
 	ASSERT_GT(server_bytes(s), before, "detached: the orphan may send again");
 out:
+	netlimit(&p, "meter", "off", NULL);
 	server_stop(s);
 }
 

@@ -366,7 +366,9 @@ void test_run_sigkill_netlimit(void)
 				   "127.0.0.1", num(port), "300", "72", "5000", NULL),
 		       "start"))
 		goto out;
-	msleep(200);
+	/* Killed once its command sends: the limit is made by then. */
+	for (int i = 0; i < 500 && server_msgs(s) < 5; i++)
+		msleep(10);
 	proc_kill(&p, SIGKILL);
 	ASSERT_EQ(p.status, 128 + SIGKILL, "netlimit died");
 	snprintf(dir, sizeof(dir), "%s/1", test_state_dir());

@@ -131,6 +131,8 @@ int nl_lim__new_in(struct nl_dp *dp, const struct nl_lim_opts *o, struct nl_lim 
 	/* Last: from here on a packet that reaches the slot is charged. */
 	__atomic_store_n(&l->kind, o->kind, __ATOMIC_RELEASE);
 	__atomic_fetch_add(&nl_dp__conf(dp)->nlimits, 1, __ATOMIC_SEQ_CST);
+	if (o->kind == NL_KIND_PID)
+		__atomic_fetch_add(&nl_dp__conf(dp)->npids, 1, __ATOMIC_SEQ_CST);
 	*out = q;
 	return 0;
 }
@@ -584,6 +586,8 @@ int nl_lim__detach(struct nl_state *st, __u32 id, const char *dir)
 			scope_clear(dp, id);
 		bpf_map_delete_elem(nl_dp__map_fd(dp, NL_MAP_RINGS), &id);
 		__atomic_fetch_sub(&nl_dp__conf(dp)->nlimits, 1, __ATOMIC_SEQ_CST);
+		if (kind == NL_KIND_PID)
+			__atomic_fetch_sub(&nl_dp__conf(dp)->npids, 1, __ATOMIC_SEQ_CST);
 		nl_dp__bump(dp);
 	}
 	nl_dp__free(dp);
