@@ -6,7 +6,9 @@
 #   make demo         install missing Debian packages, build, run the demo
 #   make test         run the tests (already set up)
 #   make asan         build and run the tests under ASan + UBSan
-#   make bench        throughput and per-packet cost against a no-program baseline
+#   make bench        throughput and per-packet cost against a no-program baseline,
+#                     then the scale arm (SCALE_MAX limits, default 10000)
+#   make test-scale   the scale tests with 10,000 limits of each kind (SCALE=N)
 #   make install      PREFIX=/usr/local DESTDIR=
 #   make vmlinux      regenerate vmlinux.h from this kernel's BTF
 
@@ -32,7 +34,7 @@ endif
 
 # Debian packages the build, the tests and the benchmark need.
 DEPS := clang libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make gcc \
-	iproute2 iperf3 ethtool
+	iproute2 iperf3 ethtool nftables
 
 # Evaluated lazily: on a fresh machine pkg-config arrives with `make deps`.
 LIBBPF_CFLAGS = $(shell pkg-config --cflags libbpf)
@@ -151,6 +153,11 @@ demo: deps
 bench: deps
 	$(MAKE) --no-print-directory build-tests
 	tests/bench.sh $(BUILD)
+	tests/bench-scale.sh $(BUILD)
+
+# The scale tests at full size (the default suite makes 1,000 of each kind).
+test-scale: build-tests
+	NETLIMIT_TEST_SCALE=$${SCALE:-10000} $(BUILD)/test_netlimit scale_
 
 install: $(BUILD)/netlimit
 	install -D -m 0755 $(BUILD)/netlimit $(DESTDIR)$(PREFIX)/sbin/netlimit
@@ -161,6 +168,6 @@ vmlinux:
 clean:
 	rm -rf $(BUILD) $(BUILD)-asan
 
-.PHONY: all build-tests deps test check asan demo bench install vmlinux clean
+.PHONY: all build-tests deps test check asan demo bench test-scale install vmlinux clean
 
 -include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/user/*.d $(BUILD)/tests/*.d)

@@ -8,11 +8,22 @@ B=${1:-build}
 NL="$B/netlimit"
 T="$B/nltraffic"
 [ "$(id -u)" = 0 ] || { echo "demo: run it as root (sudo make demo)" >&2; exit 77; }
+# The demo keeps to a cgroup and a state directory of its own: netlimit's
+# dataplane attaches there instead of the cgroup2 root it uses in production.
+MNT=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
+export NETLIMIT_DATAPLANE_CGROUP="$MNT/netlimit-demo" NETLIMIT_CGROUP=netlimit-demo/runs \
+	NETLIMIT_STATE=/sys/fs/bpf/netlimit-demo
+mkdir -p "$NETLIMIT_DATAPLANE_CGROUP"
 
 out=$(mktemp)
 "$T" serve 127.0.0.1 $((64 << 20)) > "$out" &
 server=$!
-cleanup() { kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -f "$out"; }
+cleanup() {
+	kill "$server" 2>/dev/null || true
+	wait "$server" 2>/dev/null || true
+	rm -f "$out"
+	rmdir "$MNT/netlimit-demo/runs" "$MNT/netlimit-demo" /sys/fs/bpf/netlimit-demo 2>/dev/null || true
+}
 trap cleanup EXIT INT TERM
 while ! grep -q port "$out"; do sleep 0.05; done
 port=$(awk '/port/ {print $2}' "$out")

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * Per-packet cost for `make bench`: attach either the empty programs
- * (bpf/empty.bpf.c) or a limit's programs (bpf/quota.bpf.c, no cap reached)
+ * (bpf/empty.bpf.c) or a private dataplane with one limit (bpf/dataplane.bpf.c)
  * to a fresh cgroup, run a command inside it with kernel BPF stats on, and
  * print the programs' run count and nanoseconds per run.
  *
- *   nlbench empty|quota|scoped -- CMD [ARGS...]
+ *   nlbench empty|limit|scoped -- CMD [ARGS...]
  *   (scoped: a limit with --only=127.0.0.0/8,::1, so every packet takes the LPM lookup)
  *   -> "runs 123456 ns_per_run 41.2"
  * With NLBENCH_NOSTATS=1 stats stay off and only the command's output shows.
@@ -49,7 +49,7 @@ int main(int argc, char **argv)
 	pid_t pid;
 
 	if (argc < 4 || strcmp(argv[2], "--")) {
-		fprintf(stderr, "usage: nlbench empty|quota|scoped -- CMD [ARGS...]\n");
+		fprintf(stderr, "usage: nlbench empty|limit|scoped -- CMD [ARGS...]\n");
 		return 2;
 	}
 	setenv("NETLIMIT_CGROUP", "netlimit-bench", 0);
