@@ -630,4 +630,19 @@ int nl_meter_iter(struct bpf_iter__bpf_sk_storage_map *ctx)
 	return 0;
 }
 
+/* `attach --pid`: every process and its parent, to find the children it has now. */
+SEC("iter/task")
+int nl_task_iter(struct bpf_iter__task *ctx)
+{
+	struct task_struct *t = ctx->task;
+	struct nl_task_rec r;
+
+	if (!t || t->pid != t->tgid)
+		return 0;
+	r.pid = t->tgid;
+	r.ppid = t->real_parent->tgid;
+	bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
+	return 0;
+}
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

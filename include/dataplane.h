@@ -249,4 +249,10 @@ struct nl_meter_rec {
 	struct nl_meter m;
 };
 
+/* One record of the task iterator: a process and its parent. */
+struct nl_task_rec {
+	__u32 pid;
+	__u32 ppid;
+};
+
 #endif /* NETLIMIT_DATAPLANE_H */

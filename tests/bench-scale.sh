@@ -151,7 +151,7 @@ for k in 1 100 1000 10000; do
 done
 memk=$(memlock)
 echo "kernel memory of the dataplane's maps: $mem1 bytes with 1 host limit, $memk with $n:" \
-	"$(echo "$memk $mem1 $n" | awk '{ printf "%.0f", $3 > 1 ? ($1 - $2) / ($3 - 1) : 0 }') bytes per extra limit"
+	"$(echo "$memk $mem1 $n" | awk '{ printf "%.0f", ($3 > 1) ? ($1 - $2) / ($3 - 1) : 0 }') bytes per extra limit"
 "$NL" meter off
 
 # pid limits: K processes parked in one cgroup, one limit each.

@@ -45,8 +45,8 @@ static int nl_progs(void)
 	return n;
 }
 
-/* The dataplane's programs: ingress, egress, sock create/release, fork, exit, TCP state, iterator. */
-#define DP_PROGS 8
+/* The dataplane's programs: ingress, egress, sock create/release, fork, exit, TCP state, two iterators. */
+#define DP_PROGS 9
 
 void test_dataplane_once_for_two(void)
 {

@@ -211,26 +211,23 @@ static int check_pid(pid_t pid)
 
 /* The processes, then every descendant they have now, parents before children. */
 
-static int process_tree(const pid_t *pids, int npids, bool children, pid_t **out, size_t *n)
+/* Every process and its parent from /proc: without the dataplane's task iterator. */
+static int proc_table(struct nl_task_rec **out, size_t *n)
 {
-	size_t cap = 64, np = 0, i, j;
-	pid_t *v, *pid = NULL, *ppid = NULL, *tmp;
+	size_t cap = 256, np = 0;
+	struct nl_task_rec *v = malloc(cap * sizeof(*v)), *tmp;
 	struct dirent *de;
 	DIR *d;
 
-	v = malloc(cap * sizeof(*v));
+	*out = NULL;
+	*n = 0;
 	if (!v)
 		return -ENOMEM;
-	for (i = 0; i < (size_t)npids; i++)
-		v[i] = pids[i];
-	*n = (size_t)npids;
-	*out = v;
-	if (!children)
-		return 0;
 	d = opendir("/proc");
-	if (!d)
+	if (!d) {
+		free(v);
 		return -errno;
-	/* One snapshot of every process's parent. */
+	}
 	while ((de = readdir(d))) {
 		char path[64], buf[512], *p;
 		int a = atoi(de->d_name), b;
@@ -246,27 +243,56 @@ static int process_tree(const pid_t *pids, int npids, bool children, pid_t **out
 		fclose(f);
 		if (!p || sscanf(p + 2, "%*c %d", &b) != 1)
 			continue;
-		tmp = realloc(pid, (np + 1) * sizeof(*pid));
-		if (!tmp)
-			break;
-		pid = tmp;
-		tmp = realloc(ppid, (np + 1) * sizeof(*ppid));
-		if (!tmp)
-			break;
-		ppid = tmp;
-		pid[np] = a;
-		ppid[np] = b;
+		if (np == cap) {
+			tmp = realloc(v, 2 * cap * sizeof(*v));
+			if (!tmp)
+				break;
+			v = tmp;
+			cap *= 2;
+		}
+		v[np].pid = (__u32)a;
+		v[np].ppid = (__u32)b;
 		np++;
 	}
 	closedir(d);
+	*out = v;
+	*n = np;
+	return 0;
+}
+
+/*
+ * The processes, then every descendant they have now, parents before
+ * children. The process table comes from the dataplane's task iterator when
+ * the dataplane is loaded (one read), else from /proc.
+ */
+static int process_tree(const pid_t *pids, int npids, bool children, struct nl_dp *dp,
+			pid_t **out, size_t *n)
+{
+	struct nl_task_rec *t = NULL;
+	size_t cap = 64, nt = 0, i, j, k;
+	pid_t *v, *tmp;
+	int err;
+
+	v = malloc(cap * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < (size_t)npids; i++)
+		v[i] = pids[i];
+	*n = (size_t)npids;
+	*out = v;
+	if (!children)
+		return 0;
+	err = dp ? nl_dp__tasks(dp, &t, &nt) : -ENOENT;
+	if (err)
+		err = proc_table(&t, &nt);
+	if (err)
+		return err;
 	/* Breadth first: v grows while it is walked. */
 	for (i = 0; i < *n; i++) {
-		for (j = 0; j < np; j++) {
-			size_t k;
-
-			if (ppid[j] != v[i])
+		for (j = 0; j < nt; j++) {
+			if ((pid_t)t[j].ppid != v[i])
 				continue;
-			for (k = 0; k < *n && v[k] != pid[j]; k++)
+			for (k = 0; k < *n && v[k] != (pid_t)t[j].pid; k++)
 				;
 			if (k < *n)
 				continue;
@@ -277,12 +303,11 @@ static int process_tree(const pid_t *pids, int npids, bool children, pid_t **out
 				v = tmp;
 				cap *= 2;
 			}
-			v[(*n)++] = pid[j];
+			v[(*n)++] = (pid_t)t[j].pid;
 		}
 	}
 	*out = v;
-	free(pid);
-	free(ppid);
+	free(t);
 	return 0;
 }
 
@@ -417,6 +442,7 @@ int nl_attach_run(struct nl_attach_opts *po, __u32 kind, const char *what)
 	struct nl_attach_opts o = *po;
 	struct nl_state *st = NULL;
 	struct nl_lim *q = NULL;
+	struct nl_dp *tdp = NULL;
 	int status, err = 0, i, j, ncg = 0, own_fd = -1;
 	bool have_id = false;
 	pid_t *tree = NULL;
@@ -450,7 +476,15 @@ int nl_attach_run(struct nl_attach_opts *po, __u32 kind, const char *what)
 				off += (size_t)snprintf(target + off, sizeof(target) - off, "%s%d",
 							i ? "," : "", (int)o.pids[i]);
 		}
-		if (process_tree(o.pids, o.npids, !o.no_children, &tree, &ntree)) {
+		/* The dataplane, if loaded, lists processes faster than /proc. */
+		if (!nl_state__open(&st, false))
+			nl_dp__open(st, false, &tdp);
+		err = process_tree(o.pids, o.npids, !o.no_children, tdp, &tree, &ntree);
+		nl_dp__free(tdp);
+		tdp = NULL;
+		nl_state__free(st);
+		st = NULL;
+		if (err) {
 			nl_err("cannot read the process table: %s", strerror(errno));
 			free(tree);
 			return NL_EXIT_FAIL;
@@ -596,7 +630,7 @@ int nl_attach_run(struct nl_attach_opts *po, __u32 kind, const char *what)
 		pid_t *again = NULL;
 		size_t nagain = 0, added = 0;
 
-		if (process_tree(tree, (int)ntree, true, &again, &nagain)) {
+		if (process_tree(tree, (int)ntree, true, nl_lim__dp(q), &again, &nagain)) {
 			free(again);
 			break;
 		}

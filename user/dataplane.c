@@ -33,13 +33,14 @@ static const char *const link_names[L_COUNT] = {
 struct nl_dp {
 	struct dataplane_bpf *skel; /* set while loading, and for private instances */
 	int fds[NL_MAP_COUNT];
-	int prog_in, prog_out, prog_iter;
+	int prog_in, prog_out, prog_iter, prog_tasks;
 	struct nl_limit *limits;
 	size_t limits_len;
 	struct nl_conf *conf;
 	size_t conf_len;
 	char base[256];
 	int refs;
+	ino_t pin_ino;	/* inode of the pinned limits map: tells a reloaded dataplane */
 	bool owned_fds; /* fds are ours to close (opened from pins) */
 };
 
@@ -92,7 +93,7 @@ static struct nl_dp *dp_alloc(void)
 		return NULL;
 	for (i = 0; i < NL_MAP_COUNT; i++)
 		dp->fds[i] = -1;
-	dp->prog_in = dp->prog_out = dp->prog_iter = -1;
+	dp->prog_in = dp->prog_out = dp->prog_iter = dp->prog_tasks = -1;
 	return dp;
 }
 
@@ -110,6 +111,7 @@ static void take_skel_fds(struct nl_dp *dp)
 	dp->prog_in = bpf_program__fd(s->progs.nl_ingress);
 	dp->prog_out = bpf_program__fd(s->progs.nl_egress);
 	dp->prog_iter = bpf_program__fd(s->progs.nl_meter_iter);
+	dp->prog_tasks = bpf_program__fd(s->progs.nl_task_iter);
 }
 
 static int load_skel(struct nl_dp *dp, __u64 test_cgroup)
@@ -171,6 +173,9 @@ static int pin_all(struct nl_dp *dp, struct bpf_link **links, const char *dir)
 		return -errno;
 	snprintf(path, sizeof(path), "%s/prog_iter", dir);
 	if (bpf_obj_pin(dp->prog_iter, path))
+		return -errno;
+	snprintf(path, sizeof(path), "%s/prog_tasks", dir);
+	if (bpf_obj_pin(dp->prog_tasks, path))
 		return -errno;
 	for (i = 0; i < L_COUNT; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, link_names[i]);
@@ -266,6 +271,7 @@ out:
 static int open_pins(struct nl_state *st, struct nl_dp *dp)
 {
 	char dir[512], path[600];
+	struct stat sb;
 	int i;
 
 	dp_dir(st, "dp", dir, sizeof(dir));
@@ -276,12 +282,17 @@ static int open_pins(struct nl_state *st, struct nl_dp *dp)
 		if (dp->fds[i] < 0)
 			return -errno;
 	}
+	snprintf(path, sizeof(path), "%s/limits", dir);
+	if (!stat(path, &sb))
+		dp->pin_ino = sb.st_ino;
 	snprintf(path, sizeof(path), "%s/prog_in", dir);
 	dp->prog_in = bpf_obj_get(path);
 	snprintf(path, sizeof(path), "%s/prog_out", dir);
 	dp->prog_out = bpf_obj_get(path);
 	snprintf(path, sizeof(path), "%s/prog_iter", dir);
 	dp->prog_iter = bpf_obj_get(path);
+	snprintf(path, sizeof(path), "%s/prog_tasks", dir);
+	dp->prog_tasks = bpf_obj_get(path);
 	return map_shared(dp);
 }
 
@@ -293,10 +304,20 @@ int nl_dp__open(struct nl_state *st, bool create_it, struct nl_dp **out)
 
 	*out = NULL;
 	dp_dir(st, "dp", dir, sizeof(dir));
-	if (shared_dp && !access(dir, F_OK)) {
-		shared_dp->refs++;
-		*out = shared_dp;
-		return 0;
+	if (shared_dp) {
+		char pin[600];
+		struct stat sb;
+
+		/* The cached one, unless it was unloaded (and maybe loaded anew) since. */
+		snprintf(pin, sizeof(pin), "%s/limits", dir);
+		if (!stat(pin, &sb) && sb.st_ino == shared_dp->pin_ino) {
+			shared_dp->refs++;
+			*out = shared_dp;
+			return 0;
+		}
+		dp = shared_dp;
+		shared_dp = NULL;
+		nl_dp__free(dp); /* the cache's reference; holders keep theirs */
 	}
 	dp = dp_alloc();
 	if (!dp)
@@ -374,6 +395,8 @@ void nl_dp__free(struct nl_dp *dp)
 			close(dp->prog_out);
 		if (dp->prog_iter >= 0)
 			close(dp->prog_iter);
+		if (dp->prog_tasks >= 0)
+			close(dp->prog_tasks);
 	}
 	dataplane_bpf__destroy(dp->skel);
 	free(dp);
@@ -431,4 +454,60 @@ bool nl_dp__covers(const struct nl_dp *dp, const char *path)
 	while (n > 1 && dp->base[n - 1] == '/')
 		n--;
 	return !strncmp(path, dp->base, n) && (path[n] == '\0' || path[n] == '/');
+}
+
+int nl_dp__tasks(const struct nl_dp *dp, struct nl_task_rec **out, size_t *n)
+{
+	size_t cap = 1024, got = 0;
+	struct nl_task_rec *v;
+	int link, it, err = 0;
+	ssize_t r;
+
+	*out = NULL;
+	*n = 0;
+	if (dp->prog_tasks < 0)
+		return -ENOENT;
+	link = bpf_link_create(dp->prog_tasks, 0, BPF_TRACE_ITER, NULL);
+	if (link < 0)
+		return -errno;
+	it = bpf_iter_create(link);
+	if (it < 0) {
+		err = -errno;
+		close(link);
+		return err;
+	}
+	v = malloc(cap * sizeof(*v));
+	while (v) {
+		if (got == cap * sizeof(*v)) {
+			struct nl_task_rec *t = realloc(v, 2 * cap * sizeof(*v));
+
+			if (!t) {
+				free(v);
+				v = NULL;
+				break;
+			}
+			v = t;
+			cap *= 2;
+		}
+		r = read(it, (char *)v + got, cap * sizeof(*v) - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (r < 0)
+				err = -errno;
+			break;
+		}
+		got += (size_t)r;
+	}
+	close(it);
+	close(link);
+	if (!v)
+		return -ENOMEM;
+	if (err) {
+		free(v);
+		return err;
+	}
+	*out = v;
+	*n = got / sizeof(*v);
+	return 0;
 }

@@ -60,6 +60,8 @@ void nl_dp__bump(struct nl_dp *dp);
 /* Ingress and egress programs (BPF_PROG_TEST_RUN), the meter iterator. */
 int nl_dp__prog_fds(const struct nl_dp *dp, int *in, int *out);
 int nl_dp__iter_fd(const struct nl_dp *dp);
+/* Every process and its parent, from the kernel's task list (one read, no /proc walk). */
+int nl_dp__tasks(const struct nl_dp *dp, struct nl_task_rec **recs, size_t *n);
 /* The base cgroup's path; whether path (absolute) lies at or below it. */
 const char *nl_dp__base(const struct nl_dp *dp);
 bool nl_dp__covers(const struct nl_dp *dp, const char *path);

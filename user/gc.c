@@ -67,16 +67,20 @@ static void unload_if_unused(struct nl_state *st)
 		nl_dp__unload(st);
 }
 
-int nl_limit_remove(struct nl_state *st, __u32 id, __u32 gen)
+int nl_limit_remove(struct nl_state *st, __u32 id, __u64 stamp)
 {
 	char dir[512], cgroup[NL_TARGET_LEN] = "";
 	struct nl_lim *q;
 	int err;
 
-	if (!nl_lim__open(st, id, &q)) {
+	if (nl_lim__open(st, id, &q)) {
+		/* An owner's limit already gone: the id may be someone else's by now. */
+		if (stamp)
+			return 0;
+	} else {
 		const struct nl_limit *l = nl_lim__limit(q);
 
-		if (gen && l->gen != gen) {
+		if (stamp && l->created_ns != stamp) {
 			nl_lim__free(q);
 			return 0; /* not the limit the caller made: someone else's now */
 		}

@@ -13,11 +13,12 @@ struct nl_limit;
 bool nl_limit_target_gone(const struct nl_limit *l);
 /*
  * Take it out of the dataplane, remove its state and the cgroup `run` made;
- * the dataplane too when it was the last limit and the meter is off. gen:
- * only if the slot still holds that limit (an owner removing its own), 0: any.
+ * the dataplane too when it was the last limit and the meter is off. stamp:
+ * only if the slot still holds the limit made at that time (created_ns: an
+ * owner removing its own, even across a reload of the dataplane), 0: any.
  * Lock held.
  */
-int nl_limit_remove(struct nl_state *st, __u32 id, __u32 gen);
+int nl_limit_remove(struct nl_state *st, __u32 id, __u64 stamp);
 /* Remove every unowned limit whose target is gone. Lock held. Returns how many. */
 int nl_gc(struct nl_state *st, bool verbose);
 /* Remove the limits an older netlimit pinned (one set of programs each). Lock held. */

@@ -464,6 +464,21 @@ static int tag_sockets(struct nl_lim *q, int pidfd, pid_t pid)
 	return n;
 }
 
+/* Whether a process has exited (zombie or gone), from /proc/PID/stat. */
+static bool process_dead(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return true;
+	p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+	fclose(f);
+	return !p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X';
+}
+
 int nl_lim__tag_pid(struct nl_lim *q, pid_t pid)
 {
 	int fd = nl_dp__map_fd(q->dp, NL_MAP_TASKS), pidfd, err;
@@ -489,6 +504,17 @@ int nl_lim__tag_pid(struct nl_lim *q, pid_t pid)
 		return err;
 	}
 	__atomic_fetch_add(&q->lim->tasks, 1, __ATOMIC_RELAXED);
+	/*
+	 * A process that had already exited (a zombie not yet reaped) will see
+	 * no exit tracepoint after this: take its tag back, or the limit would
+	 * count it alive for ever. One that exits from now on is seen by BPF.
+	 */
+	if (process_dead(pid)) {
+		bpf_map_delete_elem(fd, &pidfd);
+		__atomic_fetch_sub(&q->lim->tasks, 1, __ATOMIC_RELAXED);
+		close(pidfd);
+		return -ESRCH;
+	}
 	err = tag_sockets(q, pidfd, pid);
 	close(pidfd);
 	nl_dp__bump(q->dp);

@@ -445,7 +445,8 @@ int nl_cmd_run(int argc, char **argv)
 	bool have_id = false, have_cgroup = false, locked = false, masked = false;
 	double t0;
 	__u64 cgid;
-	__u32 id = 0, gen = 0;
+	__u32 id = 0;
+	__u64 stamp = 0;
 
 	r.timer_fd = -1;
 	if (!nl_run_parse(argc, argv, &o, &status))
@@ -533,7 +534,7 @@ int nl_cmd_run(int argc, char **argv)
 		status = nl_exit_for_errno(err);
 		goto cleanup;
 	}
-	gen = nl_lim__limit(r.q)->gen;
+	stamp = nl_lim__limit(r.q)->created_ns;
 	err = nl_lim__attach_cgroup(r.q, cgpath);
 	if (err) {
 		nl_err("cannot attach to %s: %s", cgpath,
@@ -626,7 +627,9 @@ cleanup:
 			nl_lim__free(r.q);
 			r.q = NULL;
 			/* Unless someone detached it and the id now holds another limit. */
-			nl_limit_remove(st, id, gen);
+			nl_limit_remove(st, id, stamp);
+			if (have_cgroup && nl_cgroup_populated(cgpath) == 0)
+				nl_cgroup_remove(cgpath);
 			if (have_cgroup)
 				nl_cgroup_remove(cgpath);
 			nl_state__unlock(st);

@@ -26,7 +26,8 @@
 /* The watcher left behind by --on-limit=kill. */
 struct watch {
 	struct nl_state *st;
-	__u32 id, gen;
+	__u32 id;
+	__u64 stamp;
 	struct nl_lim *q;
 	__u64 grace_ns;
 	int killing;
@@ -113,7 +114,7 @@ static void watch_loop(struct watch *w, int events_fd)
 			break; /* detached */
 		if (nl_limit_target_gone(nl_lim__limit(w->q))) {
 			nl_state__lock(w->st);
-			nl_limit_remove(w->st, w->id, w->gen);
+			nl_limit_remove(w->st, w->id, w->stamp);
 			nl_state__unlock(w->st);
 			break;
 		}
@@ -144,7 +145,7 @@ int nl_watch_start(struct nl_state *st, __u32 id, int own_fd, __u64 grace_ns)
 	if (!nl_lim__open(st, id, &w.q)) {
 		int efd = nl_lim__events(w.q, watch_event, &w);
 
-		w.gen = nl_lim__limit(w.q)->gen;
+		w.stamp = nl_lim__limit(w.q)->created_ns;
 		if (efd >= 0)
 			watch_loop(&w, efd);
 		nl_lim__free(w.q);
