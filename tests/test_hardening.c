@@ -14,7 +14,10 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <dirent.h>
+#include <pthread.h>
 #include "harness.h"
+#include "text.h"
 #include "helpers.h"
 
 void test_hardening_cgroup_paths(void)
@@ -145,4 +148,154 @@ void test_hardening_id_reuse(void)
 	ASSERT_EQ(p.status, 0, "the run, ending, left the new limit alone");
 	netlimit(&p, "detach", "new", NULL);
 	rmdir(cg);
+}
+
+/* Output stays parseable whatever the bytes of a name: JSON valid UTF-8, tables and messages one clean line. */
+static bool clean_text(const char *s, bool allow_newline)
+{
+	size_t n = strlen(s), k;
+	const unsigned char *u = (const unsigned char *)s;
+
+	while (n) {
+		k = nl_utf8_len(u, n);
+		if (!k || (*u < 0x20 && !(allow_newline && *u == '\n')) || *u == 0x7f)
+			return false;
+		u += k;
+		n -= k;
+	}
+	return true;
+}
+
+void test_hardening_output(void)
+{
+	char parent[512], cg[600], bad[64];
+	struct proc p;
+
+	if (!require_root())
+		return;
+	test_cgroup_parent(parent, sizeof(parent));
+	mkdir(parent, 0755);
+	/* A cgroup name with an escape, a tab and bytes that are not UTF-8 (cgroupfs refuses newlines). */
+	snprintf(bad, sizeof(bad), "x\x1b[31m\t\xff\xfe-%d", (int)getpid());
+	snprintf(cg, sizeof(cg), "%s/%s", parent, bad);
+	if (!ASSERT_OK(mkdir(cg, 0755) ? -errno : 0, "a cgroup with a hostile name"))
+		return;
+	netlimit(&p, "attach", "--cgroup", cg, "--limit=1M", "--name=odd", "--json", NULL);
+	ASSERT_EQ(p.status, 0, "attach");
+	ASSERT_TRUE(clean_text(p.out, true), "attach --json: valid UTF-8, escaped");
+	ASSERT_HAS(p.out, "\\ufffd", "invalid bytes replaced");
+	ASSERT_HAS(p.out, "\\u001b", "escape escaped");
+	netlimit(&p, "list", "--json", NULL);
+	ASSERT_TRUE(clean_text(p.out, true), "list --json");
+	netlimit(&p, "list", NULL);
+	ASSERT_TRUE(clean_text(p.out, true), "list: no control character in the table");
+	netlimit(&p, "show", "odd", NULL);
+	ASSERT_TRUE(clean_text(p.out, true), "show");
+	netlimit(&p, "show", "bad\nname\x1b", NULL);
+	ASSERT_EQ(p.status, 66, "unknown name");
+	ASSERT_TRUE(clean_text(p.err, true), "the error has no control character");
+	ASSERT_TRUE(strchr(p.err, '\n') == p.err + strlen(p.err) - 1,
+		    "an error is one line, whatever the input");
+	netlimit(&p, "detach", "odd", NULL);
+	rmdir(cg);
+}
+
+/* Inputs the tester found taken wrongly, or refused without a word. */
+void test_hardening_inputs(void)
+{
+	static char big[256 * 16];
+	struct proc p;
+	size_t n = 0;
+	int i;
+
+	if (!require_root())
+		return;
+	netlimit(&p, "run", "--limit", "--", "true", NULL);
+	ASSERT_EQ(p.status, 64, "a cap option without its value");
+	ASSERT_HAS(p.err, "needs a value", "says so");
+	netlimit(&p, "attach", "--pid=", "--limit=1M", NULL);
+	ASSERT_EQ(p.status, 64, "empty --pid");
+	ASSERT_HAS(p.err, "--pid", "with a message");
+	netlimit(&p, "attach", "--pid=+12", "--limit=1M", NULL);
+	ASSERT_EQ(p.status, 64, "a sign is no PID");
+	netlimit(&p, "run", "--only=1.2.3.4/ 32", "--limit=1M", "--", "true", NULL);
+	ASSERT_EQ(p.status, 64, "a space in a prefix length");
+	netlimit(&p, "show", " 1", NULL);
+	ASSERT_EQ(p.status, 66, "' 1' is not id 1");
+	for (i = 0; i < 256; i++)
+		n += (size_t)snprintf(big + n, sizeof(big) - n, "%s10.%d.%d.0/24", i ? "," : "",
+				      i / 256, i % 256);
+	netlimit(&p, "run", "--only", big, "--only=192.0.2.0/24", "--limit=1M", "--", "true",
+		 NULL);
+	ASSERT_EQ(p.status, 64, "the 257th prefix");
+	ASSERT_HAS(p.err, "at most 256 prefixes", "says the real limit");
+	netlimit(&p, "top", "-i", "100000000h", "-n", "1", NULL);
+	ASSERT_EQ(p.status, 64, "a huge interval");
+	netlimit(&p, "top", "-v", "-n", "1", NULL);
+	ASSERT_EQ(p.status, 0, "top -v");
+	netlimit(&p, "gc", "-q", NULL);
+	ASSERT_EQ(p.status, 0, "gc -q");
+	netlimit(&p, "gc", "-v", NULL);
+	ASSERT_EQ(p.status, 0, "gc -v");
+	netlimit(&p, "run", "--limit=1M", "--user=65534", "-q", "--", "/bin/sh", "-c", "id -u",
+		 NULL);
+	ASSERT_EQ(p.status, 0, "a numeric --user");
+	ASSERT_HAS(p.out, "65534", "runs as that uid");
+	netlimit(&p, "run", "--limit=1M", "--user=4000000000", "--", "true", NULL);
+	ASSERT_EQ(p.status, 64, "an unknown uid");
+}
+
+/* --grace=0: SIGKILL at once, no SIGTERM first. */
+void test_hardening_grace_zero(void)
+{
+	struct server *s;
+	struct proc p;
+	int port;
+
+	if (!require_root())
+		return;
+	s = udp_sink(AF_INET, &port);
+	netlimit(&p, "run", "--out=1000", "--grace=0", "--json", "--", traffic(), "udp",
+		 "127.0.0.1", num(port), "1000", "72", "2000", NULL);
+	ASSERT_EQ(p.status, 120, "ended at the cap");
+	ASSERT_EQ(J(p.err, "signal"), 9, "by SIGKILL");
+	server_stop(s);
+}
+
+/* A thread's id names its process: refused with the process's id to use. */
+static void *idle(void *arg)
+{
+	pause();
+	return arg;
+}
+
+void test_hardening_thread_id(void)
+{
+	char path[64];
+	struct proc p;
+	pthread_t th;
+	int tid = 0;
+
+	if (!require_root())
+		return;
+	pthread_create(&th, NULL, idle, NULL);
+	msleep(50);
+	/* The other thread of this process: the one that is not the leader. */
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)getpid());
+	{
+		DIR *d = opendir(path);
+		struct dirent *de;
+
+		while (d && (de = readdir(d)))
+			if (atoi(de->d_name) > 0 && atoi(de->d_name) != (int)getpid())
+				tid = atoi(de->d_name);
+		if (d)
+			closedir(d);
+	}
+	if (!ASSERT_GT(tid, 0, "a thread id"))
+		return;
+	netlimit(&p, "attach", "--pid", num((unsigned)tid), "--limit=1M", NULL);
+	ASSERT_EQ(p.status, 64, "a thread is refused");
+	ASSERT_HAS(p.err, "is a thread of process", "says whose");
+	ASSERT_HAS(p.err, num((unsigned)getpid()), "and which id to use");
 }

@@ -69,13 +69,17 @@ static bool parse_pids(const char *arg, struct nl_attach_opts *o)
 {
 	const char *p = arg;
 
+	if (!*p) {
+		nl_err("--pid: give one or more process IDs, e.g. --pid=4242,4243");
+		return false;
+	}
 	while (*p) {
 		char *end;
 		long v;
 
 		errno = 0;
-		v = strtol(p, &end, 10);
-		if (end == p || v <= 0 || v > 0x3fffffff || errno || (*end && *end != ',')) {
+		v = *p >= '0' && *p <= '9' ? strtol(p, &end, 10) : 0;
+		if (!v || end == p || v > 0x3fffffff || errno || (*end && *end != ',')) {
 			nl_err("--pid: '%s' is not a list of process IDs (see 'netlimit attach "
 			       "--help')",
 			       arg);
@@ -199,6 +203,25 @@ static int check_pid(pid_t pid)
 		if (state == 'Z' || state == 'X') {
 			nl_err("process %d has exited", (int)pid);
 			return NL_EXIT_NOTARGET;
+		}
+	}
+	{
+		/* A thread's id opens /proc too: its process is what can be limited. */
+		char status[64], line[128];
+		int tgid = 0;
+
+		snprintf(status, sizeof(status), "/proc/%d/status", (int)pid);
+		f = fopen(status, "re");
+		while (f && fgets(line, sizeof(line), f))
+			if (sscanf(line, "Tgid: %d", &tgid) == 1)
+				break;
+		if (f)
+			fclose(f);
+		if (tgid > 0 && tgid != pid) {
+			nl_err("%d is a thread of process %d: attach to --pid=%d (all its threads "
+			       "come along)",
+			       (int)pid, tgid, tgid);
+			return NL_EXIT_USAGE;
 		}
 	}
 	if (flags & 0x00200000) { /* PF_KTHREAD */

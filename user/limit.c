@@ -154,8 +154,15 @@ int nl_lim__alloc_id(struct nl_state *st, __u32 *id)
 	/* Round the slots: an id comes back only after every other one was used. */
 	for (n = 0; n < NL_MAX_LIMITS - 1; n++) {
 		cand = (start - 1 + n) % (NL_MAX_LIMITS - 1) + 1;
-		if (nl_dp__limit(dp, cand)->kind || nl_state__reserve_id(st, cand))
+		if (nl_dp__limit(dp, cand)->kind)
 			continue;
+		err = nl_state__reserve_id(st, cand);
+		if (err == -EEXIST)
+			continue;
+		if (err) {
+			nl_dp__free(dp);
+			return err; /* not a full table: say what it is */
+		}
 		c->next_id = cand + 1;
 		if (cand > c->max_id)
 			c->max_id = cand;

@@ -4,14 +4,17 @@
 #include <stdio.h>
 #include <bpf/libbpf.h>
 #include "log.h"
+#include "text.h"
 
 int nl_verbosity = NL_NORMAL;
 
+/* One line, always: a newline or escape from the input must not end or steer it. */
 static void vlog(const char *fmt, va_list ap)
 {
-	fputs("netlimit: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	char msg[1024], safe[1024];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	fprintf(stderr, "netlimit: %s\n", nl_printable(msg, safe, sizeof(safe)));
 }
 
 void nl_err(const char *fmt, ...)

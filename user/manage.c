@@ -95,7 +95,8 @@ static int resolve(struct nl_state *st, const char *arg, __u32 *id)
 	char dir[512], *end;
 	unsigned long v = strtoul(arg, &end, 10);
 
-	if (*arg && !*end) {
+	/* Digits only: strtoul would take " 1" and "+1" for 1. */
+	if (*arg >= '0' && *arg <= '9' && !*end) {
 		nl_state__path(st, (__u32)v, NULL, dir, sizeof(dir));
 		if (v && v < NL_MAX_LIMITS && !access(dir, F_OK)) {
 			*id = (__u32)v;
@@ -271,7 +272,7 @@ struct list_ctx {
 
 static int list_one(struct nl_lim *q, void *ctx)
 {
-	char in[32], out[32], caps[96], used[64];
+	char in[32], out[32], caps[96], used[64], target[NL_TARGET_LEN];
 	struct list_ctx *c = ctx;
 	struct nl_limit l;
 	size_t tl;
@@ -283,12 +284,14 @@ static int list_one(struct nl_lim *q, void *ctx)
 		json_limit(stdout, &l);
 		return 0;
 	}
-	tl = strlen(l.target);
+	/* Paths are data: no control character or broken UTF-8 reaches the terminal. */
+	nl_printable(l.target, target, sizeof(target));
+	tl = strlen(target);
 	caps_cells(&l, caps, sizeof(caps), used, sizeof(used));
 	/* A long path: its end names the target; keep that. */
 	printf("%-4u %-16s %-6s %s%-*s %12s %12s  %-24s %-18s %s\n", l.id, l.name[0] ? l.name : "-",
 	       kind_name(l.kind), tl > 34 ? "..." : "", tl > 34 ? 31 : 34,
-	       tl > 34 ? l.target + tl - 31 : l.target, nl_format_size(l.in.bytes, in, sizeof(in)),
+	       tl > 34 ? target + tl - 31 : target, nl_format_size(l.in.bytes, in, sizeof(in)),
 	       nl_format_size(l.out.bytes, out, sizeof(out)), caps, used, state_name(&l));
 	return 0;
 }
@@ -336,7 +339,7 @@ static int need_one_arg(const char *cmd, int nargs)
 
 int nl_cmd_show(int argc, char **argv)
 {
-	char *args[4], created[64];
+	char *args[4], created[64], target[NL_TARGET_LEN];
 	struct opened o;
 	struct nl_limit l;
 	struct tm tm;
@@ -363,7 +366,7 @@ int nl_cmd_show(int argc, char **argv)
 	strftime(created, sizeof(created), "%Y-%m-%d %H:%M:%S", &tm);
 	printf("limit %u%s%s%s\n", l.id, l.name[0] ? " (" : "", l.name, l.name[0] ? ")" : "");
 	printf("  kind     %s\n  target   %s\n  state    %s\n  action   %s at the cap\n",
-	       kind_name(l.kind), l.target, state_name(&l),
+	       kind_name(l.kind), nl_printable(l.target, target, sizeof(target)), state_name(&l),
 	       l.action == NL_ACT_KILL	 ? "kill"
 	       : l.action == NL_ACT_DOWN ? "down"
 					 : "block");
@@ -398,10 +401,14 @@ int nl_cmd_set(int argc, char **argv)
 	caps.allow_none = true;
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":l:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":l:hqv", longopts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(manage_usage, stdout);
 			return NL_EXIT_OK;
+		}
+		if (c == 'q' || c == 'v') {
+			nl_verbosity = c == 'q' ? NL_QUIET : NL_VERBOSE;
+			continue;
 		}
 		if (!nl_caps_opt(c, optarg, &caps)) {
 			nl_opt_unknown("set", c, argv);
@@ -693,14 +700,20 @@ int nl_cmd_top(int argc, char **argv)
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:n:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":i:n:hqv", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
-			if (nl_parse_duration(optarg, &interval_ns, &why) || !interval_ns) {
+			why = NULL;
+			if (nl_parse_duration(optarg, &interval_ns, &why) || !interval_ns ||
+			    interval_ns > 86400ULL * 1000000000ULL) {
 				nl_err("--interval: '%s' %s", optarg,
-				       why ? why : "must be more than 0");
+				       why ? why : "must be more than 0 and at most 24h");
 				return NL_EXIT_USAGE;
 			}
+			break;
+		case 'q':
+		case 'v':
+			nl_verbosity = c == 'q' ? NL_QUIET : NL_VERBOSE;
 			break;
 		case 'n':
 			iterations = strtol(optarg, &end, 10);

@@ -262,7 +262,7 @@ static void print_stat(struct nl_dp *dp, bool json)
 {
 	struct nl_meter_row *cg = NULL, *proc = NULL;
 	size_t ncg = 0, nproc = 0, i;
-	char mnt[256], user[64], comm[17];
+	char mnt[256], user[64], comm[17], safe[256];
 	int err;
 
 	err = nl_meter_read(dp, &cg, &ncg, &proc, &nproc);
@@ -314,7 +314,8 @@ static void print_stat(struct nl_dp *dp, bool json)
 					 (unsigned long long)cg[i].cgroup_id);
 				name = idbuf;
 			}
-			printf("%-40.40s %14llu %10llu %14llu %10llu\n", name,
+			printf("%-40.40s %14llu %10llu %14llu %10llu\n",
+			       nl_printable(name, safe, sizeof(safe)),
 			       (unsigned long long)cg[i].m.in_bytes,
 			       (unsigned long long)cg[i].m.in_packets,
 			       (unsigned long long)cg[i].m.out_bytes,

@@ -76,6 +76,12 @@ bool nl_scope_opt(int opt, const char *arg, struct nl_scope_opts *s)
 		return true;
 	}
 	s->mode = mode;
+	if (s->n == NL_MAX_PREFIXES) {
+		nl_err("--%s: at most %d prefixes in all", opt == NL_OPT_ONLY ? "only" : "exclude",
+		       NL_MAX_PREFIXES);
+		s->error = true;
+		return true;
+	}
 	if (nl_parse_prefixes(arg, more, NL_MAX_PREFIXES - s->n, &n, err, sizeof(err))) {
 		nl_err("--%s: %s", opt == NL_OPT_ONLY ? "only" : "exclude", err);
 		s->error = true;
@@ -144,6 +150,11 @@ int nl_getopt(int argc, char **argv, const char *shortopts, const struct option 
 		c->started = true;
 	}
 	while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		/* `--limit -- cmd`: getopt hands "--" over as the value. */
+		if (optarg && !strcmp(optarg, "--")) {
+			nl_err("'%s' needs a value before '--'", argv[optind - 2]);
+			return NL_OPT_REFUSED;
+		}
 		r = common_opt(opt, optarg, c);
 		if (r < 0)
 			return NL_OPT_REFUSED;

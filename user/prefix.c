@@ -51,7 +51,7 @@ int nl_parse_prefix(const char *s, struct nl_prefix *p, const char **why)
 	if (slash) {
 		errno = 0;
 		len = strtoul(slash + 1, &end, 10);
-		if (!slash[1] || *end || errno || slash[1] == '-' || slash[1] == '+') {
+		if (slash[1] < '0' || slash[1] > '9' || *end || errno) {
 			*why = "has a prefix length that is not a number";
 			return -EINVAL;
 		}

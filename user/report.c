@@ -91,23 +91,6 @@ static void json_cap(FILE *f, const char *key, __u64 cap)
 		fprintf(f, "\"%s\":%llu,", key, (unsigned long long)cap);
 }
 
-/* Command names are user data: escape what JSON requires. */
-void nl_json_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
 void nl_json_counters(FILE *f, const struct nl_limit *l)
 {
 	fprintf(f,

@@ -24,8 +24,7 @@ const char *nl_hit_names(__u32 hit, char *buf, size_t len);
 void nl_report_table(FILE *f, const struct nl_limit *l);
 /* What attach, host and iface print with --json: {"id":..,"name":..,"target":..}. */
 void nl_print_new_json(__u32 id, const char *name, const char *target);
-/* A JSON string, escaped. */
-void nl_json_string(FILE *f, const char *s);
+#include "text.h"
 /* "in_bytes":..,"out_bytes":..,...,"cap_total":.., (each with a trailing comma). */
 void nl_json_counters(FILE *f, const struct nl_limit *l);
 void nl_report_run(FILE *f, const struct nl_limit *l, const struct nl_run_result *r);

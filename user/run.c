@@ -179,15 +179,18 @@ static void start_kill(struct runner *r)
 	struct itimerspec its = { 0 };
 	int n;
 
-	n = nl_cgroup_signal(r->cgroup, SIGTERM);
-	r->killing = 1;
-	if (n > 0)
-		r->ended_by_netlimit = true;
+	/* --grace=0: SIGKILL at once, no SIGTERM first. */
 	if (r->o->grace_ns == 0) {
+		if (nl_cgroup_populated(r->cgroup) > 0)
+			r->ended_by_netlimit = true;
 		nl_cgroup_kill(r->cgroup);
 		r->killing = 2;
 		return;
 	}
+	n = nl_cgroup_signal(r->cgroup, SIGTERM);
+	r->killing = 1;
+	if (n > 0)
+		r->ended_by_netlimit = true;
 	its.it_value.tv_sec = (time_t)(r->o->grace_ns / 1000000000ULL);
 	its.it_value.tv_nsec = (long)(r->o->grace_ns % 1000000000ULL);
 	timerfd_settime(r->timer_fd, 0, &its, NULL);
@@ -227,10 +230,20 @@ static pid_t spawn(struct runner *r, const sigset_t *orig_mask, int *status)
 	ssize_t n;
 
 	if (r->o->user) {
+		const char *u = r->o->user;
+		char *end;
+
 		errno = 0;
-		pw = getpwnam(r->o->user);
+		pw = getpwnam(u);
+		/* A number names a uid, as in chown and sudo -u '#UID'. */
+		if (!pw && *u >= '0' && *u <= '9') {
+			unsigned long uid = strtoul(u, &end, 10);
+
+			if (!*end && uid < 0xffffffffUL)
+				pw = getpwuid((uid_t)uid);
+		}
 		if (!pw) {
-			nl_err("--user: no user named '%s'", r->o->user);
+			nl_err("--user: no user named or numbered '%s'", r->o->user);
 			*status = NL_EXIT_USAGE;
 			return -1;
 		}
