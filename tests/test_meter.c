@@ -73,6 +73,26 @@ void test_meter_attribution(void)
 	netlimit(&p, "stat", NULL);
 	ASSERT_HAS(p.out, rel, "the table names the cgroup by path");
 	ASSERT_HAS(p.out, "nltraffic", "and the processes by command");
+	/* A live connected socket is listed with its remote end and its own bytes. */
+	start_in_cgroup(&a, cg, (char *[]){ traffic(), "udp", "127.0.0.1", num(port), "20", "100",
+					    "100000", NULL });
+	for (int i = 0; i < 100; i++) {
+		char anchor2[64];
+
+		netlimit(&p, "stat", "--json", NULL);
+		snprintf(anchor2, sizeof(anchor2), "\"sockets\":[");
+		snprintf(anchor, sizeof(anchor), "{\"pid\":%d,\"comm\":\"nltraffic\",\"proto\":\"udp\"",
+			 (int)a.pid);
+		if (strstr(p.out, anchor) && strstr(p.out, anchor2) &&
+		    json_u64_after(strstr(p.out, anchor2), anchor, "out_bytes", &v) && v >= 3 * 128)
+			break;
+		msleep(20);
+	}
+	ASSERT_HAS(p.out, anchor, "the sender's socket is listed");
+	snprintf(anchor, sizeof(anchor), "\"remote\":\"127.0.0.1\",\"remote_port\":%d", port);
+	ASSERT_HAS(p.out, anchor, "with its remote address and port");
+	ASSERT_EQ(v % 128, 0, "whole datagrams of 128 L3 bytes");
+	proc_finish(&a, 10);
 	netlimit(&p, "meter", "off", NULL);
 	ASSERT_EQ(p.status, 0, "meter off");
 	netlimit(&p, "meter", "status", "--json", NULL);

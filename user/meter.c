@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* The meter from userland: see user/meter.h. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <ftw.h>
 #include <pwd.h>
@@ -99,8 +100,9 @@ static void fold(struct rows *r)
 	r->n = n + 1;
 }
 
-/* Every live socket's record, through the sk_storage iterator. */
-static int read_sockets(struct nl_dp *dp, struct rows *cg, struct rows *proc)
+/* Every live socket's record, through the sk_storage iterator; fn is called for each. */
+static int walk_sockets(struct nl_dp *dp, int (*fn)(const struct nl_meter_rec *r, void *ctx),
+			void *ctx)
 {
 	union bpf_iter_link_info info = { .map.map_fd = (__u32)nl_dp__map_fd(dp, NL_MAP_SOCKS) };
 	LIBBPF_OPTS(bpf_link_create_opts, opts, .iter_info = &info, .iter_info_len = sizeof(info));
@@ -118,22 +120,13 @@ static int read_sockets(struct nl_dp *dp, struct rows *cg, struct rows *proc)
 		close(link);
 		return err;
 	}
-	/* Records are whole: read() returns a multiple of their size. */
 	while ((n = read(it, (char *)&rec + got, sizeof(rec) - got)) > 0) {
-		struct nl_meter_row row = { 0 };
-
 		got += (size_t)n;
 		if (got < sizeof(rec))
 			continue;
 		got = 0;
-		row.cgroup_id = rec.cgroup_id;
-		row.m = rec.m;
-		if ((err = push(cg, &row)))
-			break;
-		row.tgid = rec.tgid;
-		row.uid = rec.uid;
-		memcpy(row.comm, rec.comm, sizeof(row.comm));
-		if ((err = push(proc, &row)))
+		err = fn(&rec, ctx);
+		if (err)
 			break;
 	}
 	if (n < 0 && !err)
@@ -141,6 +134,69 @@ static int read_sockets(struct nl_dp *dp, struct rows *cg, struct rows *proc)
 	close(it);
 	close(link);
 	return err;
+}
+
+struct two_rows {
+	struct rows *cg, *proc;
+};
+
+static int add_socket(const struct nl_meter_rec *rec, void *ctx)
+{
+	struct two_rows *t = ctx;
+	struct nl_meter_row row = { .cgroup_id = rec->cgroup_id, .m = rec->m };
+	int err = push(t->cg, &row);
+
+	if (err)
+		return err;
+	row.tgid = rec->tgid;
+	row.uid = rec->uid;
+	memcpy(row.comm, rec->comm, sizeof(row.comm));
+	return push(t->proc, &row);
+}
+
+static int read_sockets(struct nl_dp *dp, struct rows *cg, struct rows *proc)
+{
+	struct two_rows t = { cg, proc };
+
+	return walk_sockets(dp, add_socket, &t);
+}
+
+struct sock_list {
+	struct nl_meter_rec *v;
+	size_t n, cap;
+};
+
+static int add_connected(const struct nl_meter_rec *rec, void *ctx)
+{
+	struct sock_list *l = ctx;
+
+	if (!rec->rport)
+		return 0; /* no remote end of its own */
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 64;
+		struct nl_meter_rec *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = *rec;
+	return 0;
+}
+
+int nl_meter_sockets(struct nl_dp *dp, struct nl_meter_rec **socks, size_t *n)
+{
+	struct sock_list l = { 0 };
+	int err = walk_sockets(dp, add_connected, &l);
+
+	if (err) {
+		free(l.v);
+		return err;
+	}
+	*socks = l.v;
+	*n = l.n;
+	return 0;
 }
 
 int nl_meter_read(struct nl_dp *dp, struct nl_meter_row **cgv, size_t *ncg,
@@ -251,6 +307,18 @@ static const char *user_name(__u32 uid, char *buf, size_t len)
 	return buf;
 }
 
+static const char *proto_name(__u32 proto)
+{
+	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" : "other";
+}
+
+static const char *remote(const struct nl_meter_rec *r, char *buf, size_t len)
+{
+	if (!inet_ntop(r->fam == NL_FAM_V6 ? AF_INET6 : AF_INET, r->raddr, buf, (socklen_t)len))
+		snprintf(buf, len, "?");
+	return buf;
+}
+
 static void json_meter(FILE *f, const struct nl_meter *m)
 {
 	fprintf(f, "\"in_bytes\":%llu,\"in_packets\":%llu,\"out_bytes\":%llu,\"out_packets\":%llu",
@@ -261,11 +329,14 @@ static void json_meter(FILE *f, const struct nl_meter *m)
 static void print_stat(struct nl_dp *dp, bool json)
 {
 	struct nl_meter_row *cg = NULL, *proc = NULL;
-	size_t ncg = 0, nproc = 0, i;
-	char mnt[256], user[64], comm[17], safe[256];
+	size_t ncg = 0, nproc = 0, nsock = 0, i;
+	char mnt[256], user[64], comm[17], safe[256], addr[INET6_ADDRSTRLEN];
+	struct nl_meter_rec *sock = NULL;
 	int err;
 
 	err = nl_meter_read(dp, &cg, &ncg, &proc, &nproc);
+	if (!err)
+		err = nl_meter_sockets(dp, &sock, &nsock);
 	if (err) {
 		nl_err("cannot read the meter: %s", strerror(-err));
 		return;
@@ -299,6 +370,18 @@ static void print_stat(struct nl_dp *dp, bool json)
 			nl_json_string(stdout, comm);
 			printf(",\"cgroup_id\":%llu,", (unsigned long long)proc[i].cgroup_id);
 			json_meter(stdout, &proc[i].m);
+			putchar('}');
+		}
+		printf("],\"sockets\":[");
+		for (i = 0; i < nsock; i++) {
+			snprintf(comm, sizeof(comm), "%.16s", sock[i].comm);
+			printf("%s{\"pid\":%u,\"comm\":", i ? "," : "", sock[i].tgid);
+			nl_json_string(stdout, comm);
+			printf(",\"proto\":\"%s\",\"remote\":\"%s\",\"remote_port\":%u,"
+			       "\"local_port\":%u,\"cgroup_id\":%llu,",
+			       proto_name(sock[i].proto), remote(&sock[i], addr, sizeof(addr)),
+			       sock[i].rport, sock[i].lport, (unsigned long long)sock[i].cgroup_id);
+			json_meter(stdout, &sock[i].m);
 			putchar('}');
 		}
 		printf("]}\n");
@@ -335,10 +418,24 @@ static void print_stat(struct nl_dp *dp, bool json)
 			       (unsigned long long)proc[i].m.out_bytes,
 			       (unsigned long long)proc[i].m.out_packets);
 		}
+		printf("\n%-8s %-16s %-5s %-40s %14s %14s\n", "PID", "COMMAND", "PROTO",
+		       "REMOTE", "IN BYTES", "OUT BYTES");
+		for (i = 0; i < nsock; i++) {
+			char rp[64];
+
+			snprintf(comm, sizeof(comm), "%.16s", sock[i].comm);
+			snprintf(rp, sizeof(rp), sock[i].fam == NL_FAM_V6 ? "[%s]:%u" : "%s:%u",
+				 remote(&sock[i], addr, sizeof(addr)), sock[i].rport);
+			printf("%-8u %-16s %-5s %-40s %14llu %14llu\n", sock[i].tgid,
+			       nl_printable(comm, safe, sizeof(safe)), proto_name(sock[i].proto), rp,
+			       (unsigned long long)sock[i].m.in_bytes,
+			       (unsigned long long)sock[i].m.out_bytes);
+		}
 	}
 	names_free();
 	free(cg);
 	free(proc);
+	free(sock);
 }
 
 static bool want_json(int argc, char **argv, int first, const char *cmd, int *status)

@@ -28,6 +28,8 @@ struct nl_meter_row {
  */
 int nl_meter_read(struct nl_dp *dp, struct nl_meter_row **cg, size_t *ncg,
 		  struct nl_meter_row **proc, size_t *nproc);
+/* The live sockets with a remote end (connected TCP and UDP), as the kernel records them. */
+int nl_meter_sockets(struct nl_dp *dp, struct nl_meter_rec **socks, size_t *n);
 
 int nl_cmd_meter(int argc, char **argv);
 int nl_cmd_stat(int argc, char **argv);
