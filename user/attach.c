@@ -21,6 +21,7 @@
 #include <linux/magic.h>
 #include "attach.h"
 #include "cgroup.h"
+#include "create.h"
 #include "exitcode.h"
 #include "gc.h"
 #include "log.h"
@@ -464,13 +465,12 @@ int nl_attach_run(struct nl_attach_opts *po, __u32 kind, const char *what)
 	static char cgs[NL_MAX_PIDS][512];
 	struct nl_attach_opts o = *po;
 	struct nl_state *st = NULL;
+	struct nl_create c = { .own_fd = -1 };
 	struct nl_lim *q = NULL;
 	struct nl_dp *tdp = NULL;
-	int status, err = 0, i, j, ncg = 0, own_fd = -1;
-	bool have_id = false;
+	int status, err = 0, i, j, ncg = 0;
 	pid_t *tree = NULL;
 	size_t off, t, ntree = 0;
-	__u32 id = 0;
 
 	nl_verbosity = o.verbosity;
 	status = nl_preflight(kind == NL_KIND_HOST ? "netlimit host" : "netlimit attach");
@@ -555,33 +555,10 @@ int nl_attach_run(struct nl_attach_opts *po, __u32 kind, const char *what)
 		nl_err("--cgroup: %s is outside the dataplane's cgroup %s", cgpath, base);
 		return NL_EXIT_NOTARGET;
 	}
-	err = nl_state__open(&st, true);
-	if (err) {
-		nl_err("cannot open netlimit's state in bpffs: %s", strerror(-err));
-		status = nl_exit_for_errno(err);
-		goto cleanup;
-	}
-	err = nl_state__lock(st);
-	if (err) {
-		nl_err("cannot lock netlimit's state: %s", strerror(-err));
-		goto cleanup;
-	}
-	if (nl_gc_due(st))
-		nl_gc(st, false);
-	err = nl_lim__alloc_id(st, &id);
-	if (err) {
-		if (err == -ENOSPC)
-			nl_err("netlimit holds at most %d limits and all are in use: remove some "
-			       "with 'netlimit detach'",
-			       NL_MAX_LIMITS - 1);
-		else if (err != -EEXIST)
-			nl_err("cannot create a limit: %s", strerror(-err));
-		status = nl_exit_for_errno(err);
-		goto unlock;
-	}
-	have_id = true;
-	own_fd = nl_state__own(st, id);
-	qo.id = id;
+	status = nl_create__begin(&c, kind == NL_KIND_HOST ? "netlimit host" : "netlimit attach");
+	if (status)
+		goto out;
+	q = NULL;
 	qo.kind = kind ? kind : o.cgroup ? NL_KIND_CGROUP : NL_KIND_PID;
 	/* A host limit is reached only through the host trie: no scope lookup on top. */
 	if (kind != NL_KIND_HOST) {
@@ -602,12 +579,11 @@ int nl_attach_run(struct nl_attach_opts *po, __u32 kind, const char *what)
 	/* A host limit on a subtree checks the packet's ancestor at the subtree's level. */
 	if (kind == NL_KIND_HOST && strcmp(cgpath, base))
 		qo.cg_level = cgroup_level(cgpath);
-	err = nl_lim__new(st, &qo, &q);
-	if (err) {
-		nl_err("cannot make the limit: %s", strerror(-err));
-		status = nl_exit_for_errno(err);
-		goto unlock;
-	}
+	status = nl_create__limit(&c, &qo);
+	if (status)
+		goto out;
+	q = c.q;
+	status = NL_EXIT_FAIL;
 	if (kind == NL_KIND_HOST) {
 		err = nl_lim__attach_host(q, &o.scope.prefixes[0]);
 		if (err == -E2BIG) {
@@ -615,7 +591,7 @@ int nl_attach_run(struct nl_attach_opts *po, __u32 kind, const char *what)
 			       "them with 'netlimit set'",
 			       NL_HOST_CHAIN);
 			status = NL_EXIT_USAGE;
-			goto unlock;
+			goto out;
 		}
 	} else if (o.cgroup) {
 		err = nl_lim__attach_cgroup(q, cgpath);
@@ -623,13 +599,13 @@ int nl_attach_run(struct nl_attach_opts *po, __u32 kind, const char *what)
 			nl_err("%s already has %d limits: change one of them with 'netlimit set'",
 			       cgpath, NL_CG_LIMITS);
 			status = NL_EXIT_USAGE;
-			goto unlock;
+			goto out;
 		}
 	}
 	if (err) {
 		nl_err("cannot attach to %s: %s", target, strerror(-err));
 		status = nl_exit_for_errno(err);
-		goto unlock;
+		goto out;
 	}
 	for (t = 0; t < ntree; t++) {
 		err = nl_lim__tag_pid(q, tree[t]);
@@ -645,7 +621,7 @@ int nl_attach_run(struct nl_attach_opts *po, __u32 kind, const char *what)
 			status = err == -ESRCH	  ? NL_EXIT_NOTARGET
 				 : err == -E2BIG ? NL_EXIT_USAGE
 						 : nl_exit_for_errno(err);
-			goto unlock;
+			goto out;
 		}
 	}
 	/* A child forked by a process not yet tagged while we walked: look again. */
@@ -666,34 +642,23 @@ int nl_attach_run(struct nl_attach_opts *po, __u32 kind, const char *what)
 		if (!added)
 			break;
 	}
-	err = nl_state__commit(st, id);
-	if (err) {
-		nl_err("cannot commit the limit: %s", strerror(-err));
-		goto unlock;
-	}
+	status = nl_create__commit(&c);
+	if (status)
+		goto out;
 	if (o.action == NL_ACT_KILL) {
-		err = nl_watch_start(st, id, own_fd, o.grace_ns);
+		err = nl_watch_start(c.st, c.id, c.own_fd, o.grace_ns);
 		if (err) {
 			nl_err("cannot start the watcher that ends the targets at the cap: %s",
 			       strerror(-err));
-			goto unlock;
+			c.committed = false; /* a kill limit without its watcher is not what was asked */
+			status = NL_EXIT_FAIL;
+			goto out;
 		}
 	}
-	print_new(&o, id, nl_lim__limit(q));
-	have_id = false; /* it stays */
+	print_new(&o, c.id, nl_lim__limit(q));
 	status = NL_EXIT_OK;
-unlock:
-	if (have_id) {
-		nl_lim__free(q);
-		q = NULL;
-		nl_limit_remove(st, id, 0);
-	}
-	nl_state__unlock(st);
-cleanup:
-	nl_lim__free(q);
-	if (own_fd >= 0)
-		close(own_fd);
-	nl_state__free(st);
+out:
+	nl_create__end(&c);
 	free(tree);
 	return status;
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <net/if.h>
 #include "exitcode.h"
+#include "create.h"
 #include "gc.h"
 #include "iface.h"
 #include "link.h"
@@ -71,12 +72,11 @@ int nl_cmd_iface(int argc, char **argv)
 	static struct nl_scope_opts scope;
 	char target[NL_TARGET_LEN], dir[512];
 	const char *name = NULL, *ifname;
-	struct nl_state *st = NULL;
-	struct nl_lim *q = NULL;
-	int c, status, err, ifindex, own_fd = -1, taken, action = NL_ACT_BLOCK;
+	struct nl_create cr = { .own_fd = -1 };
+	int c, status, err, ifindex, taken, action = NL_ACT_BLOCK;
 	struct nl_common_opts cm;
-	bool json, have_id = false;
-	__u32 id = 0, hlen;
+	bool json;
+	__u32 hlen;
 
 	nl_common_init(&cm, &scope);
 	cm.scope_count_only = true;
@@ -123,40 +123,20 @@ int nl_cmd_iface(int argc, char **argv)
 		return NL_EXIT_NOTARGET;
 	}
 
-	status = NL_EXIT_FAIL;
-	err = nl_state__open(&st, true);
-	if (err) {
-		nl_err("cannot open netlimit's state in bpffs: %s", strerror(-err));
-		nl_state__free(st);
-		return nl_exit_for_errno(err);
-	}
-	nl_state__lock(st);
-	if (nl_gc_due(st))
-		nl_gc(st, false);
+	status = nl_create__begin(&cr, "netlimit iface");
+	if (status)
+		goto out;
+	/* One limit per interface: two would both count every packet. */
 	taken = nl_lim__each(
-		st, iface_limit,
+		cr.st, iface_limit,
 		&(struct iface_key){ .ifindex = (__u32)ifindex, .netns = nl_netns_id() });
 	if (taken) {
 		nl_err("%s already has limit %d: change it with 'netlimit set %d'", ifname, taken,
 		       taken);
 		status = NL_EXIT_USAGE;
-		goto unlock;
+		goto out;
 	}
-	err = nl_lim__alloc_id(st, &id);
-	if (err) {
-		if (err == -ENOSPC)
-			nl_err("netlimit holds at most %d limits and all are in use: remove some "
-			       "with 'netlimit detach'",
-			       NL_MAX_LIMITS - 1);
-		else if (err != -EEXIST)
-			nl_err("cannot create a limit: %s", strerror(-err));
-		status = nl_exit_for_errno(err);
-		goto unlock;
-	}
-	have_id = true;
-	own_fd = nl_state__own(st, id);
 	snprintf(target, sizeof(target), "iface %s", ifname);
-	qo.id = id;
 	qo.kind = NL_KIND_IFACE;
 	qo.action = (__u32)action;
 	qo.cap_in = cm.caps.in;
@@ -168,50 +148,45 @@ int nl_cmd_iface(int argc, char **argv)
 	qo.link_hlen = hlen;
 	qo.ifindex = (__u32)ifindex;
 	qo.netns = nl_netns_id();
-	err = nl_lim__new(st, &qo, &q);
-	if (!err)
-		err = nl_lim__attach_iface(q, ifindex);
+	status = nl_create__limit(&cr, &qo);
+	if (status)
+		goto out;
+	err = nl_lim__attach_iface(cr.q, ifindex);
 	if (err) {
 		nl_err("cannot attach to %s: %s (tcx links need Linux 6.6 or later)", ifname,
 		       strerror(-err));
 		status = nl_exit_for_errno(err);
-		goto unlock;
+		goto out;
 	}
-	nl_state__new_path(st, id, dir, sizeof(dir));
-	err = nl_lim__pin(q, dir);
-	if (!err)
-		err = nl_state__commit(st, id);
+	nl_state__new_path(cr.st, cr.id, dir, sizeof(dir));
+	err = nl_lim__pin(cr.q, dir);
 	if (err) {
-		nl_err("cannot pin the limit: %s", strerror(-err));
-		goto unlock;
+		nl_err("cannot pin the limit's links in %s: %s", dir, strerror(-err));
+		status = NL_EXIT_FAIL;
+		goto out;
 	}
+	status = nl_create__commit(&cr);
+	if (status)
+		goto out;
 	if (action == NL_ACT_DOWN) {
-		err = nl_watch_start(st, id, own_fd, 0);
+		err = nl_watch_start(cr.st, cr.id, cr.own_fd, 0);
 		if (err) {
 			nl_err("cannot start the watcher that brings %s down: %s", ifname,
 			       strerror(-err));
-			goto unlock;
+			cr.committed = false;
+			status = NL_EXIT_FAIL;
+			goto out;
 		}
 	}
 	if (json)
-		nl_print_new_json(id, name ? name : "", target);
+		nl_print_new_json(cr.id, name ? name : "", target);
 	else
-		printf("%u\n", id);
-	nl_info("limit %u on %s (%s at the cap, %s bytes)", id, ifname,
+		printf("%u\n", cr.id);
+	nl_info("limit %u on %s (%s at the cap, %s bytes)", cr.id, ifname,
 		action == NL_ACT_DOWN ? "down" : "drop", scope.wire ? "wire" : "L3");
-	have_id = false;
 	status = NL_EXIT_OK;
-unlock:
-	if (have_id) {
-		nl_lim__free(q);
-		q = NULL;
-		nl_limit_remove(st, id, 0);
-	}
-	nl_state__unlock(st);
-	nl_lim__free(q);
-	if (own_fd >= 0)
-		close(own_fd);
-	nl_state__free(st);
+out:
+	nl_create__end(&cr);
 	return status;
 }
 

@@ -24,6 +24,7 @@
 #include <sys/wait.h>
 #include "cgroup.h"
 #include "exitcode.h"
+#include "create.h"
 #include "gc.h"
 #include "log.h"
 #include "opts.h"
@@ -450,12 +451,12 @@ int nl_cmd_run(int argc, char **argv)
 	struct nl_lim_opts qo = { .sz = sizeof(qo) };
 	struct nl_run_result res = { 0 };
 	struct runner r = { 0 };
-	struct nl_state *st = NULL;
 	struct nl_limit final;
 	struct nl_run_opts o;
 	sigset_t mask, orig_mask;
-	int status = NL_EXIT_FAIL, err, cg_fd = -1, own_fd = -1, sig_fd = -1, events_fd;
-	bool have_id = false, have_cgroup = false, locked = false, masked = false;
+	struct nl_create c = { .own_fd = -1 };
+	int status = NL_EXIT_FAIL, err, cg_fd = -1, sig_fd = -1, events_fd;
+	bool have_cgroup = false, masked = false;
 	double t0;
 	__u64 cgid;
 	__u32 id = 0;
@@ -478,36 +479,11 @@ int nl_cmd_run(int argc, char **argv)
 		return status;
 	status = NL_EXIT_FAIL;
 
-	err = nl_state__open(&st, true);
-	if (err) {
-		nl_err("cannot open netlimit's state in bpffs: %s", strerror(-err));
-		status = nl_exit_for_errno(err);
+	status = nl_create__begin(&c, "netlimit run");
+	if (status)
 		goto cleanup;
-	}
-	err = nl_state__lock(st);
-	if (err)
-		goto cleanup;
-	locked = true;
-	if (nl_gc_due(st))
-		nl_gc(st, false);
-	err = nl_lim__alloc_id(st, &id);
-	if (err) {
-		if (err == -ENOSPC)
-			nl_err("netlimit holds at most %d limits and all are in use: remove some "
-			       "with 'netlimit detach'",
-			       NL_MAX_LIMITS - 1);
-		else if (err != -EEXIST)
-			nl_err("cannot create a limit in %s: %s", nl_state__root(st),
-			       strerror(-err));
-		status = nl_exit_for_errno(err);
-		goto cleanup;
-	}
-	have_id = true;
-	own_fd = nl_state__own(st, id);
-	if (own_fd < 0) {
-		err = own_fd;
-		goto cleanup;
-	}
+	status = NL_EXIT_FAIL;
+	id = c.id;
 	err = nl_cgroup_home(cgparent, sizeof(cgparent));
 	if (!err) {
 		snprintf(cgpath, sizeof(cgpath), "%s/%u", cgparent, id);
@@ -527,7 +503,6 @@ int nl_cmd_run(int argc, char **argv)
 		goto cleanup;
 	}
 
-	qo.id = id;
 	qo.kind = NL_KIND_RUN;
 	qo.action = (__u32)o.action;
 	qo.pid = 0;
@@ -541,12 +516,11 @@ int nl_cmd_run(int argc, char **argv)
 	qo.prefixes = o.scope.prefixes;
 	qo.nprefixes = o.scope.n;
 	qo.wire = o.scope.wire;
-	err = nl_lim__new(st, &qo, &r.q);
-	if (err) {
-		nl_err("cannot make the limit: %s", strerror(-err));
-		status = nl_exit_for_errno(err);
+	status = nl_create__limit(&c, &qo);
+	if (status)
 		goto cleanup;
-	}
+	status = NL_EXIT_FAIL;
+	r.q = c.q;
 	stamp = nl_lim__limit(r.q)->created_ns;
 	err = nl_lim__attach_cgroup(r.q, cgpath);
 	if (err) {
@@ -556,21 +530,19 @@ int nl_cmd_run(int argc, char **argv)
 		goto cleanup;
 	}
 	/* In the pinned dataplane before the command starts: if netlimit dies, the cap holds. */
-	err = nl_state__commit(st, id);
-	if (err) {
-		nl_err("cannot commit the limit in %s: %s", nl_state__root(st), strerror(-err));
+	status = nl_create__commit(&c);
+	if (status)
 		goto cleanup;
-	}
-	nl_state__path(st, id, NULL, limdir, sizeof(limdir));
+	status = NL_EXIT_FAIL;
+	nl_state__path(c.st, id, NULL, limdir, sizeof(limdir));
 	events_fd = nl_lim__events(r.q, on_event, &r);
 	if (events_fd < 0) {
 		err = events_fd;
 		nl_err("cannot read limit events: %s", strerror(-err));
 		goto cleanup;
 	}
-	nl_state__unlock(st);
-	locked = false;
-	nl_debug("limit %u: cgroup %s, pins in %s", id, cgpath, limdir);
+	nl_create__unlock(&c);
+	nl_debug("limit %u: cgroup %s, state in %s", id, cgpath, limdir);
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);
@@ -628,29 +600,24 @@ int nl_cmd_run(int argc, char **argv)
 		nl_report_run_json(stderr, &final, &res);
 
 cleanup:
-	if (locked)
-		nl_state__unlock(st);
-	if (have_id) {
+	if (c.committed) {
 		/* If the command still runs (netlimit failed), keep enforcing. */
 		if (have_cgroup && nl_cgroup_populated(cgpath) > 0) {
 			nl_err("processes of limit %u still run in %s; the cap stays in force", id,
 			       cgpath);
 		} else {
-			nl_state__lock(st);
-			nl_lim__free(r.q);
-			r.q = NULL;
+			nl_state__lock(c.st);
+			nl_lim__free(c.q);
+			c.q = NULL;
 			/* Unless someone detached it and the id now holds another limit. */
-			nl_limit_remove(st, id, stamp);
-			if (have_cgroup && nl_cgroup_populated(cgpath) == 0)
-				nl_cgroup_remove(cgpath);
-			if (have_cgroup)
-				nl_cgroup_remove(cgpath);
-			nl_state__unlock(st);
+			nl_limit_remove(c.st, id, stamp);
+			nl_state__unlock(c.st);
 		}
 	}
-	nl_lim__free(r.q);
-	if (own_fd >= 0)
-		close(own_fd);
+	/* A limit never committed is taken out by nl_create__end. */
+	nl_create__end(&c);
+	if (have_cgroup && nl_cgroup_populated(cgpath) == 0)
+		nl_cgroup_remove(cgpath);
 	if (cg_fd >= 0)
 		close(cg_fd);
 	if (sig_fd >= 0)
@@ -659,6 +626,5 @@ cleanup:
 		close(r.timer_fd);
 	if (masked)
 		sigprocmask(SIG_SETMASK, &orig_mask, NULL);
-	nl_state__free(st);
 	return status;
 }
