@@ -6,6 +6,7 @@
 #   make demo         install missing Debian packages, build, run the demo
 #   make test         run the tests (already set up)
 #   make asan         build and run the tests under ASan + UBSan
+#   make fuzz         libFuzzer on the parsers for FUZZ_SECS (default 60) seconds
 #   make bench        throughput and per-packet cost against a no-program baseline,
 #                     then the scale arm (SCALE_MAX limits, default 10000)
 #   make test-scale   the scale tests with 10,000 limits of each kind (SCALE=N)
@@ -34,7 +35,7 @@ endif
 
 # Debian packages the build, the tests and the benchmark need.
 DEPS := clang libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make gcc \
-	iproute2 iperf3 ethtool nftables
+	iproute2 iperf3 ethtool nftables libclang-rt-14-dev
 
 # Evaluated lazily: on a fresh machine pkg-config arrives with `make deps`.
 LIBBPF_CFLAGS = $(shell pkg-config --cflags libbpf)
@@ -155,6 +156,24 @@ bench: deps
 	tests/bench.sh $(BUILD)
 	tests/bench-scale.sh $(BUILD)
 
+# libFuzzer on every parser of untrusted text, under ASan and UBSan, for
+# FUZZ_SECS seconds; the seed corpus is tests/fuzz/corpus, what it finds
+# stays in $(BUILD)/fuzz-corpus.
+FUZZ_SECS ?= 60
+FUZZ_SRCS := tests/fuzz/fuzz_parse.c user/size.c user/prefix.c user/opts.c user/text.c user/log.c
+
+$(BUILD)/fuzz_parse: $(FUZZ_SRCS) $(wildcard user/*.h include/*.h) | $(BUILD)/tests
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		$(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser $(LIBBPF_CFLAGS) \
+		$(FUZZ_SRCS) $(LIBBPF_LIBS) -o $@
+
+fuzz: deps
+	$(MAKE) --no-print-directory $(BUILD)/fuzz_parse
+	mkdir -p $(BUILD)/fuzz-corpus
+	$(BUILD)/fuzz_parse -max_total_time=$(FUZZ_SECS) -close_fd_mask=2 -print_final_stats=1 \
+		$(BUILD)/fuzz-corpus tests/fuzz/corpus
+
 # The scale tests at full size (the default suite makes 1,000 of each kind).
 test-scale: build-tests
 	NETLIMIT_TEST_SCALE=$${SCALE:-10000} $(BUILD)/test_netlimit scale_
@@ -168,6 +187,6 @@ vmlinux:
 clean:
 	rm -rf $(BUILD) $(BUILD)-asan
 
-.PHONY: all build-tests deps test check asan demo bench test-scale install vmlinux clean
+.PHONY: all build-tests deps test check asan demo bench test-scale fuzz install vmlinux clean
 
 -include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/user/*.d $(BUILD)/tests/*.d)

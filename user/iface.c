@@ -43,6 +43,17 @@ static const char iface_usage[] =
 	"  sudo netlimit iface wlan0 --limit=2GB --count=wire --on-limit=down\n"
 	"  sudo netlimit down && sudo netlimit up eth0\n";
 
+static const char links_usage[] =
+	"Usage: netlimit down [IFACE...]     (no name: every interface but loopback)\n"
+	"       netlimit up IFACE...\n"
+	"\n"
+	"Bring interfaces down or up, as netman did. Every name is checked before\n"
+	"any changes; IPv6 addresses survive down (keep_addr_on_down).\n"
+	"\n"
+	"Examples:\n"
+	"  sudo netlimit down\n"
+	"  sudo netlimit up eth0 wlan0\n";
+
 struct iface_key {
 	__u32 ifindex;
 	__u64 netns;
@@ -198,7 +209,7 @@ static int change_links(int argc, char **argv, bool up)
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			fputs(iface_usage, stdout);
+			fputs(links_usage, stdout);
 			return NL_EXIT_OK;
 		}
 		if (argv[i][0] == '-') {

@@ -24,25 +24,67 @@
 #include "size.h"
 #include "state.h"
 
-static const char manage_usage[] =
-	"Usage:\n"
-	"  netlimit list [--json]            every limit: id, name, target, caps, use, state\n"
-	"  netlimit show ID|NAME [--json]    one limit in full\n"
-	"  netlimit set ID|NAME CAPS         change caps live (SIZE, or 'none' to remove one)\n"
-	"  netlimit reset ID|NAME            zero the counters, re-arm the caps\n"
-	"  netlimit detach ID|NAME           remove the limit and all it attached\n"
-	"  netlimit wait ID|NAME             block until a cap is reached (exit 0) or\n"
-	"                                    the target is gone (exit 3)\n"
-	"  netlimit gc [--legacy]            remove limits whose targets are gone;\n"
-	"                                    --legacy: also those an older netlimit made\n"
-	"CAPS: -l, --limit=SIZE, --in=SIZE, --out=SIZE\n"
-	"Each takes -q (no messages but errors) and -v (more of them).\n"
-	"\n"
-	"Examples:\n"
-	"  sudo netlimit list\n"
-	"  sudo netlimit set dl --in=2G --out=none\n"
-	"  sudo netlimit attach --pid=123 --limit=100M --name=dl && sudo netlimit wait dl && kill "
-	"123\n";
+/* One help per command: what it takes, what it prints, an example. */
+static const struct {
+	const char *cmd, *usage;
+} manage_usage[] = {
+	{ "list", "Usage: netlimit list [--json] [-q] [-v]\n"
+		  "\n"
+		  "Every limit: id, name, kind, target, bytes in and out, caps, share used, state.\n"
+		  "\n"
+		  "Examples:\n"
+		  "  sudo netlimit list\n"
+		  "  sudo netlimit list --json\n" },
+	{ "show", "Usage: netlimit show ID|NAME [--json] [-q] [-v]\n"
+		  "\n"
+		  "One limit in full.\n"
+		  "\n"
+		  "Examples:\n"
+		  "  sudo netlimit show 3\n"
+		  "  sudo netlimit show dl --json\n" },
+	{ "set", "Usage: netlimit set ID|NAME CAPS [-q] [-v]\n"
+		 "\n"
+		 "Change caps live. CAPS: -l, --limit=SIZE, --in=SIZE, --out=SIZE; 'none'\n"
+		 "removes a cap. A raised cap lets traffic flow again at once.\n"
+		 "\n"
+		 "Examples:\n"
+		 "  sudo netlimit set dl --in=2G --out=none\n" },
+	{ "reset", "Usage: netlimit reset ID|NAME [-q] [-v]\n"
+		   "\n"
+		   "Zero the counters and re-arm the caps.\n"
+		   "\n"
+		   "Examples:\n"
+		   "  sudo netlimit reset dl\n" },
+	{ "detach", "Usage: netlimit detach ID|NAME [-q] [-v]\n"
+		    "\n"
+		    "Remove the limit and everything it attached.\n"
+		    "\n"
+		    "Examples:\n"
+		    "  sudo netlimit detach dl\n" },
+	{ "wait", "Usage: netlimit wait ID|NAME [-q] [-v]\n"
+		  "\n"
+		  "Block until a cap is reached (exit 0) or the target is gone (exit 3).\n"
+		  "\n"
+		  "Examples:\n"
+		  "  sudo netlimit attach --pid=123 --limit=100M --name=dl && sudo netlimit wait dl "
+		  "&& kill 123\n" },
+	{ "gc", "Usage: netlimit gc [--legacy] [-q] [-v]\n"
+		"\n"
+		"Remove limits whose processes and cgroups are gone. --legacy: also the\n"
+		"limits an older netlimit pinned (one set of programs each; their caps are\n"
+		"lifted).\n"
+		"\n"
+		"Examples:\n"
+		"  sudo netlimit gc\n"
+		"  sudo netlimit gc --legacy\n" },
+};
+
+static void usage_of(const char *cmd)
+{
+	for (size_t i = 0; i < sizeof(manage_usage) / sizeof(manage_usage[0]); i++)
+		if (!strcmp(manage_usage[i].cmd, cmd))
+			fputs(manage_usage[i].usage, stdout);
+}
 
 struct opened {
 	struct nl_state *st;
@@ -252,7 +294,7 @@ static bool parse_json_flag(int argc, char **argv, const char *cmd, bool *json, 
 		} else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
 			nl_verbosity = NL_VERBOSE;
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			fputs(manage_usage, stdout);
+			usage_of(cmd);
 			return false;
 		} else if (argv[i][0] == '-') {
 			nl_err("unknown option '%s' (see 'netlimit %s --help')", argv[i], cmd);
@@ -403,7 +445,7 @@ int nl_cmd_set(int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":l:hqv", longopts, NULL)) != -1) {
 		if (c == 'h') {
-			fputs(manage_usage, stdout);
+			usage_of("set");
 			return NL_EXIT_OK;
 		}
 		if (c == 'q' || c == 'v') {
@@ -573,7 +615,7 @@ int nl_cmd_gc(int argc, char **argv)
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			fputs(manage_usage, stdout);
+			usage_of("gc");
 			return NL_EXIT_OK;
 		}
 		if (!strcmp(argv[i], "--legacy")) {
@@ -615,7 +657,12 @@ static const char top_usage[] =
 	"per round otherwise.\n"
 	"\n"
 	"  -i, --interval=DURATION  time between rounds (default 1s)\n"
-	"  -n, --iterations=N       stop after N rounds (default: until interrupted)\n";
+	"  -n, --iterations=N       stop after N rounds (default: until interrupted)\n"
+	"  -q, -v                   fewer or more messages\n"
+	"\n"
+	"Examples:\n"
+	"  sudo netlimit top\n"
+	"  sudo netlimit top -i 5s -n 12 > usage.log\n";
 
 static volatile sig_atomic_t top_stop;
 
