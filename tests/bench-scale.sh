@@ -165,7 +165,11 @@ for k in 1 100 1000 10000; do
 	[ "$k" -le "$MAX" ] || break
 	sed -n "$((n + 1)),${k}p" "$tmp/park" | while read -r pid; do
 		t0=$(ms_now)
-		"$NL" attach --pid "$pid" --out=1G -q > /dev/null
+		if ! "$NL" attach --pid "$pid" --out=1G -q > /dev/null 2> "$tmp/err"; then
+			echo "attach --pid failed after $(wc -l < "$tmp/mk") pid limits:" \
+				"$(cat "$tmp/err")" >&2
+			break
+		fi
 		echo "$(( ($(ms_now) - t0) / 1000 ))" >> "$tmp/mk"
 	done
 	n=$k

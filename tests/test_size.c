@@ -49,6 +49,7 @@ void test_size_refused(void)
 		{ "0", "greater than zero" },
 		{ "0K", "greater than zero" },
 		{ "0.0001", "whole number" },
+		{ "1.0000000000000000001", "whole number" }, /* a 19th digit still counts */
 		{ "-1", "negative" },
 		{ "-5M", "negative" },
 		{ "", "empty" },

@@ -2,6 +2,7 @@
 /* Parsing and printing of sizes and durations, in exact integer arithmetic. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <string.h>
 #include "dataplane.h"
 #include "size.h"
@@ -9,12 +10,13 @@
 static const char unknown_unit[] = "has an unknown unit (use K, M, G, T, KB, MB, GB, TB, KiB, ...)";
 
 /* Digits before and after an optional '.', exact; *end past them. */
-static int parse_decimal(const char *s, __u64 *ipart, __u64 *frac, __u64 *scale, const char **end,
-			 const char **why)
+static int parse_decimal(const char *s, __u64 *ipart, __u64 *frac, __u64 *scale, bool *fraction,
+			 const char **end, const char **why)
 {
 	const char *p = s;
 	int digits = 0;
 
+	*fraction = false;
 	*ipart = 0;
 	*frac = 0;
 	*scale = 1;
@@ -32,6 +34,8 @@ static int parse_decimal(const char *s, __u64 *ipart, __u64 *frac, __u64 *scale,
 	if (*p == '.') {
 		p++;
 		for (; *p >= '0' && *p <= '9'; p++, digits++) {
+			/* Any non-zero digit makes it a fraction, however far it stands. */
+			*fraction |= *p != '0';
 			/* Digits past the 18th cannot change a whole byte count. */
 			if (*scale < 1000000000000000000ULL) {
 				*frac = *frac * 10 + (__u64)(*p - '0');
@@ -67,6 +71,7 @@ int nl_parse_size(const char *s, __u64 *out, const char **why)
 	static const char units[] = "KMGTPE";
 	__u64 ipart, frac, scale, mult = 1;
 	const char *p, *u;
+	bool fraction;
 	int err, i;
 
 	*why = NULL;
@@ -74,7 +79,7 @@ int nl_parse_size(const char *s, __u64 *out, const char **why)
 		*why = "is empty";
 		return -EINVAL;
 	}
-	err = parse_decimal(s, &ipart, &frac, &scale, &p, why);
+	err = parse_decimal(s, &ipart, &frac, &scale, &fraction, &p, why);
 	if (err)
 		return err;
 	if (*p) {
@@ -101,7 +106,7 @@ int nl_parse_size(const char *s, __u64 *out, const char **why)
 				mult *= base;
 		}
 	}
-	if (frac && mult == 1) {
+	if (fraction && mult == 1) {
 		*why = "is not a whole number of bytes";
 		return -EINVAL;
 	}
@@ -131,6 +136,7 @@ int nl_parse_duration(const char *s, __u64 *ns, const char **why)
 	};
 	__u64 ipart, frac, scale;
 	const char *p;
+	bool fraction;
 	size_t i;
 	int err;
 
@@ -139,7 +145,7 @@ int nl_parse_duration(const char *s, __u64 *ns, const char **why)
 		*why = "is empty";
 		return -EINVAL;
 	}
-	err = parse_decimal(s, &ipart, &frac, &scale, &p, why);
+	err = parse_decimal(s, &ipart, &frac, &scale, &fraction, &p, why);
 	if (err)
 		return err;
 	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
