@@ -236,7 +236,8 @@ static __always_inline bool counts(struct __sk_buff *skb, struct nl_limit *l, __
  * once, not once per limit of the chain and per path through the others.
  */
 
-/* Charge limit id for a packet the fast path could not: 0 passed or not counted, else the nl_hit bit. */
+/* Charge limit id for a packet the fast path could not: 0 passed or not counted, else the nl_hit
+ * bit. */
 __noinline int nl_charge_slow(struct __sk_buff *skb, __u32 id, __u32 how, struct nl_pkt *p)
 {
 	struct nl_limit *l;
@@ -345,8 +346,8 @@ static __always_inline __u32 charge_list(struct __sk_buff *skb, const __u32 *ids
 		} else {
 			bit = reserve(l, dir, skb->len - l3, &used, &cap);
 			if (!bit) {
-				__sync_fetch_and_add(dir == NL_IN ? &l->in.packets : &l->out.packets,
-						     1);
+				__sync_fetch_and_add(
+					dir == NL_IN ? &l->in.packets : &l->out.packets, 1);
 				continue;
 			}
 			pkt(z, skb, l3);

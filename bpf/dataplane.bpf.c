@@ -229,7 +229,6 @@ static __always_inline void meter_cgroup(__u64 cgid, const int dir, __u64 len)
 	meter_add(m, dir, len);
 }
 
-
 /*
  * The process tags' and host limits' lists: charged by global functions
  * (checked once by the verifier; the cgroup chain, the common case, is

@@ -30,25 +30,25 @@
 #define NL_UNLIMITED (~0ULL)
 
 /* Slots in nl_limits; id 0 is never used. README names this limit. */
-#define NL_MAX_LIMITS	  16384
+#define NL_MAX_LIMITS 16384
 /* Limits placed directly on one cgroup. */
-#define NL_CG_LIMITS	  8
+#define NL_CG_LIMITS 8
 /* Cgroup and process limits one socket may be charged to. */
-#define NL_SOCK_CHAIN	  16
+#define NL_SOCK_CHAIN 16
 /* Process limits one process may be under. */
-#define NL_TASK_TAGS	  4
+#define NL_TASK_TAGS 4
 /* Host limits whose prefixes nest around one address. */
-#define NL_HOST_CHAIN	  8
+#define NL_HOST_CHAIN 8
 /* Every limit one packet may be charged to. */
-#define NL_CHAIN	  (NL_SOCK_CHAIN + NL_HOST_CHAIN)
+#define NL_CHAIN (NL_SOCK_CHAIN + NL_HOST_CHAIN)
 /* Cgroups whose chains each CPU keeps at hand (a power of 2). */
-#define NL_CG_CACHE	  1024
+#define NL_CG_CACHE 1024
 /* Cgroup levels walked to find the limits above a socket. */
-#define NL_MAX_LEVEL	  32
+#define NL_MAX_LEVEL 32
 /* Prefixes of one limit's --only/--exclude. */
-#define NL_MAX_PREFIXES	  256
+#define NL_MAX_PREFIXES 256
 /* Each owner's event ring (netlimit run, watchers). */
-#define NL_RING_SIZE	  4096
+#define NL_RING_SIZE 4096
 
 enum nl_dir {
 	NL_IN = 0,
@@ -132,21 +132,21 @@ struct nl_limit {
 	__u64 cgroup_id;
 	/* Description, written once by userland. */
 	__u32 id;
-	__u32 gen;    /* changes each time the slot is reused: tags carry it */
-	__u32 action; /* enum nl_action */
-	__u32 pid;    /* the command's or attached process's PID */
+	__u32 gen;	  /* changes each time the slot is reused: tags carry it */
+	__u32 action;	  /* enum nl_action */
+	__u32 pid;	  /* the command's or attached process's PID */
 	__u64 created_ns; /* CLOCK_REALTIME */
 	/* Written by the BPF programs, one cache line per direction. */
 	struct nl_usage in NL_CACHELINE;
 	struct nl_usage out NL_CACHELINE;
 	/* Rarely written: at a cap, and by userland to re-arm. */
-	__u32 hit NL_CACHELINE; /* enum nl_hit bits; userland clears a bit to re-arm */
-	__u32 events_lost;	/* ring buffer was full */
-	__u32 tasks;		/* NL_KIND_PID: tagged processes still alive */
-	__s32 socks;		/* NL_KIND_PID: tagged TCP sockets not yet closed */
-	__u32 ifindex;		/* NL_KIND_IFACE */
-	__u32 link_hlen;	/* NL_KIND_IFACE: bytes of link header */
-	__u64 netns;		/* NL_KIND_IFACE: inode of its network namespace */
+	__u32 hit NL_CACHELINE;	 /* enum nl_hit bits; userland clears a bit to re-arm */
+	__u32 events_lost;	 /* ring buffer was full */
+	__u32 tasks;		 /* NL_KIND_PID: tagged processes still alive */
+	__s32 socks;		 /* NL_KIND_PID: tagged TCP sockets not yet closed */
+	__u32 ifindex;		 /* NL_KIND_IFACE */
+	__u32 link_hlen;	 /* NL_KIND_IFACE: bytes of link header */
+	__u64 netns;		 /* NL_KIND_IFACE: inode of its network namespace */
 	struct nl_host_key host; /* NL_KIND_HOST: its prefix */
 	char name[NL_NAME_LEN];
 	char target[NL_TARGET_LEN];

@@ -201,8 +201,8 @@ static int run_one(const struct test *t)
 			}
 			lo_up();
 			if (test_enter_procs()) {
-				test_fail_at(__FILE__, __LINE__, "cannot enter the tests' cgroup: %s",
-					     strerror(errno));
+				test_fail_at(__FILE__, __LINE__,
+					     "cannot enter the tests' cgroup: %s", strerror(errno));
 				_exit(1);
 			}
 		}

@@ -28,7 +28,7 @@
 #include <bpf/libbpf.h>
 #include "helpers.h"
 
-#define TEST_STATE  "/sys/fs/bpf/netlimit-test"
+#define TEST_STATE "/sys/fs/bpf/netlimit-test"
 /*
  * The tests' subtree of the cgroup2 hierarchy, never the root: the
  * dataplane attaches here, `run` makes its cgroups in runs/, and each test
@@ -914,8 +914,7 @@ int start_in_cgroup(struct proc *p, const char *cgroup, char **argv)
 	return proc_start(p, shell);
 }
 
-bool json_u64_after(const char *text, const char *anchor, const char *key,
-		    unsigned long long *v)
+bool json_u64_after(const char *text, const char *anchor, const char *key, unsigned long long *v)
 {
 	const char *a = strstr(text, anchor), *k;
 	char pat[64];

@@ -53,8 +53,7 @@ int netlimit_bg(struct proc *p, ...) __attribute__((sentinel));
 /* A value of the last JSON line in text: number or true/false as 1/0. */
 bool json_u64(const char *text, const char *key, unsigned long long *v);
 /* The value of key in the first object after anchor ("\"pid\":42,", "\"id\":7,"). */
-bool json_u64_after(const char *text, const char *anchor, const char *key,
-		    unsigned long long *v);
+bool json_u64_after(const char *text, const char *anchor, const char *key, unsigned long long *v);
 /* The same, failing the test (at the caller's line) when the key is missing. */
 unsigned long long json_at(const char *file, int line, const char *text, const char *key);
 #define J(text, key) json_at(__FILE__, __LINE__, (text), (key))

@@ -45,7 +45,8 @@ static int nl_progs(void)
 	return n;
 }
 
-/* The dataplane's programs: ingress, egress, sock create/release, fork, exit, TCP state, two iterators. */
+/* The dataplane's programs: ingress, egress, sock create/release, fork, exit, TCP state, two
+ * iterators. */
 #define DP_PROGS 9
 
 void test_dataplane_once_for_two(void)
@@ -104,9 +105,9 @@ void test_dataplane_sigkill_loading(void)
 		ASSERT_FALSE(exists("new-dp"), "no half-loaded dataplane left");
 		netlimit(&p, "list", "--json", NULL);
 		before = server_msgs(s);
-		start_in_cgroup(&snd, cg,
-				(char *[]){ traffic(), "udp", "127.0.0.1", num(port), "100", "72",
-					    NULL });
+		start_in_cgroup(
+			&snd, cg,
+			(char *[]){ traffic(), "udp", "127.0.0.1", num(port), "100", "72", NULL });
 		proc_finish(&snd, 10);
 		msleep(20);
 		/* dk, if it got listed, caps at 10 datagrams; dk2 at 20. */

@@ -94,8 +94,8 @@ void test_hardening_families_apart(void)
 		 "::1", num(p6), "10", "72", NULL);
 	ASSERT_EQ(p.status, 0, "one prefix of each family is no overlap");
 	ASSERT_EQ(J(p.err, "out_bytes"), 10 * 120, "and IPv6 counts under ::/0");
-	netlimit(&p, "run", "--only=0.0.0.0/0", "--out=1G", "--json", "--", traffic(), "udp",
-		 "::1", num(p6), "10", "72", NULL);
+	netlimit(&p, "run", "--only=0.0.0.0/0", "--out=1G", "--json", "--", traffic(), "udp", "::1",
+		 num(p6), "10", "72", NULL);
 	ASSERT_EQ(J(p.err, "out_bytes"), 0, "0.0.0.0/0 counts no IPv6 byte");
 	server_stop(s4);
 	server_stop(s6);
@@ -150,7 +150,8 @@ void test_hardening_id_reuse(void)
 	rmdir(cg);
 }
 
-/* Output stays parseable whatever the bytes of a name: JSON valid UTF-8, tables and messages one clean line. */
+/* Output stays parseable whatever the bytes of a name: JSON valid UTF-8, tables and messages one
+ * clean line. */
 static bool clean_text(const char *s, bool allow_newline)
 {
 	size_t n = strlen(s), k;
@@ -175,7 +176,8 @@ void test_hardening_output(void)
 		return;
 	test_cgroup_parent(parent, sizeof(parent));
 	mkdir(parent, 0755);
-	/* A cgroup name with an escape, a tab and bytes that are not UTF-8 (cgroupfs refuses newlines). */
+	/* A cgroup name with an escape, a tab and bytes that are not UTF-8 (cgroupfs refuses
+	 * newlines). */
 	snprintf(bad, sizeof(bad), "x\x1b[31m\t\xff\xfe-%d", (int)getpid());
 	snprintf(cg, sizeof(cg), "%s/%s", parent, bad);
 	if (!ASSERT_OK(mkdir(cg, 0755) ? -errno : 0, "a cgroup with a hostile name"))
@@ -225,8 +227,7 @@ void test_hardening_inputs(void)
 	for (i = 0; i < 256; i++)
 		n += (size_t)snprintf(big + n, sizeof(big) - n, "%s10.%d.%d.0/24", i ? "," : "",
 				      i / 256, i % 256);
-	netlimit(&p, "run", "--only", big, "--only=192.0.2.0/24", "--limit=1M", "--", "true",
-		 NULL);
+	netlimit(&p, "run", "--only", big, "--only=192.0.2.0/24", "--limit=1M", "--", "true", NULL);
 	ASSERT_EQ(p.status, 64, "the 257th prefix");
 	ASSERT_HAS(p.err, "at most 256 prefixes", "says the real limit");
 	netlimit(&p, "top", "-i", "100000000h", "-n", "1", NULL);

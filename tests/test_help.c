@@ -10,10 +10,9 @@
 #include "harness.h"
 #include "helpers.h"
 
-static const char *const commands[] = { "run",	"attach", "host",   "iface", "down",
-					"up",	"list",	  "show",   "top",   "set",
-					"reset", "detach", "wait",  "gc",    "meter",
-					"stat" };
+static const char *const commands[] = { "run",	"attach", "host",  "iface", "down",  "up",
+					"list", "show",	  "top",   "set",   "reset", "detach",
+					"wait", "gc",	  "meter", "stat" };
 
 /*
  * Run `netlimit CMD OPT x`: true if OPT was not refused as unknown. "x" is
@@ -64,12 +63,14 @@ void test_help_matches_options(void)
 			strcat(seen, opt);
 			strcat(seen, " ");
 			if (!accepted(cmd, opt))
-				test_fail_at(__FILE__, __LINE__, "netlimit %s: --help names %s, "
-								  "which it refuses as unknown",
+				test_fail_at(__FILE__, __LINE__,
+					     "netlimit %s: --help names %s, "
+					     "which it refuses as unknown",
 					     cmd, opt);
 			n++;
 		}
-		/* Commands with options name them (down, up, wait and reset have none but -q/-v). */
+		/* Commands with options name them (down, up, wait and reset have none but -q/-v).
+		 */
 		if (!strcmp(cmd, "run") || !strcmp(cmd, "attach") || !strcmp(cmd, "list") ||
 		    !strcmp(cmd, "top") || !strcmp(cmd, "gc"))
 			ASSERT_GT(n, 0, cmd);

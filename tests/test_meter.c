@@ -47,12 +47,13 @@ void test_meter_attribution(void)
 	ASSERT_EQ(J(p.out, "meter"), 1, "status says on");
 	s = udp_sink(AF_INET, &port);
 	/* Two processes of one cgroup, and one that forks: each its own bytes. */
-	start_in_cgroup(&a, cg, (char *[]){ traffic(), "udp", "127.0.0.1", num(port), "30", "100",
-					    NULL });
-	start_in_cgroup(&b, cg, (char *[]){ traffic(), "udp", "127.0.0.1", num(port), "70", "200",
-					    NULL });
-	start_in_cgroup(&f, cg, (char *[]){ traffic(), "udp-fork", "127.0.0.1", num(port), "5",
-					    "50", NULL });
+	start_in_cgroup(&a, cg,
+			(char *[]){ traffic(), "udp", "127.0.0.1", num(port), "30", "100", NULL });
+	start_in_cgroup(&b, cg,
+			(char *[]){ traffic(), "udp", "127.0.0.1", num(port), "70", "200", NULL });
+	start_in_cgroup(
+		&f, cg,
+		(char *[]){ traffic(), "udp-fork", "127.0.0.1", num(port), "5", "50", NULL });
 	proc_finish(&a, 10);
 	proc_finish(&b, 10);
 	proc_finish(&f, 10);
@@ -74,15 +75,16 @@ void test_meter_attribution(void)
 	ASSERT_HAS(p.out, rel, "the table names the cgroup by path");
 	ASSERT_HAS(p.out, "nltraffic", "and the processes by command");
 	/* A live connected socket is listed with its remote end and its own bytes. */
-	start_in_cgroup(&a, cg, (char *[]){ traffic(), "udp", "127.0.0.1", num(port), "20", "100",
-					    "100000", NULL });
+	start_in_cgroup(&a, cg,
+			(char *[]){ traffic(), "udp", "127.0.0.1", num(port), "20", "100", "100000",
+				    NULL });
 	for (int i = 0; i < 100; i++) {
 		char anchor2[64];
 
 		netlimit(&p, "stat", "--json", NULL);
 		snprintf(anchor2, sizeof(anchor2), "\"sockets\":[");
-		snprintf(anchor, sizeof(anchor), "{\"pid\":%d,\"comm\":\"nltraffic\",\"proto\":\"udp\"",
-			 (int)a.pid);
+		snprintf(anchor, sizeof(anchor),
+			 "{\"pid\":%d,\"comm\":\"nltraffic\",\"proto\":\"udp\"", (int)a.pid);
 		if (strstr(p.out, anchor) && strstr(p.out, anchor2) &&
 		    json_u64_after(strstr(p.out, anchor2), anchor, "out_bytes", &v) && v >= 3 * 128)
 			break;

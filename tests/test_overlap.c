@@ -82,8 +82,7 @@ void test_overlap_pid_in_cgroup(void)
 			(char *[]){ traffic(), "fork-after", "300", traffic(), "udp", "127.0.0.1",
 				    num(port), "100", "72", NULL });
 	msleep(50);
-	netlimit(&p, "attach", "--pid", num((unsigned)snd.pid), "--out=3000", "--name=inner",
-		 NULL);
+	netlimit(&p, "attach", "--pid", num((unsigned)snd.pid), "--out=3000", "--name=inner", NULL);
 	ASSERT_EQ(p.status, 0, "pid limit");
 	proc_finish(&snd, 10);
 	msleep(50);

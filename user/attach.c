@@ -289,8 +289,8 @@ static int proc_table(struct nl_task_rec **out, size_t *n)
  * children. The process table comes from the dataplane's task iterator when
  * the dataplane is loaded (one read), else from /proc.
  */
-static int process_tree(const pid_t *pids, int npids, bool children, struct nl_dp *dp,
-			pid_t **out, size_t *n)
+static int process_tree(const pid_t *pids, int npids, bool children, struct nl_dp *dp, pid_t **out,
+			size_t *n)
 {
 	struct nl_task_rec *t = NULL;
 	size_t cap = 64, nt = 0, i, j, k;
@@ -618,7 +618,7 @@ int nl_attach_run(struct nl_attach_opts *po, __u32 kind, const char *what)
 			else
 				nl_err("cannot attach to process %d: %s", (int)tree[t],
 				       strerror(-err));
-			status = err == -ESRCH	  ? NL_EXIT_NOTARGET
+			status = err == -ESRCH	 ? NL_EXIT_NOTARGET
 				 : err == -E2BIG ? NL_EXIT_USAGE
 						 : nl_exit_for_errno(err);
 			goto out;
@@ -650,7 +650,8 @@ int nl_attach_run(struct nl_attach_opts *po, __u32 kind, const char *what)
 		if (err) {
 			nl_err("cannot start the watcher that ends the targets at the cap: %s",
 			       strerror(-err));
-			c.committed = false; /* a kill limit without its watcher is not what was asked */
+			c.committed =
+				false; /* a kill limit without its watcher is not what was asked */
 			status = NL_EXIT_FAIL;
 			goto out;
 		}

@@ -20,14 +20,15 @@
 
 /* Pin names of the maps, in enum nl_dp_map order. */
 static const char *const map_names[NL_MAP_COUNT] = {
-	"limits", "conf", "cgroups", "hosts", "scopes", "socks",
-	"sock_tags", "tasks", "rings", "cg_meter", "proc_meter",
+	"limits",    "conf",  "cgroups", "hosts",    "scopes",	   "socks",
+	"sock_tags", "tasks", "rings",	 "cg_meter", "proc_meter",
 };
 
 /* Pin names of the links; the iterator program is pinned to be found again. */
 enum { L_IN, L_OUT, L_CREATE, L_RELEASE, L_FORK, L_EXIT, L_STATE, L_COUNT };
 static const char *const link_names[L_COUNT] = {
-	"link_in", "link_out", "link_create", "link_release", "link_fork", "link_exit", "link_state",
+	"link_in",   "link_out",  "link_create", "link_release",
+	"link_fork", "link_exit", "link_state",
 };
 
 struct nl_dp {
@@ -101,8 +102,8 @@ static void take_skel_fds(struct nl_dp *dp)
 {
 	struct dataplane_bpf *s = dp->skel;
 	struct bpf_map *maps[NL_MAP_COUNT] = {
-		s->maps.nl_limits, s->maps.nl_conf,	s->maps.nl_cgroups, s->maps.nl_hosts,
-		s->maps.nl_scopes, s->maps.nl_socks,	s->maps.nl_sock_tags, s->maps.nl_tasks,
+		s->maps.nl_limits, s->maps.nl_conf,	s->maps.nl_cgroups,    s->maps.nl_hosts,
+		s->maps.nl_scopes, s->maps.nl_socks,	s->maps.nl_sock_tags,  s->maps.nl_tasks,
 		s->maps.nl_rings,  s->maps.nl_cg_meter, s->maps.nl_proc_meter,
 	};
 
@@ -214,7 +215,8 @@ static int create(struct nl_state *st, struct nl_dp *dp)
 
 	if (legacy_state(st)) {
 		nl_err("%s holds limits of an older netlimit (one set of programs per limit); "
-		       "remove them with 'netlimit gc --legacy' (their caps are lifted), then retry",
+		       "remove them with 'netlimit gc --legacy' (their caps are lifted), then "
+		       "retry",
 		       nl_state__root(st));
 		return -EEXIST;
 	}
@@ -224,7 +226,8 @@ static int create(struct nl_state *st, struct nl_dp *dp)
 	nl_state__remove_dir(tmp);
 	err = load_skel(dp, 0);
 	if (err) {
-		nl_err("cannot load the dataplane's BPF programs: %s (run with -v for the verifier's "
+		nl_err("cannot load the dataplane's BPF programs: %s (run with -v for the "
+		       "verifier's "
 		       "log)",
 		       strerror(-err));
 		goto out;
@@ -245,8 +248,8 @@ static int create(struct nl_state *st, struct nl_dp *dp)
 	for (i = 0; i < L_COUNT; i++) {
 		if (!links[i]) {
 			err = -errno;
-			nl_err("cannot attach the dataplane (%s) to %s: %s", link_names[i], dp->base,
-			       strerror(errno));
+			nl_err("cannot attach the dataplane (%s) to %s: %s", link_names[i],
+			       dp->base, strerror(errno));
 			goto out;
 		}
 	}

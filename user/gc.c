@@ -240,7 +240,8 @@ int nl_gc_legacy(struct nl_state *st)
 			continue;
 		/* Its own programs, pinned links: unpinning detaches them. */
 		if (!nl_state__remove_dir(dir)) {
-			nl_info("removed limit %u of an older netlimit (its cap is lifted)", ids[i]);
+			nl_info("removed limit %u of an older netlimit (its cap is lifted)",
+				ids[i]);
 			removed++;
 		}
 	}

@@ -184,7 +184,8 @@ int nl_lim__open(struct nl_state *st, __u32 id, struct nl_lim **out)
 	err = nl_dp__open(st, false, &dp);
 	if (err)
 		return err;
-	if (!nl_dp__limit(dp, id) || !__atomic_load_n(&nl_dp__limit(dp, id)->kind, __ATOMIC_ACQUIRE)) {
+	if (!nl_dp__limit(dp, id) ||
+	    !__atomic_load_n(&nl_dp__limit(dp, id)->kind, __ATOMIC_ACQUIRE)) {
 		nl_dp__free(dp);
 		return -ENOENT;
 	}
@@ -460,7 +461,8 @@ static int tag_sockets(struct nl_lim *q, int pidfd, pid_t pid)
 
 			/* Tagged first, then read: a close from now on is seen by BPF. */
 			if (!getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &pl) &&
-			    proto == IPPROTO_TCP && !getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tl) &&
+			    proto == IPPROTO_TCP &&
+			    !getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tl) &&
 			    ti.tcpi_state != TCP_CLOSE)
 				__atomic_fetch_add(&q->lim->socks, 1, __ATOMIC_RELAXED);
 			n++;

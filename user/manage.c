@@ -28,55 +28,62 @@
 static const struct {
 	const char *cmd, *usage;
 } manage_usage[] = {
-	{ "list", "Usage: netlimit list [--json] [-q] [-v]\n"
-		  "\n"
-		  "Every limit: id, name, kind, target, bytes in and out, caps, share used, state.\n"
-		  "\n"
-		  "Examples:\n"
-		  "  sudo netlimit list\n"
-		  "  sudo netlimit list --json\n" },
-	{ "show", "Usage: netlimit show ID|NAME [--json] [-q] [-v]\n"
-		  "\n"
-		  "One limit in full.\n"
-		  "\n"
-		  "Examples:\n"
-		  "  sudo netlimit show 3\n"
-		  "  sudo netlimit show dl --json\n" },
-	{ "set", "Usage: netlimit set ID|NAME CAPS [-q] [-v]\n"
-		 "\n"
-		 "Change caps live. CAPS: -l, --limit=SIZE, --in=SIZE, --out=SIZE; 'none'\n"
-		 "removes a cap. A raised cap lets traffic flow again at once.\n"
-		 "\n"
-		 "Examples:\n"
-		 "  sudo netlimit set dl --in=2G --out=none\n" },
-	{ "reset", "Usage: netlimit reset ID|NAME [-q] [-v]\n"
-		   "\n"
-		   "Zero the counters and re-arm the caps.\n"
-		   "\n"
-		   "Examples:\n"
-		   "  sudo netlimit reset dl\n" },
-	{ "detach", "Usage: netlimit detach ID|NAME [-q] [-v]\n"
-		    "\n"
-		    "Remove the limit and everything it attached.\n"
-		    "\n"
-		    "Examples:\n"
-		    "  sudo netlimit detach dl\n" },
-	{ "wait", "Usage: netlimit wait ID|NAME [-q] [-v]\n"
-		  "\n"
-		  "Block until a cap is reached (exit 0) or the target is gone (exit 3).\n"
-		  "\n"
-		  "Examples:\n"
-		  "  sudo netlimit attach --pid=123 --limit=100M --name=dl && sudo netlimit wait dl "
-		  "&& kill 123\n" },
-	{ "gc", "Usage: netlimit gc [--legacy] [-q] [-v]\n"
-		"\n"
-		"Remove limits whose processes and cgroups are gone. --legacy: also the\n"
-		"limits an older netlimit pinned (one set of programs each; their caps are\n"
-		"lifted).\n"
-		"\n"
-		"Examples:\n"
-		"  sudo netlimit gc\n"
-		"  sudo netlimit gc --legacy\n" },
+	{ "list",
+	  "Usage: netlimit list [--json] [-q] [-v]\n"
+	  "\n"
+	  "Every limit: id, name, kind, target, bytes in and out, caps, share used, state.\n"
+	  "\n"
+	  "Examples:\n"
+	  "  sudo netlimit list\n"
+	  "  sudo netlimit list --json\n" },
+	{ "show",
+	  "Usage: netlimit show ID|NAME [--json] [-q] [-v]\n"
+	  "\n"
+	  "One limit in full.\n"
+	  "\n"
+	  "Examples:\n"
+	  "  sudo netlimit show 3\n"
+	  "  sudo netlimit show dl --json\n" },
+	{ "set",
+	  "Usage: netlimit set ID|NAME CAPS [-q] [-v]\n"
+	  "\n"
+	  "Change caps live. CAPS: -l, --limit=SIZE, --in=SIZE, --out=SIZE; 'none'\n"
+	  "removes a cap. A raised cap lets traffic flow again at once.\n"
+	  "\n"
+	  "Examples:\n"
+	  "  sudo netlimit set dl --in=2G --out=none\n" },
+	{ "reset",
+	  "Usage: netlimit reset ID|NAME [-q] [-v]\n"
+	  "\n"
+	  "Zero the counters and re-arm the caps.\n"
+	  "\n"
+	  "Examples:\n"
+	  "  sudo netlimit reset dl\n" },
+	{ "detach",
+	  "Usage: netlimit detach ID|NAME [-q] [-v]\n"
+	  "\n"
+	  "Remove the limit and everything it attached.\n"
+	  "\n"
+	  "Examples:\n"
+	  "  sudo netlimit detach dl\n" },
+	{ "wait",
+	  "Usage: netlimit wait ID|NAME [-q] [-v]\n"
+	  "\n"
+	  "Block until a cap is reached (exit 0) or the target is gone (exit 3).\n"
+	  "\n"
+	  "Examples:\n"
+	  "  sudo netlimit attach --pid=123 --limit=100M --name=dl && sudo netlimit wait dl "
+	  "&& kill 123\n" },
+	{ "gc",
+	  "Usage: netlimit gc [--legacy] [-q] [-v]\n"
+	  "\n"
+	  "Remove limits whose processes and cgroups are gone. --legacy: also the\n"
+	  "limits an older netlimit pinned (one set of programs each; their caps are\n"
+	  "lifted).\n"
+	  "\n"
+	  "Examples:\n"
+	  "  sudo netlimit gc\n"
+	  "  sudo netlimit gc --legacy\n" },
 };
 
 static void usage_of(const char *cmd)
@@ -268,7 +275,7 @@ static void json_limit(FILE *f, const struct nl_limit *l)
 					    : "block");
 	json_str(f, "count", l->wire ? "wire" : "l3");
 	json_str(f, "scope",
-		 l->kind == NL_KIND_HOST		? "host"
+		 l->kind == NL_KIND_HOST	? "host"
 		 : l->scope == NL_SCOPE_ONLY	? "only"
 		 : l->scope == NL_SCOPE_EXCLUDE ? "exclude"
 						: "all");

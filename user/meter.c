@@ -283,7 +283,8 @@ static const char *cgroup_name(__u64 id)
 {
 	for (size_t i = 0; i < cgnames.n; i++)
 		if (cgnames.ids[i] == id)
-			return cgnames.paths[i][cgnames.skip] ? cgnames.paths[i] + cgnames.skip : "/";
+			return cgnames.paths[i][cgnames.skip] ? cgnames.paths[i] + cgnames.skip
+							      : "/";
 	return NULL;
 }
 
@@ -418,8 +419,8 @@ static void print_stat(struct nl_dp *dp, bool json)
 			       (unsigned long long)proc[i].m.out_bytes,
 			       (unsigned long long)proc[i].m.out_packets);
 		}
-		printf("\n%-8s %-16s %-5s %-40s %14s %14s\n", "PID", "COMMAND", "PROTO",
-		       "REMOTE", "IN BYTES", "OUT BYTES");
+		printf("\n%-8s %-16s %-5s %-40s %14s %14s\n", "PID", "COMMAND", "PROTO", "REMOTE",
+		       "IN BYTES", "OUT BYTES");
 		for (i = 0; i < nsock; i++) {
 			char rp[64];
 
@@ -427,8 +428,8 @@ static void print_stat(struct nl_dp *dp, bool json)
 			snprintf(rp, sizeof(rp), sock[i].fam == NL_FAM_V6 ? "[%s]:%u" : "%s:%u",
 				 remote(&sock[i], addr, sizeof(addr)), sock[i].rport);
 			printf("%-8u %-16s %-5s %-40s %14llu %14llu\n", sock[i].tgid,
-			       nl_printable(comm, safe, sizeof(safe)), proto_name(sock[i].proto), rp,
-			       (unsigned long long)sock[i].m.in_bytes,
+			       nl_printable(comm, safe, sizeof(safe)), proto_name(sock[i].proto),
+			       rp, (unsigned long long)sock[i].m.in_bytes,
 			       (unsigned long long)sock[i].m.out_bytes);
 		}
 	}
@@ -514,7 +515,8 @@ int nl_cmd_meter(int argc, char **argv)
 		bool is_on = c && c->meter;
 
 		if (json)
-			printf("{\"meter\":%s,\"dataplane\":%s,\"limits\":%u,\"overflow_drops\":%llu,"
+			printf("{\"meter\":%s,\"dataplane\":%s,\"limits\":%u,\"overflow_drops\":%"
+			       "llu,"
 			       "\"storage_failures\":%llu}\n",
 			       is_on ? "true" : "false", c ? "true" : "false", c ? c->nlimits : 0,
 			       c ? (unsigned long long)c->overflow : 0ULL,
@@ -539,11 +541,11 @@ int nl_cmd_stat(int argc, char **argv)
 	if (!want_json(argc, argv, 1, "stat", &status))
 		return status;
 	if (geteuid() != 0) {
-		nl_err("stat needs root: the meter lives in root-only bpffs pins; run it with sudo");
+		nl_err("stat needs root: the meter lives in root-only bpffs pins; run it with "
+		       "sudo");
 		return NL_EXIT_NOPERM;
 	}
-	if (nl_state__open(&st, false) || nl_dp__open(st, false, &dp) ||
-	    !nl_dp__conf(dp)->meter) {
+	if (nl_state__open(&st, false) || nl_dp__open(st, false, &dp) || !nl_dp__conf(dp)->meter) {
 		nl_err("the meter is off: turn it on with 'netlimit meter on'");
 		nl_dp__free(dp);
 		nl_state__free(st);
