@@ -300,3 +300,34 @@ void test_hardening_thread_id(void)
 	ASSERT_HAS(p.err, "is a thread of process", "says whose");
 	ASSERT_HAS(p.err, num((unsigned)getpid()), "and which id to use");
 }
+
+/* Every command that takes --json prints JSON with it (none takes it and ignores it). */
+void test_hardening_json_everywhere(void)
+{
+	char cg[512], rel[64];
+	struct proc p;
+
+	if (!require_root())
+		return;
+	snprintf(rel, sizeof(rel), "js-%d", (int)getpid());
+	if (!ASSERT_TRUE(test_make_cgroup(rel, cg, sizeof(cg)), "cgroup"))
+		return;
+	netlimit(&p, "attach", "--cgroup", cg, "--limit=1M", "--name=js", "--json", NULL);
+	ASSERT_EQ(p.status, 0, "attach --json");
+	ASSERT_HAS(p.out, "\"name\":\"js\"", "attach's object");
+	netlimit(&p, "reset", "js", "--json", NULL);
+	ASSERT_EQ(p.status, 0, "reset --json");
+	ASSERT_EQ(J(p.out, "in_bytes"), 0, "reset prints the limit");
+	netlimit(&p, "detach", "js", "--json", NULL);
+	ASSERT_EQ(p.status, 0, "detach --json");
+	ASSERT_HAS(p.out, "\"detached\":true", "detach's object");
+	/* wait on a target that goes: its result as JSON. */
+	netlimit(&p, "attach", "--cgroup", cg, "--limit=1M", "--name=jw", NULL);
+	rmdir(cg);
+	netlimit(&p, "wait", "jw", "--json", NULL);
+	ASSERT_EQ(p.status, 3, "wait: target gone");
+	ASSERT_HAS(p.out, "\"result\":\"target gone\"", "wait's object");
+	netlimit(&p, "detach", "jw", NULL);
+	netlimit(&p, "meter", "status", "--json", NULL);
+	ASSERT_HAS(p.out, "\"meter\":false", "meter status's object");
+}

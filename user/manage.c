@@ -53,21 +53,21 @@ static const struct {
 	  "Examples:\n"
 	  "  sudo netlimit set dl --in=2G --out=none\n" },
 	{ "reset",
-	  "Usage: netlimit reset ID|NAME [-q] [-v]\n"
+	  "Usage: netlimit reset ID|NAME [--json] [-q] [-v]\n"
 	  "\n"
 	  "Zero the counters and re-arm the caps.\n"
 	  "\n"
 	  "Examples:\n"
 	  "  sudo netlimit reset dl\n" },
 	{ "detach",
-	  "Usage: netlimit detach ID|NAME [-q] [-v]\n"
+	  "Usage: netlimit detach ID|NAME [--json] [-q] [-v]\n"
 	  "\n"
 	  "Remove the limit and everything it attached.\n"
 	  "\n"
 	  "Examples:\n"
 	  "  sudo netlimit detach dl\n" },
 	{ "wait",
-	  "Usage: netlimit wait ID|NAME [-q] [-v]\n"
+	  "Usage: netlimit wait ID|NAME [--json] [-q] [-v]\n"
 	  "\n"
 	  "Block until a cap is reached (exit 0) or the target is gone (exit 3).\n"
 	  "\n"
@@ -530,6 +530,13 @@ int nl_cmd_reset(int argc, char **argv)
 	__atomic_store_n(&l->out.drop_packets, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&l->hit, 0, __ATOMIC_RELAXED);
 	nl_state__unlock(o.st);
+	if (json) {
+		struct nl_limit snap;
+
+		nl_limit_snapshot(l, &snap);
+		json_limit(stdout, &snap);
+		putchar('\n');
+	}
 	nl_info("limit %u: counters reset", o.id);
 out:
 	close_one(&o);
@@ -560,6 +567,8 @@ int nl_cmd_detach(int argc, char **argv)
 		nl_err("cannot detach limit %u: %s", o.id, strerror(-err));
 		status = nl_exit_for_errno(err);
 	} else {
+		if (json)
+			printf("{\"id\":%u,\"detached\":true}\n", o.id);
 		nl_info("limit %u detached", o.id);
 	}
 out:
@@ -608,6 +617,13 @@ int nl_cmd_wait(int argc, char **argv)
 		}
 		poll(&pfd, efd >= 0 ? 1 : 0, 20);
 		nl_lim__consume(o.q);
+	}
+	if (json) {
+		char hit[32];
+
+		printf("{\"id\":%u,\"result\":\"%s\",\"hit\":\"%s\"}\n", o.id,
+		       status == NL_EXIT_OK ? "cap reached" : "target gone",
+		       nl_hit_names(__atomic_load_n(&l->hit, __ATOMIC_RELAXED), hit, sizeof(hit)));
 	}
 out:
 	close_one(&o);
