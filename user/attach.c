@@ -464,10 +464,8 @@ int nl_attach_run(struct nl_attach_opts *po, __u32 kind, const char *what)
 	char target[NL_TARGET_LEN], cgpath[512], base[512];
 	static char cgs[NL_MAX_PIDS][512];
 	struct nl_attach_opts o = *po;
-	struct nl_state *st = NULL;
 	struct nl_create c = { .own_fd = -1 };
 	struct nl_lim *q = NULL;
-	struct nl_dp *tdp = NULL;
 	int status, err = 0, i, j, ncg = 0;
 	pid_t *tree = NULL;
 	size_t off, t, ntree = 0;
@@ -499,14 +497,12 @@ int nl_attach_run(struct nl_attach_opts *po, __u32 kind, const char *what)
 				off += (size_t)snprintf(target + off, sizeof(target) - off, "%s%d",
 							i ? "," : "", (int)o.pids[i]);
 		}
-		/* The dataplane, if loaded, lists processes faster than /proc. */
-		if (!nl_state__open(&st, false))
-			nl_dp__open(st, false, &tdp);
-		err = process_tree(o.pids, o.npids, !o.no_children, tdp, &tree, &ntree);
-		nl_dp__free(tdp);
-		tdp = NULL;
-		nl_state__free(st);
-		st = NULL;
+		/*
+		 * The named processes now; their children once they are tagged
+		 * (below): from then on a fork is tagged by the kernel, so one walk
+		 * of the process table finds every child that was there before.
+		 */
+		err = process_tree(o.pids, o.npids, false, NULL, &tree, &ntree);
 		if (err) {
 			nl_err("cannot read the process table: %s", strerror(errno));
 			free(tree);
@@ -533,8 +529,6 @@ int nl_attach_run(struct nl_attach_opts *po, __u32 kind, const char *what)
 			if (j == ncg)
 				snprintf(cgs[ncg++], sizeof(cgs[0]), "%s", cgpath);
 		}
-		if (ntree > (size_t)o.npids)
-			nl_debug("%zu child process(es) come along", ntree - (size_t)o.npids);
 	}
 
 	status = NL_EXIT_FAIL;
@@ -624,8 +618,12 @@ int nl_attach_run(struct nl_attach_opts *po, __u32 kind, const char *what)
 			goto out;
 		}
 	}
-	/* A child forked by a process not yet tagged while we walked: look again. */
-	for (i = 0; i < 3 && !o.no_children; i++) {
+	/*
+	 * The children they have: one walk (tagged parents fork tagged children
+	 * from now on); again only while it finds some, for a grandchild forked
+	 * by a child before the child was tagged.
+	 */
+	for (i = 0; i < 4 && !o.no_children; i++) {
 		pid_t *again = NULL;
 		size_t nagain = 0, added = 0;
 
@@ -636,6 +634,8 @@ int nl_attach_run(struct nl_attach_opts *po, __u32 kind, const char *what)
 		for (t = ntree; t < nagain; t++)
 			added += nl_lim__pid_tagged(q, again[t]) == 0 &&
 				 !nl_lim__tag_pid(q, again[t]);
+		if (nagain > ntree)
+			nl_debug("%zu child process(es) come along", nagain - ntree);
 		free(tree);
 		tree = again;
 		ntree = nagain;
