@@ -331,3 +331,40 @@ void test_hardening_json_everywhere(void)
 	netlimit(&p, "meter", "status", "--json", NULL);
 	ASSERT_HAS(p.out, "\"meter\":false", "meter status's object");
 }
+
+/* A process under attach --pid that moves itself to another cgroup stays limited. */
+void test_hardening_pid_limit_follows_moves(void)
+{
+	char a[512], b[512], ra[64], rb[64], cmd[1200];
+	struct server *s;
+	struct proc p, snd;
+	int port;
+
+	if (!require_root())
+		return;
+	snprintf(ra, sizeof(ra), "mva-%d", (int)getpid());
+	snprintf(rb, sizeof(rb), "mvb-%d", (int)getpid());
+	if (!ASSERT_TRUE(test_make_cgroup(ra, a, sizeof(a)), "cgroup a") ||
+	    !ASSERT_TRUE(test_make_cgroup(rb, b, sizeof(b)), "cgroup b"))
+		return;
+	s = udp_sink(AF_INET, &port);
+	/* It waits for SIGUSR1, then moves itself (it runs as root) and sends. */
+	snprintf(cmd, sizeof(cmd),
+		 "go=; trap 'go=1' USR1; echo ready; while [ -z \"$go\" ]; do sleep 0.02; done; "
+		 "echo $$ > %s/cgroup.procs && exec %s udp 127.0.0.1 %d 100 72",
+		 b, traffic(), port);
+	start_in_cgroup(&snd, a, (char *[]){ "/bin/sh", "-c", cmd, NULL });
+	msleep(200);
+	netlimit(&p, "attach", "--pid", num((unsigned)snd.pid), "--out=3000", "--name=mv", NULL);
+	ASSERT_EQ(p.status, 0, "attach");
+	kill(snd.pid, SIGUSR1);
+	proc_finish(&snd, 10);
+	msleep(50);
+	netlimit(&p, "show", "mv", "--json", NULL);
+	ASSERT_EQ(J(p.out, "out_bytes"), 3000, "its cap held in the cgroup it moved to");
+	ASSERT_EQ(server_msgs(s), 30, "server: no more than the cap");
+	netlimit(&p, "detach", "mv", NULL);
+	server_stop(s);
+	rmdir(a);
+	rmdir(b);
+}
