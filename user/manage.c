@@ -253,37 +253,44 @@ static void caps_cells(const struct nl_limit *l, char *caps, size_t clen, char *
 	}
 }
 
-static void json_str(FILE *f, const char *key, const char *v)
-{
-	fprintf(f, "\"%s\":", key);
-	nl_json_string(f, v);
-	fputc(',', f);
-}
-
-static void json_limit(FILE *f, const struct nl_limit *l)
+/* One limit as a JSON object (inside an array or alone). */
+static void json_limit(struct nl_json *j, const struct nl_limit *l)
 {
 	char hit[32];
 
-	fprintf(f, "{\"id\":%u,", l->id);
-	json_str(f, "name", l->name);
-	json_str(f, "kind", kind_name(l->kind));
-	json_str(f, "target", l->target);
-	json_str(f, "state", state_name(l));
-	json_str(f, "action",
-		 l->action == NL_ACT_KILL   ? "kill"
-		 : l->action == NL_ACT_DOWN ? "down"
-					    : "block");
-	json_str(f, "count", l->wire ? "wire" : "l3");
-	json_str(f, "scope",
-		 l->kind == NL_KIND_HOST	? "host"
-		 : l->scope == NL_SCOPE_ONLY	? "only"
-		 : l->scope == NL_SCOPE_EXCLUDE ? "exclude"
-						: "all");
-	nl_json_counters(f, l);
-	fprintf(f, "\"pid\":%u,", l->pid);
-	fprintf(f, "\"limit_hit\":%s,\"hit\":\"%s\",\"tasks\":%u,\"socks\":%d,\"created_ns\":%llu}",
-		l->hit ? "true" : "false", nl_hit_names(l->hit, hit, sizeof(hit)), l->tasks,
-		l->socks, (unsigned long long)l->created_ns);
+	nl_json_open(j, NULL, '{');
+	nl_json_u64(j, "id", l->id);
+	nl_json_str(j, "name", l->name);
+	nl_json_str(j, "kind", kind_name(l->kind));
+	nl_json_str(j, "target", l->target);
+	nl_json_str(j, "state", state_name(l));
+	nl_json_str(j, "action",
+		    l->action == NL_ACT_KILL   ? "kill"
+		    : l->action == NL_ACT_DOWN ? "down"
+					       : "block");
+	nl_json_str(j, "count", l->wire ? "wire" : "l3");
+	nl_json_str(j, "scope",
+		    l->kind == NL_KIND_HOST	   ? "host"
+		    : l->scope == NL_SCOPE_ONLY	   ? "only"
+		    : l->scope == NL_SCOPE_EXCLUDE ? "exclude"
+						   : "all");
+	nl_json_counters(j, l);
+	nl_json_u64(j, "pid", l->pid);
+	nl_json_bool(j, "limit_hit", l->hit);
+	nl_json_str(j, "hit", nl_hit_names(l->hit, hit, sizeof(hit)));
+	nl_json_u64(j, "tasks", l->tasks);
+	nl_json_int(j, "socks", l->socks);
+	nl_json_u64(j, "created_ns", l->created_ns);
+	nl_json_close(j, '}');
+}
+
+/* A limit as one JSON document on its own line. */
+static void json_limit_line(const struct nl_limit *l)
+{
+	struct nl_json j;
+
+	nl_json_init(&j, stdout);
+	json_limit(&j, l);
 }
 
 static bool parse_json_flag(int argc, char **argv, const char *cmd, bool *json, int *nargs,
@@ -316,7 +323,7 @@ static bool parse_json_flag(int argc, char **argv, const char *cmd, bool *json, 
 
 struct list_ctx {
 	bool json;
-	int shown;
+	struct nl_json j;
 };
 
 static int list_one(struct nl_lim *q, void *ctx)
@@ -328,9 +335,7 @@ static int list_one(struct nl_lim *q, void *ctx)
 
 	nl_limit_snapshot(nl_lim__limit(q), &l);
 	if (c->json) {
-		if (c->shown++)
-			fputc(',', stdout);
-		json_limit(stdout, &l);
+		json_limit(&c->j, &l);
 		return 0;
 	}
 	/* Paths are data: no control character or broken UTF-8 reaches the terminal. */
@@ -365,15 +370,16 @@ int nl_cmd_list(int argc, char **argv)
 		nl_gc(st, false); /* cheap, and list then shows what really is */
 		nl_state__unlock(st);
 	}
+	nl_json_init(&c.j, stdout);
 	if (c.json)
-		fputc('[', stdout);
+		nl_json_open(&c.j, NULL, '[');
 	else
 		printf("%-4s %-16s %-6s %-34s %12s %12s  %-24s %-18s %s\n", "ID", "NAME", "KIND",
 		       "TARGET", "IN", "OUT", "CAPS", "USED", "STATE");
 	if (st)
 		nl_lim__each(st, list_one, &c);
 	if (c.json)
-		fputs("]\n", stdout);
+		nl_json_close(&c.j, ']');
 	nl_state__free(st);
 	return NL_EXIT_OK;
 }
@@ -406,8 +412,7 @@ int nl_cmd_show(int argc, char **argv)
 		goto out;
 	nl_limit_snapshot(nl_lim__limit(o.q), &l);
 	if (json) {
-		json_limit(stdout, &l);
-		fputc('\n', stdout);
+		json_limit_line(&l);
 		goto out;
 	}
 	t = (time_t)(l.created_ns / 1000000000ULL);
@@ -534,8 +539,7 @@ int nl_cmd_reset(int argc, char **argv)
 		struct nl_limit snap;
 
 		nl_limit_snapshot(l, &snap);
-		json_limit(stdout, &snap);
-		putchar('\n');
+		json_limit_line(&snap);
 	}
 	nl_info("limit %u: counters reset", o.id);
 out:
@@ -567,8 +571,15 @@ int nl_cmd_detach(int argc, char **argv)
 		nl_err("cannot detach limit %u: %s", o.id, strerror(-err));
 		status = nl_exit_for_errno(err);
 	} else {
-		if (json)
-			printf("{\"id\":%u,\"detached\":true}\n", o.id);
+		if (json) {
+			struct nl_json j;
+
+			nl_json_init(&j, stdout);
+			nl_json_open(&j, NULL, '{');
+			nl_json_u64(&j, "id", o.id);
+			nl_json_bool(&j, "detached", true);
+			nl_json_close(&j, '}');
+		}
 		nl_info("limit %u detached", o.id);
 	}
 out:
@@ -619,11 +630,17 @@ int nl_cmd_wait(int argc, char **argv)
 		nl_lim__consume(o.q);
 	}
 	if (json) {
+		struct nl_json j;
 		char hit[32];
 
-		printf("{\"id\":%u,\"result\":\"%s\",\"hit\":\"%s\"}\n", o.id,
-		       status == NL_EXIT_OK ? "cap reached" : "target gone",
-		       nl_hit_names(__atomic_load_n(&l->hit, __ATOMIC_RELAXED), hit, sizeof(hit)));
+		nl_json_init(&j, stdout);
+		nl_json_open(&j, NULL, '{');
+		nl_json_u64(&j, "id", o.id);
+		nl_json_str(&j, "result", status == NL_EXIT_OK ? "cap reached" : "target gone");
+		nl_json_str(
+			&j, "hit",
+			nl_hit_names(__atomic_load_n(&l->hit, __ATOMIC_RELAXED), hit, sizeof(hit)));
+		nl_json_close(&j, '}');
 	}
 out:
 	close_one(&o);

@@ -320,11 +320,12 @@ static const char *remote(const struct nl_meter_rec *r, char *buf, size_t len)
 	return buf;
 }
 
-static void json_meter(FILE *f, const struct nl_meter *m)
+static void json_meter(struct nl_json *j, const struct nl_meter *m)
 {
-	fprintf(f, "\"in_bytes\":%llu,\"in_packets\":%llu,\"out_bytes\":%llu,\"out_packets\":%llu",
-		(unsigned long long)m->in_bytes, (unsigned long long)m->in_packets,
-		(unsigned long long)m->out_bytes, (unsigned long long)m->out_packets);
+	nl_json_u64(j, "in_bytes", m->in_bytes);
+	nl_json_u64(j, "in_packets", m->in_packets);
+	nl_json_u64(j, "out_bytes", m->out_bytes);
+	nl_json_u64(j, "out_packets", m->out_packets);
 }
 
 static void print_stat(struct nl_dp *dp, bool json)
@@ -347,45 +348,53 @@ static void print_stat(struct nl_dp *dp, bool json)
 		nftw(nl_dp__base(dp), note_cgroup, 16, FTW_PHYS);
 	}
 	if (json) {
-		printf("{\"cgroups\":[");
+		struct nl_json j;
+
+		nl_json_init(&j, stdout);
+		nl_json_open(&j, NULL, '{');
+		nl_json_open(&j, "cgroups", '[');
 		for (i = 0; i < ncg; i++) {
 			const char *name = cgroup_name(cg[i].cgroup_id);
 
-			printf("%s{\"cgroup_id\":%llu,\"path\":", i ? "," : "",
-			       (unsigned long long)cg[i].cgroup_id);
+			nl_json_open(&j, NULL, '{');
+			nl_json_u64(&j, "cgroup_id", cg[i].cgroup_id);
 			if (name)
-				nl_json_string(stdout, name);
+				nl_json_str(&j, "path", name);
 			else
-				printf("null");
-			putchar(',');
-			json_meter(stdout, &cg[i].m);
-			putchar('}');
+				nl_json_null(&j, "path");
+			json_meter(&j, &cg[i].m);
+			nl_json_close(&j, '}');
 		}
-		printf("],\"processes\":[");
+		nl_json_close(&j, ']');
+		nl_json_open(&j, "processes", '[');
 		for (i = 0; i < nproc; i++) {
 			snprintf(comm, sizeof(comm), "%.16s", proc[i].comm);
-			printf("%s{\"pid\":%u,\"uid\":%u,\"user\":", i ? "," : "", proc[i].tgid,
-			       proc[i].uid);
-			nl_json_string(stdout, user_name(proc[i].uid, user, sizeof(user)));
-			printf(",\"comm\":");
-			nl_json_string(stdout, comm);
-			printf(",\"cgroup_id\":%llu,", (unsigned long long)proc[i].cgroup_id);
-			json_meter(stdout, &proc[i].m);
-			putchar('}');
+			nl_json_open(&j, NULL, '{');
+			nl_json_u64(&j, "pid", proc[i].tgid);
+			nl_json_u64(&j, "uid", proc[i].uid);
+			nl_json_str(&j, "user", user_name(proc[i].uid, user, sizeof(user)));
+			nl_json_str(&j, "comm", comm);
+			nl_json_u64(&j, "cgroup_id", proc[i].cgroup_id);
+			json_meter(&j, &proc[i].m);
+			nl_json_close(&j, '}');
 		}
-		printf("],\"sockets\":[");
+		nl_json_close(&j, ']');
+		nl_json_open(&j, "sockets", '[');
 		for (i = 0; i < nsock; i++) {
 			snprintf(comm, sizeof(comm), "%.16s", sock[i].comm);
-			printf("%s{\"pid\":%u,\"comm\":", i ? "," : "", sock[i].tgid);
-			nl_json_string(stdout, comm);
-			printf(",\"proto\":\"%s\",\"remote\":\"%s\",\"remote_port\":%u,"
-			       "\"local_port\":%u,\"cgroup_id\":%llu,",
-			       proto_name(sock[i].proto), remote(&sock[i], addr, sizeof(addr)),
-			       sock[i].rport, sock[i].lport, (unsigned long long)sock[i].cgroup_id);
-			json_meter(stdout, &sock[i].m);
-			putchar('}');
+			nl_json_open(&j, NULL, '{');
+			nl_json_u64(&j, "pid", sock[i].tgid);
+			nl_json_str(&j, "comm", comm);
+			nl_json_str(&j, "proto", proto_name(sock[i].proto));
+			nl_json_str(&j, "remote", remote(&sock[i], addr, sizeof(addr)));
+			nl_json_u64(&j, "remote_port", sock[i].rport);
+			nl_json_u64(&j, "local_port", sock[i].lport);
+			nl_json_u64(&j, "cgroup_id", sock[i].cgroup_id);
+			json_meter(&j, &sock[i].m);
+			nl_json_close(&j, '}');
 		}
-		printf("]}\n");
+		nl_json_close(&j, ']');
+		nl_json_close(&j, '}');
 	} else {
 		printf("%-40s %14s %10s %14s %10s\n", "CGROUP", "IN BYTES", "IN PKTS", "OUT BYTES",
 		       "OUT PKTS");
@@ -514,16 +523,21 @@ int nl_cmd_meter(int argc, char **argv)
 		struct nl_conf *c = dp ? nl_dp__conf(dp) : NULL;
 		bool is_on = c && c->meter;
 
-		if (json)
-			printf("{\"meter\":%s,\"dataplane\":%s,\"limits\":%u,\"overflow_drops\":%"
-			       "llu,"
-			       "\"storage_failures\":%llu}\n",
-			       is_on ? "true" : "false", c ? "true" : "false", c ? c->nlimits : 0,
-			       c ? (unsigned long long)c->overflow : 0ULL,
-			       c ? (unsigned long long)c->storage_fail : 0ULL);
-		else
+		if (json) {
+			struct nl_json j;
+
+			nl_json_init(&j, stdout);
+			nl_json_open(&j, NULL, '{');
+			nl_json_bool(&j, "meter", is_on);
+			nl_json_bool(&j, "dataplane", c);
+			nl_json_u64(&j, "limits", c ? c->nlimits : 0);
+			nl_json_u64(&j, "overflow_drops", c ? c->overflow : 0);
+			nl_json_u64(&j, "storage_failures", c ? c->storage_fail : 0);
+			nl_json_close(&j, '}');
+		} else {
 			printf("meter %s; dataplane %s\n", is_on ? "on" : "off",
 			       c ? "loaded" : "not loaded");
+		}
 	}
 	nl_dp__free(dp);
 	if (st)

@@ -83,52 +83,50 @@ void nl_report_run(FILE *f, const struct nl_limit *l, const struct nl_run_result
 		fprintf(f, "  (%u limit events lost: ring buffer full)\n", l->events_lost);
 }
 
-static void json_cap(FILE *f, const char *key, __u64 cap)
+void nl_json_counters(struct nl_json *j, const struct nl_limit *l)
 {
-	if (cap == NL_UNLIMITED)
-		fprintf(f, "\"%s\":null,", key);
-	else
-		fprintf(f, "\"%s\":%llu,", key, (unsigned long long)cap);
-}
-
-void nl_json_counters(FILE *f, const struct nl_limit *l)
-{
-	fprintf(f,
-		"\"in_bytes\":%llu,\"out_bytes\":%llu,\"in_packets\":%llu,\"out_packets\":%llu,"
-		"\"in_dropped_bytes\":%llu,\"out_dropped_bytes\":%llu,"
-		"\"in_dropped_packets\":%llu,\"out_dropped_packets\":%llu,",
-		(unsigned long long)l->in.bytes, (unsigned long long)l->out.bytes,
-		(unsigned long long)l->in.packets, (unsigned long long)l->out.packets,
-		(unsigned long long)l->in.drop_bytes, (unsigned long long)l->out.drop_bytes,
-		(unsigned long long)l->in.drop_packets, (unsigned long long)l->out.drop_packets);
-	json_cap(f, "cap_in", l->cap_in);
-	json_cap(f, "cap_out", l->cap_out);
-	json_cap(f, "cap_total", l->cap_total);
+	nl_json_u64(j, "in_bytes", l->in.bytes);
+	nl_json_u64(j, "out_bytes", l->out.bytes);
+	nl_json_u64(j, "in_packets", l->in.packets);
+	nl_json_u64(j, "out_packets", l->out.packets);
+	nl_json_u64(j, "in_dropped_bytes", l->in.drop_bytes);
+	nl_json_u64(j, "out_dropped_bytes", l->out.drop_bytes);
+	nl_json_u64(j, "in_dropped_packets", l->in.drop_packets);
+	nl_json_u64(j, "out_dropped_packets", l->out.drop_packets);
+	nl_json_cap(j, "cap_in", l->cap_in);
+	nl_json_cap(j, "cap_out", l->cap_out);
+	nl_json_cap(j, "cap_total", l->cap_total);
 }
 
 void nl_report_run_json(FILE *f, const struct nl_limit *l, const struct nl_run_result *r)
 {
+	struct nl_json j;
 	char hit[32];
 
-	fprintf(f, "{\"id\":%u,\"name\":", l->id);
-	nl_json_string(f, l->name);
-	fprintf(f, ",\"command\":");
-	nl_json_string(f, r->command);
-	fputc(',', f);
-	nl_json_counters(f, l);
-	fprintf(f,
-		"\"limit_hit\":%s,\"hit\":\"%s\",\"ended_by_netlimit\":%s,\"signal\":%d,"
-		"\"duration_s\":%.6f,\"events_lost\":%u,\"exit_code\":%d}\n",
-		l->hit ? "true" : "false", nl_hit_names(l->hit, hit, sizeof(hit)),
-		r->ended_by_netlimit ? "true" : "false", r->signal, r->duration_s, l->events_lost,
-		r->exit_code);
+	nl_json_init(&j, f);
+	nl_json_open(&j, NULL, '{');
+	nl_json_u64(&j, "id", l->id);
+	nl_json_str(&j, "name", l->name);
+	nl_json_str(&j, "command", r->command);
+	nl_json_counters(&j, l);
+	nl_json_bool(&j, "limit_hit", l->hit);
+	nl_json_str(&j, "hit", nl_hit_names(l->hit, hit, sizeof(hit)));
+	nl_json_bool(&j, "ended_by_netlimit", r->ended_by_netlimit);
+	nl_json_int(&j, "signal", r->signal);
+	nl_json_double(&j, "duration_s", r->duration_s);
+	nl_json_u64(&j, "events_lost", l->events_lost);
+	nl_json_int(&j, "exit_code", r->exit_code);
+	nl_json_close(&j, '}');
 }
 
 void nl_print_new_json(__u32 id, const char *name, const char *target)
 {
-	printf("{\"id\":%u,\"name\":", id);
-	nl_json_string(stdout, name);
-	printf(",\"target\":");
-	nl_json_string(stdout, target);
-	printf("}\n");
+	struct nl_json j;
+
+	nl_json_init(&j, stdout);
+	nl_json_open(&j, NULL, '{');
+	nl_json_u64(&j, "id", id);
+	nl_json_str(&j, "name", name);
+	nl_json_str(&j, "target", target);
+	nl_json_close(&j, '}');
 }

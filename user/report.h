@@ -24,9 +24,11 @@ const char *nl_hit_names(__u32 hit, char *buf, size_t len);
 void nl_report_table(FILE *f, const struct nl_limit *l);
 /* What attach, host and iface print with --json: {"id":..,"name":..,"target":..}. */
 void nl_print_new_json(__u32 id, const char *name, const char *target);
+#include "json.h"
 #include "text.h"
-/* "in_bytes":..,"out_bytes":..,...,"cap_total":.., (each with a trailing comma). */
-void nl_json_counters(FILE *f, const struct nl_limit *l);
+struct nl_json;
+/* The counters and caps of a limit as members: "in_bytes", ..., "cap_total". */
+void nl_json_counters(struct nl_json *j, const struct nl_limit *l);
 void nl_report_run(FILE *f, const struct nl_limit *l, const struct nl_run_result *r);
 void nl_report_run_json(FILE *f, const struct nl_limit *l, const struct nl_run_result *r);
 
