@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * Baseline for `make bench`: cgroup_skb programs that do nothing, so the cost
- * of bpf/quota.bpf.c can be stated against the cost of running any program.
+ * of bpf/dataplane.bpf.c can be stated against the cost of running any program.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * `netlimit attach`: a limit on running processes (--pid) or an existing
- * cgroup (--cgroup). Nothing is moved between cgroups: a cgroup gets the
- * counting programs directly; processes are tagged, with their future
- * children and every socket they hold or create (see bpf/quota.bpf.c). The
- * limit is pinned before attach returns; with --on-limit=kill a small watcher
- * process stays behind to end the targets at the cap.
+ * cgroup (--cgroup), and `netlimit host`. Nothing is moved between cgroups:
+ * a cgroup's limit is an entry of the dataplane's nl_cgroups; processes are
+ * tagged, with their future children and every socket they hold or create
+ * (see bpf/dataplane.bpf.c); a host limit is an entry of nl_hosts. The limit
+ * is in the pinned dataplane before attach returns; with --on-limit=kill a
+ * small watcher process stays behind to end the targets at the cap.
  */
 #include <errno.h>
 #include <fcntl.h>

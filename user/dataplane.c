@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* User side of the dataplane: see user/dataplane.h. */
+/* User side of the dataplane: see user/dataplane_user.h. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

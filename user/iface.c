@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * Interface limits: bpf/quota.bpf.c's tc programs on tcx links, counting
- * everything that crosses the interface, pinned like every limit. And
- * `down`/`up`, as netman had them.
+ * Interface limits: bpf/iface.bpf.c's tc programs on tcx links, counting
+ * everything that crosses the interface into the limit's dataplane slot,
+ * their links pinned in the limit's directory. And `down`/`up`, as netman
+ * had them.
  */
 #include <errno.h>
 #include <getopt.h>

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * Commands on limits that exist: they find them in bpffs (user/state.c), read
- * and change them through the mmap of their nl_limit map (user/quota.c), and
- * never write a counter that BPF updates, except `reset`.
+ * and change them through the dataplane's mmapped nl_limits slots
+ * (user/limit.c), and never write a counter that BPF updates, except `reset`.
  */
 #include <errno.h>
 #include <getopt.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * `netlimit run`: create a cgroup, attach and pin a limit to it, start the
+ * `netlimit run`: create a cgroup, make a limit on it (user/create.c), start the
  * command inside it (it enters the cgroup before exec, so its first
  * instruction is already metered), then wait for every process of the cgroup
  * to end while acting on limit events from the ring buffer.
