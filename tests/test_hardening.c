@@ -17,6 +17,7 @@
 #include <dirent.h>
 #include <pthread.h>
 #include "harness.h"
+#include "cgroup.h"
 #include "text.h"
 #include "helpers.h"
 
@@ -367,4 +368,45 @@ void test_hardening_pid_limit_follows_moves(void)
 	server_stop(s);
 	rmdir(a);
 	rmdir(b);
+}
+
+/*
+ * A limit acts on its cgroup's id, not on the text that names it: a new
+ * cgroup made under the old name is not the limit's, and does not keep it.
+ */
+void test_hardening_acts_on_ids(void)
+{
+	char cg[512], rel[64];
+	struct server *s;
+	struct proc p, snd;
+	int port;
+
+	if (!require_root())
+		return;
+	snprintf(rel, sizeof(rel), "id-%d", (int)getpid());
+	if (!ASSERT_TRUE(test_make_cgroup(rel, cg, sizeof(cg)), "cgroup"))
+		return;
+	s = udp_sink(AF_INET, &port);
+	netlimit(&p, "attach", "--cgroup", cg, "--out=1000", "--on-limit=kill", "--grace=0",
+		 "--name=byid", NULL);
+	ASSERT_EQ(p.status, 0, "attach, kill mode");
+	/* The same name, another cgroup (cgroup2 has no rename): a new id. */
+	ASSERT_OK(nl_cgroup_remove(cg), "remove the cgroup");
+	ASSERT_OK(mkdir(cg, 0755) ? -errno : 0, "make one of the same name");
+	start_in_cgroup(
+		&snd, cg,
+		(char *[]){ traffic(), "udp", "127.0.0.1", num(port), "30", "72", "10000", NULL });
+	proc_finish(&snd, 15);
+	ASSERT_EQ(snd.status, 0, "the new cgroup's sender ran to its end, not killed");
+	ASSERT_EQ(server_msgs(s), 30, "and was not capped: the limit is the old cgroup's");
+	for (int i = 0; i < 100; i++) {
+		netlimit(&p, "gc", NULL);
+		netlimit(&p, "show", "byid", NULL);
+		if (p.status == 66)
+			break;
+		msleep(50);
+	}
+	ASSERT_EQ(p.status, 66, "collected: its cgroup (by id) is gone, whatever the names");
+	nl_cgroup_remove(cg);
+	server_stop(s);
 }

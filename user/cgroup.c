@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <linux/types.h>
 #include "cgroup.h"
 
 int nl_cgroup_mount(char *buf, size_t len)
@@ -216,4 +217,45 @@ int nl_cgroup_id(const char *path, __u64 *id)
 		return -errno;
 	*id = st.st_ino;
 	return 0;
+}
+
+int nl_cgroup_path_of_id(__u64 id, char *buf, size_t len)
+{
+	struct {
+		struct file_handle fh;
+		unsigned char bytes[64];
+	} h = { .fh.handle_bytes = 64 };
+	char mnt[256], link[64];
+	int mfd, fd, mount_id, err = 0;
+	ssize_t n;
+
+	if (nl_cgroup_mount(mnt, sizeof(mnt)))
+		return -ENOENT;
+	mfd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (mfd < 0)
+		return -errno;
+	/* The root's own handle tells the handle type cgroupfs uses; its id is ours to put in. */
+	if (name_to_handle_at(mfd, "", &h.fh, &mount_id, AT_EMPTY_PATH) ||
+	    h.fh.handle_bytes != sizeof(id)) {
+		err = -EOPNOTSUPP;
+		goto out;
+	}
+	memcpy(h.fh.f_handle, &id, sizeof(id));
+	fd = open_by_handle_at(mfd, &h.fh, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		err = errno == ESTALE ? -ENOENT : -errno;
+		goto out;
+	}
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, buf, len - 1);
+	if (n < 0)
+		err = -errno;
+	else if ((size_t)n >= len - 1)
+		err = -ENAMETOOLONG;
+	else
+		buf[n] = '\0';
+	close(fd);
+out:
+	close(mfd);
+	return err;
 }

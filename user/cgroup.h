@@ -35,6 +35,11 @@ int nl_cgroup_signal(const char *path, int sig);
 int nl_cgroup_kill(const char *path);
 /* 1 if any process is in the cgroup or below, 0 if none, -errno. */
 int nl_cgroup_populated(const char *path);
+/*
+ * The path of the cgroup with this id, found from the id (a cgroupfs file
+ * handle), never from text; -ENOENT once the cgroup is gone.
+ */
+int nl_cgroup_path_of_id(__u64 id, char *buf, size_t len);
 /* The cgroup id BPF sees (the cgroup directory's inode number). */
 int nl_cgroup_id(const char *path, __u64 *id);
 

@@ -6,6 +6,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,12 +24,17 @@
 
 bool nl_limit_target_gone(const struct nl_limit *l)
 {
+	char path[PATH_MAX];
+
 	switch (l->kind) {
 	/* Orphaned TCP sockets still send: the limit waits for them too. */
 	case NL_KIND_RUN:
-		return nl_cgroup_populated(l->target) <= 0 && nl_sockets_count(l->cgroup_id) <= 0;
+		/* The cgroup by its id: the target text is for people. */
+		return (nl_cgroup_path_of_id(l->cgroup_id, path, sizeof(path)) ||
+			nl_cgroup_populated(path) <= 0) &&
+		       nl_sockets_count(l->cgroup_id) <= 0;
 	case NL_KIND_CGROUP:
-		return access(l->target + strlen("cgroup "), F_OK) != 0 &&
+		return nl_cgroup_path_of_id(l->cgroup_id, path, sizeof(path)) == -ENOENT &&
 		       nl_sockets_count(l->cgroup_id) <= 0;
 	case NL_KIND_PID:
 		return __atomic_load_n(&l->tasks, __ATOMIC_RELAXED) == 0 &&
@@ -69,7 +75,7 @@ static void unload_if_unused(struct nl_state *st)
 
 int nl_limit_remove(struct nl_state *st, __u32 id, __u64 stamp)
 {
-	char dir[512], cgroup[NL_TARGET_LEN] = "";
+	char dir[512], cgroup[PATH_MAX] = "";
 	struct nl_lim *q;
 	int err;
 
@@ -84,8 +90,9 @@ int nl_limit_remove(struct nl_state *st, __u32 id, __u64 stamp)
 			nl_lim__free(q);
 			return 0; /* not the limit the caller made: someone else's now */
 		}
-		if (l->kind == NL_KIND_RUN)
-			snprintf(cgroup, sizeof(cgroup), "%s", l->target);
+		if (l->kind == NL_KIND_RUN &&
+		    nl_cgroup_path_of_id(l->cgroup_id, cgroup, sizeof(cgroup)))
+			cgroup[0] = '\0';
 		nl_lim__free(q);
 	}
 	nl_state__path(st, id, NULL, dir, sizeof(dir));

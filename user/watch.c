@@ -6,6 +6,7 @@
  * limit once its target is gone. If it is killed, the cap still holds.
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -49,10 +50,15 @@ static void signal_targets(struct watch *w, int sig)
 		return;
 	}
 	if (l->kind == NL_KIND_CGROUP) {
+		char path[PATH_MAX];
+
+		/* Found by its id: never by the text a person reads. */
+		if (nl_cgroup_path_of_id(l->cgroup_id, path, sizeof(path)))
+			return;
 		if (sig == SIGKILL)
-			nl_cgroup_kill(l->target + strlen("cgroup "));
+			nl_cgroup_kill(path);
 		else
-			nl_cgroup_signal(l->target + strlen("cgroup "), sig);
+			nl_cgroup_signal(path, sig);
 		return;
 	}
 	/* Tagged processes: every PID whose task storage holds our tag. */
