@@ -31,7 +31,7 @@ int nl_create__begin(struct nl_create *c, const char *cmd)
 		nl_gc(c->st, false);
 	err = nl_lim__alloc_id(c->st, &c->id);
 	if (err) {
-		if (err == -ENOSPC)
+		if (err == -EUSERS)
 			nl_err("netlimit holds at most %d limits and all are in use: remove some "
 			       "with 'netlimit detach'",
 			       NL_MAX_LIMITS - 1);

@@ -171,7 +171,7 @@ int nl_lim__alloc_id(struct nl_state *st, __u32 *id)
 		return 0;
 	}
 	nl_dp__free(dp);
-	return -ENOSPC;
+	return -EUSERS; /* the table is full: distinct from any error of the state directory */
 }
 
 int nl_lim__open(struct nl_state *st, __u32 id, struct nl_lim **out)

@@ -45,7 +45,7 @@ struct nl_lim_opts {
 int nl_lim__new(struct nl_state *st, const struct nl_lim_opts *o, struct nl_lim **q);
 /*
  * A free id (loading the dataplane if it is not there; state lock held), its
- * state directory new-<id> made. -ENOSPC when all NL_MAX_LIMITS - 1 are taken.
+ * state directory new-<id> made. -EUSERS when all NL_MAX_LIMITS - 1 are taken.
  */
 int nl_lim__alloc_id(struct nl_state *st, __u32 *id);
 /* The same in a given dataplane (a private one, in the tests); takes a reference to it. */
