@@ -157,8 +157,8 @@ bench: deps
 	tests/bench-scale.sh $(BUILD)
 
 # libFuzzer on every parser of untrusted text, under ASan and UBSan, for
-# FUZZ_SECS seconds; the seed corpus is tests/fuzz/corpus, what it finds
-# stays in $(BUILD)/fuzz-corpus.
+# FUZZ_SECS seconds; the seed corpus is tests/fuzz/corpus (read only: what
+# the fuzzer finds goes to $(BUILD)/fuzz-corpus, the first directory named).
 FUZZ_SECS ?= 60
 FUZZ_SRCS := tests/fuzz/fuzz_parse.c user/size.c user/prefix.c user/opts.c user/text.c user/log.c
 
