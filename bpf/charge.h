@@ -256,9 +256,13 @@ __noinline int nl_charge_slow(struct __sk_buff *skb, __u32 id, __u32 how, struct
 	return 0;
 }
 
-/* The limit that refused a packet counts it as dropped and tells its owner. */
-__noinline int nl_charge_refuse(struct __sk_buff *skb, __u32 id, __u32 how, __u32 bit,
-				struct nl_pkt *p)
+/*
+ * After a refusal, limit id settles the packet: the refusing limit (bit, the
+ * cap that refused) counts it as dropped and tells its owner; one that had
+ * accepted it (bit 0) gives its bytes and packet back.
+ */
+__noinline int nl_charge_back(struct __sk_buff *skb, __u32 id, __u32 how, __u32 bit,
+			      struct nl_pkt *p)
 {
 	struct nl_limit *l;
 	struct nl_usage *u;
@@ -270,27 +274,14 @@ __noinline int nl_charge_refuse(struct __sk_buff *skb, __u32 id, __u32 how, __u3
 	if (!l || !counts(skb, l, id, how, p, &len))
 		return 0;
 	u = (how & 1) == NL_IN ? &l->in : &l->out;
+	if (!bit) {
+		__sync_fetch_and_add(&u->bytes, -len);
+		__sync_fetch_and_add(&u->packets, -1);
+		return 0;
+	}
 	__sync_fetch_and_add(&u->drop_bytes, len);
 	__sync_fetch_and_add(&u->drop_packets, 1);
 	notify(l, bit, p->used, p->cap);
-	return 0;
-}
-
-/* A limit that was charged for a packet another refused gives bytes and packet back. */
-__noinline int nl_charge_undo(struct __sk_buff *skb, __u32 id, __u32 how, struct nl_pkt *p)
-{
-	struct nl_limit *l;
-	struct nl_usage *u;
-	__u64 len = 0;
-
-	if (!skb || !p)
-		return 0;
-	l = bpf_map_lookup_elem(&nl_limits, &id);
-	if (!l || !counts(skb, l, id, how, p, &len))
-		return 0;
-	u = (how & 1) == NL_IN ? &l->in : &l->out;
-	__sync_fetch_and_add(&u->bytes, -len);
-	__sync_fetch_and_add(&u->packets, -1);
 	return 0;
 }
 
@@ -321,7 +312,7 @@ static __always_inline struct nl_pkt *pkt(struct nl_lazy *z, struct __sk_buff *s
  * them accept it, else the index + 1 of the one that refused. The common
  * limit (no scope, IP bytes, any cgroup) is charged inline: one array
  * lookup, a fetch-add and a compare. Bytes and packet are counted at once;
- * a refusal gives them back (nl_charge_undo).
+ * a refusal gives them back (nl_charge_back).
  */
 static __always_inline __u32 charge_list(struct __sk_buff *skb, const __u32 *ids, const __u32 n,
 					 const __u32 how, struct nl_lazy *z)
@@ -354,7 +345,7 @@ static __always_inline __u32 charge_list(struct __sk_buff *skb, const __u32 *ids
 			z->p.used = used;
 			z->p.cap = cap;
 		}
-		nl_charge_refuse(skb, id, how, bit, pkt(z, skb, l3));
+		nl_charge_back(skb, id, how, bit, pkt(z, skb, l3));
 		return i + 1;
 	}
 	return 0;

@@ -5,10 +5,12 @@
  * pinned. User side: user/dataplane.c; types: include/dataplane.h; the
  * charging itself: bpf/charge.h.
  *
- * Hot path of a packet of a socket: one sk_storage lookup (the socket's
- * cached chain of limits and its meter), one array lookup in nl_conf, then
- * per limit that covers the packet an inlined array lookup and two atomic
- * adds. Host limits add one LPM lookup, and only once any host limit exists.
+ * Hot path of a packet: one array lookup in nl_conf, the socket's cgroup id
+ * read through the kernel's skb (no helper), the chain of limits of that
+ * cgroup and its ancestors from a per-CPU cache, then per limit an inlined
+ * array lookup, a fetch-add and a compare. Process limits add one
+ * sk_storage lookup and host limits one LPM lookup, each only while such
+ * limits exist; the meter adds one sk_storage lookup while it is on.
  * Nothing on the path depends on how many limits exist.
  */
 #include "vmlinux.h"
@@ -44,7 +46,7 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, NL_MAX_LIMITS);
 	__type(key, struct nl_host_key);
-	__type(value, struct nl_host_chain);
+	__type(value, struct nl_ids);
 } nl_hosts SEC(".maps");
 
 struct {
@@ -120,11 +122,6 @@ static __always_inline struct nl_limit *tag_limit(const struct nl_tag *t)
 	return l;
 }
 
-/* A chain on the stack: packets without a socket of their own, process tags. */
-struct nl_ids {
-	__u32 ids[NL_SOCK_CHAIN];
-};
-
 /* A socket's chain being built; n and over live in memory, out of the verifier's sight. */
 struct nl_chain_buf {
 	__u32 ids[NL_SOCK_CHAIN];
@@ -197,7 +194,25 @@ static __always_inline void meter_add(struct nl_meter *m, const int dir, __u64 l
 	}
 }
 
-static __always_inline void meter_cgroup(__u64 cgid, const int dir, __u64 len);
+/* A meter entry of a map, made when missing. */
+static __always_inline struct nl_meter *meter_entry(void *map, const void *key)
+{
+	struct nl_meter *m = bpf_map_lookup_elem(map, key), zero = {};
+
+	if (m)
+		return m;
+	bpf_map_update_elem(map, key, &zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(map, key);
+}
+
+/* Add a closed socket's counters to a total. */
+static __always_inline void meter_fold(struct nl_meter *to, const struct nl_meter *from)
+{
+	__sync_fetch_and_add(&to->in_bytes, from->in_bytes);
+	__sync_fetch_and_add(&to->in_packets, from->in_packets);
+	__sync_fetch_and_add(&to->out_bytes, from->out_bytes);
+	__sync_fetch_and_add(&to->out_packets, from->out_packets);
+}
 
 /* The meter: the socket's own counters, or its cgroup's for packets without one. */
 static __always_inline void meter(struct __sk_buff *skb, const int dir)
@@ -212,51 +227,31 @@ static __always_inline void meter(struct __sk_buff *skb, const int dir)
 			s->cgroup_id = bpf_skb_cgroup_id(skb);
 		meter_add(&s->m, dir, skb->len);
 	} else {
-		meter_cgroup(bpf_skb_cgroup_id(skb), dir, skb->len);
-	}
-}
+		__u64 cgid = bpf_skb_cgroup_id(skb);
+		struct nl_meter *m = meter_entry(&nl_cg_meter, &cgid);
 
-static __always_inline void meter_cgroup(__u64 cgid, const int dir, __u64 len)
-{
-	struct nl_meter *m = bpf_map_lookup_elem(&nl_cg_meter, &cgid), zero = {};
-
-	if (!m) {
-		bpf_map_update_elem(&nl_cg_meter, &cgid, &zero, BPF_NOEXIST);
-		m = bpf_map_lookup_elem(&nl_cg_meter, &cgid);
-		if (!m)
-			return;
+		if (m)
+			meter_add(m, dir, skb->len);
 	}
-	meter_add(m, dir, len);
 }
 
 /*
- * The process tags' and host limits' lists: charged by global functions
+ * The process tags' and host limits' lists, charged by a global function
  * (checked once by the verifier; the cgroup chain, the common case, is
  * charged inline). 0 if all accept, else the index + 1 of the refusing one.
  */
-__noinline int nl_charge_tags(struct __sk_buff *skb, const struct nl_ids *l, __u32 how,
-			      struct nl_pkt *p)
+__noinline int nl_charge_ids(struct __sk_buff *skb, const struct nl_ids *l, __u32 how,
+			     struct nl_pkt *p)
 {
 	struct nl_lazy z = { .ready = true };
 
 	if (!skb || !l || !p)
 		return 0;
 	z.p = *p;
-	return (int)charge_list(skb, l->ids, NL_TASK_TAGS, how, &z);
+	return (int)charge_list(skb, l->ids, NL_SOCK_CHAIN, how, &z);
 }
 
-__noinline int nl_charge_hosts(struct __sk_buff *skb, const struct nl_host_chain *l, __u32 how,
-			       struct nl_pkt *p)
-{
-	struct nl_lazy z = { .ready = true };
-
-	if (!skb || !l || !p)
-		return 0;
-	z.p = *p;
-	return (int)charge_list(skb, l->ids, NL_HOST_CHAIN, how, &z);
-}
-
-/* After a refusal: give back what ids[0..upto) were charged. One check by the verifier. */
+/* After a refusal: give back what l->ids[0..upto) were charged. */
 __noinline int nl_undo_ids(struct __sk_buff *skb, const struct nl_ids *l, __u32 upto, __u32 how,
 			   struct nl_pkt *p)
 {
@@ -267,22 +262,7 @@ __noinline int nl_undo_ids(struct __sk_buff *skb, const struct nl_ids *l, __u32 
 	for (i = 0; i < NL_SOCK_CHAIN; i++) {
 		if (i >= upto || !l->ids[i])
 			break;
-		nl_charge_undo(skb, l->ids[i], how, p);
-	}
-	return 0;
-}
-
-__noinline int nl_undo_hosts(struct __sk_buff *skb, const struct nl_host_chain *l, __u32 upto,
-			     __u32 how, struct nl_pkt *p)
-{
-	__u32 i;
-
-	if (!skb || !l || !p)
-		return 0;
-	for (i = 0; i < NL_HOST_CHAIN; i++) {
-		if (i >= upto || !l->ids[i])
-			break;
-		nl_charge_undo(skb, l->ids[i], how, p);
+		nl_charge_back(skb, l->ids[i], how, 0, p);
 	}
 	return 0;
 }
@@ -331,7 +311,7 @@ static __always_inline bool socket_tags(struct __sk_buff *skb, struct nl_ids *t)
 {
 	struct bpf_sock *sk = skb->sk;
 	struct nl_tags *tags;
-	bool any = false;
+	__u32 n = 0;
 	int k;
 
 	if (!sk)
@@ -339,19 +319,24 @@ static __always_inline bool socket_tags(struct __sk_buff *skb, struct nl_ids *t)
 	tags = bpf_sk_storage_get(&nl_sock_tags, sk, 0, 0);
 	if (!tags)
 		return false;
+	/*
+	 * A tag of a limit that is gone becomes NL_NO_ID, which the lists skip
+	 * (no slot has that id), not 0, which would end the list before the
+	 * tags after it.
+	 */
 	__builtin_memset(t, 0, sizeof(*t));
 	for (k = 0; k < NL_TASK_TAGS; k++) {
-		t->ids[k] = tag_limit(&tags->t[k]) ? tags->t[k].id : 0;
-		any |= t->ids[k] != 0;
+		t->ids[k] = tag_limit(&tags->t[k]) ? tags->t[k].id : NL_NO_ID;
+		n += t->ids[k] != NL_NO_ID;
 	}
-	return any;
+	return n > 0;
 }
 
 static __always_inline bool handle(struct __sk_buff *skb, const int dir)
 {
 	const __u32 how = dir | NL_HOW_CG;
 	struct nl_conf *c = conf();
-	struct nl_host_chain *hc = NULL;
+	const struct nl_ids *hc = NULL;
 	struct nl_lazy z = { .ready = false };
 	const __u32 *chain = NULL;
 	struct nl_ids own, tags;
@@ -406,16 +391,16 @@ static __always_inline bool handle(struct __sk_buff *skb, const int dir)
 		}
 	}
 	if (has_tags) {
-		refused = (__u32)nl_charge_tags(skb, &tags, how, pkt(&z, skb, 0));
+		refused = (__u32)nl_charge_ids(skb, &tags, how, pkt(&z, skb, 0));
 		if (refused) {
 			nl_undo_ids(skb, &tags, refused - 1, how, &z.p);
 			goto undo_chain;
 		}
 	}
 	if (hc) {
-		refused = (__u32)nl_charge_hosts(skb, hc, how, pkt(&z, skb, 0));
+		refused = (__u32)nl_charge_ids(skb, hc, how, pkt(&z, skb, 0));
 		if (refused) {
-			nl_undo_hosts(skb, hc, refused - 1, how, &z.p);
+			nl_undo_ids(skb, hc, refused - 1, how, &z.p);
 			if (has_tags)
 				nl_undo_ids(skb, &tags, NL_TASK_TAGS, how, &z.p);
 			goto undo_chain;
@@ -486,38 +471,22 @@ SEC("cgroup/sock_release")
 int nl_sock_release(struct bpf_sock *ctx)
 {
 	struct nl_proc_key pk = {};
-	struct nl_meter *m, zero = {};
+	struct nl_meter *m;
 	struct nl_sock *s;
 
 	s = bpf_sk_storage_get(&nl_socks, ctx, 0, 0);
 	if (!s || !(s->m.in_packets | s->m.out_packets))
 		return 1;
-	m = bpf_map_lookup_elem(&nl_cg_meter, &s->cgroup_id);
-	if (!m) {
-		bpf_map_update_elem(&nl_cg_meter, &s->cgroup_id, &zero, BPF_NOEXIST);
-		m = bpf_map_lookup_elem(&nl_cg_meter, &s->cgroup_id);
-	}
-	if (m) {
-		__sync_fetch_and_add(&m->in_bytes, s->m.in_bytes);
-		__sync_fetch_and_add(&m->in_packets, s->m.in_packets);
-		__sync_fetch_and_add(&m->out_bytes, s->m.out_bytes);
-		__sync_fetch_and_add(&m->out_packets, s->m.out_packets);
-	}
+	m = meter_entry(&nl_cg_meter, &s->cgroup_id);
+	if (m)
+		meter_fold(m, &s->m);
 	pk.tgid = s->tgid;
 	pk.uid = s->uid;
 	pk.cgroup_id = s->cgroup_id;
 	__builtin_memcpy(pk.comm, s->comm, sizeof(pk.comm));
-	m = bpf_map_lookup_elem(&nl_proc_meter, &pk);
-	if (!m) {
-		bpf_map_update_elem(&nl_proc_meter, &pk, &zero, BPF_NOEXIST);
-		m = bpf_map_lookup_elem(&nl_proc_meter, &pk);
-	}
-	if (m) {
-		__sync_fetch_and_add(&m->in_bytes, s->m.in_bytes);
-		__sync_fetch_and_add(&m->in_packets, s->m.in_packets);
-		__sync_fetch_and_add(&m->out_bytes, s->m.out_bytes);
-		__sync_fetch_and_add(&m->out_packets, s->m.out_packets);
-	}
+	m = meter_entry(&nl_proc_meter, &pk);
+	if (m)
+		meter_fold(m, &s->m);
 	/* Counted once: an orphan that goes on sending starts from zero here. */
 	__builtin_memset(&s->m, 0, sizeof(s->m));
 	return 1;

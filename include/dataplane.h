@@ -31,6 +31,8 @@
 
 /* Slots in nl_limits; id 0 is never used. README names this limit. */
 #define NL_MAX_LIMITS 16384
+/* An id no slot has: a list entry to skip (0 ends a list). */
+#define NL_NO_ID 0xffffffffU
 /* Limits placed directly on one cgroup. */
 #define NL_CG_LIMITS 8
 /* Cgroup and process limits one socket may be charged to. */
@@ -166,9 +168,13 @@ struct nl_cg_chain {
 	__u32 pad;
 };
 
-/* Host limits covering one prefix (nl_hosts value), 0-terminated. */
-struct nl_host_chain {
-	__u32 ids[NL_HOST_CHAIN];
+/*
+ * A list of limit ids, 0-terminated: the chain a packet is charged to (a
+ * cgroup's, a socket's process tags, a host prefix's: nl_hosts values hold
+ * at most NL_HOST_CHAIN).
+ */
+struct nl_ids {
+	__u32 ids[NL_SOCK_CHAIN];
 };
 
 /* A process limit's tag: gen tells a reused slot from the tagged one. */

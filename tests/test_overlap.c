@@ -5,6 +5,7 @@
  * alone. Real traffic, every figure to the byte. BPF_PROG_TEST_RUN cases of
  * the same rule are in test_bpf.c (test_bpf_chain).
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,4 +185,36 @@ void test_overlap_nested_hosts(void)
 	server_stop(a);
 	server_stop(b);
 	rmdir(cg);
+}
+
+/* Two pid limits on one process, the first detached: the second still holds. */
+void test_overlap_pid_after_detached_pid(void)
+{
+	struct server *s;
+	struct proc p, snd;
+	int port;
+
+	if (!require_root())
+		return;
+	s = udp_sink(AF_INET, &port);
+	/* The socket is made after both tags: it carries [first, second]. */
+	proc_start(&snd, (char *[]){ traffic(), "udp-on-usr1", "127.0.0.1", num(port), "100", "72",
+				     NULL });
+	msleep(100);
+	netlimit(&p, "attach", "--pid", num((unsigned)snd.pid), "--out=1G", "--name=first", NULL);
+	ASSERT_EQ(p.status, 0, "first pid limit");
+	netlimit(&p, "attach", "--pid", num((unsigned)snd.pid), "--out=3000", "--name=second",
+		 NULL);
+	ASSERT_EQ(p.status, 0, "second pid limit");
+	netlimit(&p, "detach", "first", NULL);
+	ASSERT_EQ(p.status, 0, "the first goes");
+	kill(snd.pid, SIGUSR1);
+	proc_finish(&snd, 10);
+	msleep(50);
+	netlimit(&p, "show", "second", "--json", NULL);
+	ASSERT_EQ(J(p.out, "out_bytes"), 3000,
+		  "the second still caps: a gone tag is no end of list");
+	ASSERT_EQ(server_msgs(s), 30, "server");
+	netlimit(&p, "detach", "second", NULL);
+	server_stop(s);
 }

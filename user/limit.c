@@ -283,7 +283,7 @@ static bool contains(const struct nl_host_key *a, const struct nl_host_key *b)
 static int host_entry(struct nl_dp *dp, const struct nl_host_key *k)
 {
 	int fd = nl_dp__map_fd(dp, NL_MAP_HOSTS), n = 0;
-	struct nl_host_chain c = { 0 };
+	struct nl_ids c = { 0 };
 	__u32 id;
 
 	for (id = 1; id <= max_id(dp); id++) {
