@@ -81,14 +81,6 @@ void nl_create__unlock(struct nl_create *c)
 	c->locked = false;
 }
 
-int nl_create__take_owner(struct nl_create *c)
-{
-	int fd = c->own_fd;
-
-	c->own_fd = -1;
-	return fd;
-}
-
 void nl_create__end(struct nl_create *c)
 {
 	nl_lim__free(c->q);

@@ -37,8 +37,6 @@ int nl_create__limit(struct nl_create *c, struct nl_lim_opts *o);
 int nl_create__commit(struct nl_create *c);
 /* Let other invocations in while the limit stays (run, before its command starts). */
 void nl_create__unlock(struct nl_create *c);
-/* Take the owner's lock away from c: the caller keeps it (run, a watcher). */
-int nl_create__take_owner(struct nl_create *c);
 void nl_create__end(struct nl_create *c);
 
 #endif
