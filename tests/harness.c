@@ -92,8 +92,7 @@ static void lo_up(void)
 	close(fd);
 }
 
-/* Count loaded programs whose name starts with nl_. */
-static int count_nl_progs(void)
+int count_nl_progs(void)
 {
 	__u32 id = 0;
 	int n = 0;

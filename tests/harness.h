@@ -18,6 +18,9 @@ extern bool test_skipped;
 void test_fail_at(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Loaded programs whose name starts with nl_ (the leftover check uses it too). */
+int count_nl_progs(void);
+
 /* Tests that need root call this first; in CI (CI=true) a missing privilege fails. */
 bool require_root(void);
 

@@ -25,26 +25,6 @@ static bool exists(const char *name)
 	return !access(path, F_OK);
 }
 
-/* Programs named nl_* that are loaded now. */
-static int nl_progs(void)
-{
-	__u32 id = 0;
-	int n = 0;
-
-	while (!bpf_prog_get_next_id(id, &id)) {
-		struct bpf_prog_info info = { 0 };
-		__u32 len = sizeof(info);
-		int fd = bpf_prog_get_fd_by_id(id);
-
-		if (fd < 0)
-			continue;
-		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && !strncmp(info.name, "nl_", 3))
-			n++;
-		close(fd);
-	}
-	return n;
-}
-
 /* The dataplane's programs: ingress, egress, sock create/release, fork, exit, TCP state, two
  * iterators. */
 #define DP_PROGS 9
@@ -53,7 +33,7 @@ void test_dataplane_once_for_two(void)
 {
 	char cg[512], rel[64];
 	struct proc *a = mmap_shared_proc(), *b = mmap_shared_proc(), p;
-	int before = nl_progs(), round;
+	int before = count_nl_progs(), round;
 
 	if (!require_root())
 		return;
@@ -70,7 +50,7 @@ void test_dataplane_once_for_two(void)
 		ASSERT_EQ(b->status, 0, "second");
 		ASSERT_TRUE(exists("dp"), "one dataplane");
 		ASSERT_FALSE(exists("new-dp"), "nothing half-made");
-		ASSERT_EQ(nl_progs() - before, DP_PROGS, "its programs loaded once");
+		ASSERT_EQ(count_nl_progs() - before, DP_PROGS, "its programs loaded once");
 		netlimit(&p, "detach", "ra", NULL);
 		ASSERT_TRUE(exists("dp"), "kept while a limit is left");
 		netlimit(&p, "detach", "rb", NULL);
