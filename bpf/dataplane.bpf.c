@@ -25,6 +25,9 @@
  */
 const volatile __u64 nl_test_cgroup = 0;
 
+/* Meter slots in use, less one (a power of 2 less one; userland may lower it). */
+const volatile __u32 nl_sk_mask = NL_SK_SLOTS - 1;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_MMAPABLE);
@@ -100,6 +103,23 @@ struct {
 	__type(key, struct nl_proc_key);
 	__type(value, struct nl_meter);
 } nl_proc_meter SEC(".maps");
+
+/* The meter's per-socket counters, by cookie (see struct nl_sk_slot), and their owners. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, NL_SK_SLOTS);
+	__type(key, __u32);
+	__type(value, struct nl_sk_slot);
+} nl_sk_slots SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, NL_SK_SLOTS);
+	__type(key, __u32);
+	__type(value, struct nl_proc_key);
+} nl_sk_owners SEC(".maps");
 
 static __always_inline struct nl_conf *conf(void)
 {
@@ -214,25 +234,133 @@ static __always_inline void meter_fold(struct nl_meter *to, const struct nl_mete
 	__sync_fetch_and_add(&to->out_packets, from->out_packets);
 }
 
-/* The meter: the socket's own counters, or its cgroup's for packets without one. */
-static __always_inline void meter(struct __sk_buff *skb, const int dir)
+/* A meter entry's share of one closed socket's totals: its cgroup's and its process's. */
+static __always_inline void meter_fold_owner(const struct nl_proc_key *o, const struct nl_meter *m)
 {
-	struct bpf_sock *sk = skb->sk;
-	struct nl_sock *s = NULL;
+	struct nl_meter *t;
+	__u64 cgid = o->cgroup_id;
 
+	t = meter_entry(&nl_cg_meter, &cgid);
+	if (t)
+		meter_fold(t, m);
+	t = meter_entry(&nl_proc_meter, o);
+	if (t)
+		meter_fold(t, m);
+}
+
+static __always_inline void owner_key(struct nl_proc_key *k, const struct nl_sock *s)
+{
+	__builtin_memset(k, 0, sizeof(*k));
+	k->tgid = s->tgid;
+	k->uid = s->uid;
+	k->cgroup_id = s->cgroup_id;
+	__builtin_memcpy(k->comm, s->comm, sizeof(k->comm));
+}
+
+/* Take a slot's counters, leaving zeros (each field exchanged: no byte added meanwhile is lost). */
+static __always_inline void slot_take(struct nl_sk_slot *sl, struct nl_meter *m)
+{
+	m->in_bytes = __sync_lock_test_and_set(&sl->m.in_bytes, 0);
+	m->in_packets = __sync_lock_test_and_set(&sl->m.in_packets, 0);
+	m->out_bytes = __sync_lock_test_and_set(&sl->m.out_bytes, 0);
+	m->out_packets = __sync_lock_test_and_set(&sl->m.out_packets, 0);
+}
+
+/*
+ * Give socket s (cookie) the slot its cookie maps to, if no live socket
+ * holds it. What a released socket left there (packets that raced its
+ * release) goes to that socket's owner first. NULL: count in s itself.
+ */
+static __always_inline struct nl_sk_slot *slot_claim(__u64 cookie, const struct nl_sock *s)
+{
+	__u32 idx = (__u32)cookie & nl_sk_mask;
+	struct nl_sk_slot *sl = bpf_map_lookup_elem(&nl_sk_slots, &idx);
+	struct nl_proc_key *o = bpf_map_lookup_elem(&nl_sk_owners, &idx);
+	struct nl_meter left;
+	__u64 old;
+
+	if (!sl || !o || !cookie || (cookie & (NL_SK_BUSY | NL_SK_CLOSED)))
+		return NULL;
+	old = sl->cookie;
+	if (old == cookie)
+		return sl;
+	if (old && !(old & NL_SK_CLOSED))
+		return NULL;
+	if (__sync_val_compare_and_swap(&sl->cookie, old, NL_SK_BUSY) != old)
+		return NULL;
+	slot_take(sl, &left);
+	if (old && (left.in_packets | left.out_packets))
+		meter_fold_owner(o, &left);
+	owner_key(o, s);
+	__sync_lock_test_and_set(&sl->cookie, cookie);
+	return sl;
+}
+
+/*
+ * The meter's slow path: a socket without a slot of its own (its slot is
+ * taken, or its cookie not made yet), a socket already released, or a
+ * packet without a full socket (its cgroup's total).
+ */
+__noinline int nl_meter_slow(struct __sk_buff *skb, int dir)
+{
+	struct nl_proc_key k;
+	struct nl_sk_slot *sl;
+	struct bpf_sock *sk;
+	struct nl_sock *s = NULL;
+	struct nl_meter one = {}, *m;
+	__u64 cgid, len;
+
+	if (!skb)
+		return 0;
+	len = skb->len;
+	sk = skb->sk;
 	if (sk)
 		s = bpf_sk_storage_get(&nl_socks, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-	if (s) {
-		if (!s->cgroup_id)
-			s->cgroup_id = bpf_skb_cgroup_id(skb);
-		meter_add(&s->m, dir, skb->len);
-	} else {
-		__u64 cgid = bpf_skb_cgroup_id(skb);
-		struct nl_meter *m = meter_entry(&nl_cg_meter, &cgid);
-
+	if (!s) {
+		cgid = bpf_skb_cgroup_id(skb);
+		m = meter_entry(&nl_cg_meter, &cgid);
 		if (m)
-			meter_add(m, dir, skb->len);
+			meter_add(m, dir & 1, len);
+		return 0;
 	}
+	if (!s->cgroup_id)
+		s->cgroup_id = bpf_skb_cgroup_id(skb);
+	if (s->closed) {
+		/* An orphan still sending after close: straight into the totals. */
+		if (dir & 1) {
+			one.out_bytes = len;
+			one.out_packets = 1;
+		} else {
+			one.in_bytes = len;
+			one.in_packets = 1;
+		}
+		owner_key(&k, s);
+		meter_fold_owner(&k, &one);
+		return 0;
+	}
+	sl = slot_claim(bpf_get_socket_cookie(skb), s);
+	meter_add(sl ? &sl->m : &s->m, dir & 1, len);
+	return 0;
+}
+
+/*
+ * The meter's hot path: the socket's slot, found by the cookie the kernel
+ * keeps in the socket (read directly, no helper), and two atomic adds.
+ */
+static __always_inline void meter(struct __sk_buff *skb, struct sock *sk, const int dir)
+{
+	__u64 cookie = sk ? sk->__sk_common.skc_cookie.counter : 0;
+	__u32 idx = (__u32)cookie & nl_sk_mask;
+	struct nl_sk_slot *sl;
+
+	if (cookie) {
+		sl = bpf_map_lookup_elem(&nl_sk_slots, &idx);
+		if (sl && sl->cookie == cookie) {
+			meter_add(&sl->m, dir, skb->len);
+			return;
+		}
+	}
+	nl_meter_slow(skb, dir);
 }
 
 /*
@@ -272,10 +400,8 @@ __noinline int nl_undo_ids(struct __sk_buff *skb, const struct nl_ids *l, __u32 
  * (no helper call on the hot path); 0 when the socket is not a full one
  * (TIME_WAIT, a request socket): those take the helpers' slow path.
  */
-static __always_inline __u64 socket_cgroup(struct __sk_buff *skb)
+static __always_inline __u64 socket_cgroup(struct sock *sk)
 {
-	struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
-	struct sock *sk = kskb->sk;
 	struct cgroup *cg;
 	__u8 state;
 
@@ -334,6 +460,8 @@ static __always_inline bool socket_tags(struct __sk_buff *skb, struct nl_ids *t)
 
 static __always_inline bool handle(struct __sk_buff *skb, const int dir)
 {
+	struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
+	struct sock *sk = kskb->sk;
 	const __u32 how = dir | NL_HOW_CG;
 	struct nl_conf *c = conf();
 	const struct nl_ids *hc = NULL;
@@ -356,7 +484,7 @@ static __always_inline bool handle(struct __sk_buff *skb, const int dir)
 			__builtin_memcpy(own.ids, t->ids, sizeof(t->ids));
 		chain = own.ids;
 	} else if (c->nlimits) {
-		cgid = socket_cgroup(skb);
+		cgid = socket_cgroup(sk);
 		if (cgid) {
 			chain = cgroup_chain(skb, cgid, *(volatile __u64 *)&c->gen, &over);
 		} else {
@@ -407,7 +535,7 @@ static __always_inline bool handle(struct __sk_buff *skb, const int dir)
 		}
 	}
 	if (c->meter)
-		meter(skb, dir);
+		meter(skb, sk, dir);
 	return true;
 undo_chain:
 	if (chain)
@@ -456,6 +584,9 @@ int nl_sock_create(struct bpf_sock *ctx)
 		s->gid = (__u32)(ug >> 32);
 		s->cgroup_id = bpf_get_current_cgroup_id();
 		bpf_get_current_comm(s->comm, sizeof(s->comm));
+		/* Its cookie made now, and a slot: its packets find it without a helper. */
+		if (c->meter)
+			slot_claim(bpf_get_socket_cookie(ctx), s);
 	}
 	tt = bpf_task_storage_get(&nl_tasks, t->group_leader, 0, 0);
 	if (tt) {
@@ -466,28 +597,38 @@ int nl_sock_create(struct bpf_sock *ctx)
 	return 1;
 }
 
-/* A closed socket's traffic stays in its cgroup's and process's totals. */
+/*
+ * A closed socket's traffic stays in its cgroup's and process's totals. Its
+ * slot is marked closed first, so packets after this go to the totals
+ * directly; what a packet racing the release adds to the slot afterwards
+ * is folded by the slot's next owner (or read by userland meanwhile).
+ */
 SEC("cgroup/sock_release")
 int nl_sock_release(struct bpf_sock *ctx)
 {
-	struct nl_proc_key pk = {};
-	struct nl_meter *m;
+	struct nl_proc_key pk;
+	struct nl_sk_slot *sl;
+	struct nl_meter got;
 	struct nl_sock *s;
+	__u64 cookie;
+	__u32 idx;
 
 	s = bpf_sk_storage_get(&nl_socks, ctx, 0, 0);
-	if (!s || !(s->m.in_packets | s->m.out_packets))
+	if (!s || s->closed)
 		return 1;
-	m = meter_entry(&nl_cg_meter, &s->cgroup_id);
-	if (m)
-		meter_fold(m, &s->m);
-	pk.tgid = s->tgid;
-	pk.uid = s->uid;
-	pk.cgroup_id = s->cgroup_id;
-	__builtin_memcpy(pk.comm, s->comm, sizeof(pk.comm));
-	m = meter_entry(&nl_proc_meter, &pk);
-	if (m)
-		meter_fold(m, &s->m);
-	/* Counted once: an orphan that goes on sending starts from zero here. */
+	s->closed = 1;
+	cookie = bpf_get_socket_cookie(ctx);
+	idx = (__u32)cookie & nl_sk_mask;
+	sl = bpf_map_lookup_elem(&nl_sk_slots, &idx);
+	if (sl && cookie &&
+	    __sync_val_compare_and_swap(&sl->cookie, cookie, cookie | NL_SK_CLOSED) == cookie) {
+		slot_take(sl, &got);
+		meter_fold(&s->m, &got);
+	}
+	if (!(s->m.in_packets | s->m.out_packets))
+		return 1;
+	owner_key(&pk, s);
+	meter_fold_owner(&pk, &s->m);
 	__builtin_memset(&s->m, 0, sizeof(s->m));
 	return 1;
 }
@@ -574,10 +715,23 @@ int nl_meter_iter(struct bpf_iter__bpf_sk_storage_map *ctx)
 	struct nl_sock *s = ctx->value;
 	struct sock *sk = ctx->sk;
 	struct nl_meter_rec r = {};
+	struct nl_sk_slot *sl;
+	__u64 cookie;
+	__u32 idx;
 
-	if (!s || !sk)
+	if (!s || !sk || s->closed)
 		return 0;
-	if (!(s->m.in_packets | s->m.out_packets))
+	r.m = s->m;
+	cookie = sk->__sk_common.skc_cookie.counter;
+	idx = (__u32)cookie & nl_sk_mask;
+	sl = bpf_map_lookup_elem(&nl_sk_slots, &idx);
+	if (sl && cookie && sl->cookie == cookie) {
+		r.m.in_bytes += sl->m.in_bytes;
+		r.m.in_packets += sl->m.in_packets;
+		r.m.out_bytes += sl->m.out_bytes;
+		r.m.out_packets += sl->m.out_packets;
+	}
+	if (!(r.m.in_packets | r.m.out_packets))
 		return 0;
 	r.cgroup_id = s->cgroup_id;
 	r.tgid = s->tgid;
@@ -593,7 +747,6 @@ int nl_meter_iter(struct bpf_iter__bpf_sk_storage_map *ctx)
 		r.fam = NL_FAM_V6;
 		__builtin_memcpy(r.raddr, &sk->__sk_common.skc_v6_daddr, 16);
 	}
-	r.m = s->m;
 	bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
 	return 0;
 }

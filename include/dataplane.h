@@ -45,6 +45,19 @@
 #define NL_CHAIN (NL_SOCK_CHAIN + NL_HOST_CHAIN)
 /* Cgroups whose chains each CPU keeps at hand (a power of 2). */
 #define NL_CG_CACHE 1024
+/*
+ * Sockets the meter counts in place (nl_sk_slots), by socket cookie modulo
+ * this (a power of 2). A socket whose slot another live socket holds is
+ * counted in its sk_storage instead, through a helper call.
+ */
+#define NL_SK_SLOTS 65536
+/* A slot's cookie while a socket claims it (no packet matches it). */
+#define NL_SK_BUSY (1ULL << 63)
+/* Or'ed into a slot's cookie when its socket is released. */
+#define NL_SK_CLOSED (1ULL << 62)
+/* Scope verdicts and host chains each CPU keeps at hand (powers of 2). */
+#define NL_SCOPE_MEMO 1024
+#define NL_HOST_MEMO  1024
 /* Cgroup levels walked to find the limits above a socket. */
 #define NL_MAX_LEVEL 32
 /* Prefixes of one limit's --only/--exclude. */
@@ -217,13 +230,24 @@ struct nl_sock {
 	__u32 ppid;
 	__u32 uid;
 	__u32 gid;
-	__u32 pad;
+	__u32 closed; /* released: later packets go straight to the totals */
 	__u64 cgroup_id;
 	char comm[16];
 	struct nl_meter m NL_CACHELINE;
 };
 
-/* Per-process meter key (nl_proc_meter): tgid and when it was recorded. */
+/*
+ * A socket's counters in the meter's hot path (nl_sk_slots): found from the
+ * cookie the kernel keeps in the socket, so a packet costs no helper call.
+ * m holds what is not yet in nl_sock.m; nl_sk_owners holds the same slot's
+ * owner, for what arrives after the socket was released.
+ */
+struct nl_sk_slot {
+	__u64 cookie; /* 0 free; | NL_SK_CLOSED once released; NL_SK_BUSY */
+	struct nl_meter m;
+} NL_CACHELINE;
+
+/* Per-process meter key (nl_proc_meter, nl_sk_owners): the owner of a socket. */
 struct nl_proc_key {
 	__u32 tgid;
 	__u32 uid;

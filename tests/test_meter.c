@@ -23,7 +23,12 @@ static unsigned long long proc_out(const char *json, pid_t pid)
 	return v;
 }
 
-void test_meter_attribution(void)
+/*
+ * slots: NETLIMIT_METER_SLOTS for the dataplane (NULL: all). With one slot,
+ * every socket but one is counted on the slow path, and each release leaves
+ * the slot closed for the next socket to take over.
+ */
+static void meter_attribution(const char *slots)
 {
 	char cg[512], rel[64], anchor[64];
 	unsigned long long v = 0;
@@ -38,6 +43,8 @@ void test_meter_attribution(void)
 	snprintf(rel, sizeof(rel), "mt-%d", (int)getpid());
 	if (!ASSERT_TRUE(test_make_cgroup(rel, cg, sizeof(cg)), "cgroup"))
 		return;
+	if (slots)
+		setenv("NETLIMIT_METER_SLOTS", slots, 1);
 	netlimit(&p, "stat", NULL);
 	ASSERT_EQ(p.status, 66, "stat with the meter off");
 	ASSERT_HAS(p.err, "meter on", "says how to turn it on");
@@ -102,5 +109,16 @@ void test_meter_attribution(void)
 	netlimit(&p, "meter", "sideways", NULL);
 	ASSERT_EQ(p.status, 64, "bad word");
 	server_stop(s);
+	unsetenv("NETLIMIT_METER_SLOTS");
 	rmdir(cg);
+}
+
+void test_meter_attribution(void)
+{
+	meter_attribution(NULL);
+}
+
+void test_meter_attribution_one_slot(void)
+{
+	meter_attribution("1");
 }

@@ -20,8 +20,8 @@
 
 /* Pin names of the maps, in enum nl_dp_map order. */
 static const char *const map_names[NL_MAP_COUNT] = {
-	"limits",    "conf",  "cgroups", "hosts",    "scopes",	   "socks",
-	"sock_tags", "tasks", "rings",	 "cg_meter", "proc_meter",
+	"limits", "conf",  "cgroups",  "hosts",	     "scopes",	 "socks",     "sock_tags",
+	"tasks",  "rings", "cg_meter", "proc_meter", "sk_slots", "sk_owners",
 };
 
 /* Pin names of the links; the iterator program is pinned to be found again. */
@@ -102,9 +102,11 @@ static void take_skel_fds(struct nl_dp *dp)
 {
 	struct dataplane_bpf *s = dp->skel;
 	struct bpf_map *maps[NL_MAP_COUNT] = {
-		s->maps.nl_limits, s->maps.nl_conf,	s->maps.nl_cgroups,    s->maps.nl_hosts,
-		s->maps.nl_scopes, s->maps.nl_socks,	s->maps.nl_sock_tags,  s->maps.nl_tasks,
-		s->maps.nl_rings,  s->maps.nl_cg_meter, s->maps.nl_proc_meter,
+		s->maps.nl_limits,    s->maps.nl_conf,	     s->maps.nl_cgroups,
+		s->maps.nl_hosts,     s->maps.nl_scopes,     s->maps.nl_socks,
+		s->maps.nl_sock_tags, s->maps.nl_tasks,	     s->maps.nl_rings,
+		s->maps.nl_cg_meter,  s->maps.nl_proc_meter, s->maps.nl_sk_slots,
+		s->maps.nl_sk_owners,
 	};
 
 	for (int i = 0; i < NL_MAP_COUNT; i++)
@@ -115,6 +117,27 @@ static void take_skel_fds(struct nl_dp *dp)
 	dp->prog_tasks = bpf_program__fd(s->progs.nl_task_iter);
 }
 
+/*
+ * NETLIMIT_METER_SLOTS (a power of 2 up to NL_SK_SLOTS): fewer sockets
+ * counted without a helper call. The tests use 1 to force the slow path.
+ */
+static __u32 meter_mask(void)
+{
+	const char *env = getenv("NETLIMIT_METER_SLOTS");
+	unsigned long n;
+	char *end;
+
+	if (!env || !*env)
+		return NL_SK_SLOTS - 1;
+	n = strtoul(env, &end, 10);
+	if (*end || !n || n > NL_SK_SLOTS || (n & (n - 1))) {
+		nl_err("NETLIMIT_METER_SLOTS=%s is not a power of 2 up to %d: ignored", env,
+		       NL_SK_SLOTS);
+		return NL_SK_SLOTS - 1;
+	}
+	return (__u32)n - 1;
+}
+
 static int load_skel(struct nl_dp *dp, __u64 test_cgroup)
 {
 	int err;
@@ -123,6 +146,7 @@ static int load_skel(struct nl_dp *dp, __u64 test_cgroup)
 	if (!dp->skel)
 		return -errno;
 	dp->skel->rodata->nl_test_cgroup = test_cgroup;
+	dp->skel->rodata->nl_sk_mask = meter_mask();
 	err = dataplane_bpf__load(dp->skel);
 	if (err)
 		return err;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -199,6 +200,45 @@ int nl_meter_sockets(struct nl_dp *dp, struct nl_meter_rec **socks, size_t *n)
 	return 0;
 }
 
+/*
+ * What packets racing a socket's release left in its slot: the slot's owner
+ * gets it (the kernel folds it the same way when the slot is next claimed).
+ */
+static int read_closed_slots(struct nl_dp *dp, struct rows *cg, struct rows *proc)
+{
+	size_t slen = sizeof(struct nl_sk_slot) * NL_SK_SLOTS;
+	size_t olen = sizeof(struct nl_proc_key) * NL_SK_SLOTS;
+	const struct nl_sk_slot *sl;
+	const struct nl_proc_key *o;
+	int err = 0;
+
+	sl = mmap(NULL, slen, PROT_READ, MAP_SHARED, nl_dp__map_fd(dp, NL_MAP_SK_SLOTS), 0);
+	if (sl == MAP_FAILED)
+		return -errno;
+	o = mmap(NULL, olen, PROT_READ, MAP_SHARED, nl_dp__map_fd(dp, NL_MAP_SK_OWNERS), 0);
+	if (o == MAP_FAILED) {
+		err = -errno;
+		munmap((void *)sl, slen);
+		return err;
+	}
+	for (size_t i = 0; i < NL_SK_SLOTS && !err; i++) {
+		struct nl_meter_row row = { .cgroup_id = o[i].cgroup_id, .m = sl[i].m };
+
+		if (!(__atomic_load_n(&sl[i].cookie, __ATOMIC_ACQUIRE) & NL_SK_CLOSED) ||
+		    !(row.m.in_packets | row.m.out_packets))
+			continue;
+		err = push(cg, &row);
+		row.tgid = o[i].tgid;
+		row.uid = o[i].uid;
+		memcpy(row.comm, o[i].comm, sizeof(row.comm));
+		if (!err)
+			err = push(proc, &row);
+	}
+	munmap((void *)sl, slen);
+	munmap((void *)o, olen);
+	return err;
+}
+
 int nl_meter_read(struct nl_dp *dp, struct nl_meter_row **cgv, size_t *ncg,
 		  struct nl_meter_row **procv, size_t *nproc)
 {
@@ -209,6 +249,8 @@ int nl_meter_read(struct nl_dp *dp, struct nl_meter_row **cgv, size_t *ncg,
 	int fd, err;
 
 	err = read_sockets(dp, &cg, &proc);
+	if (!err)
+		err = read_closed_slots(dp, &cg, &proc);
 	/* Sockets that have closed, and packets that had no socket of their own. */
 	fd = nl_dp__map_fd(dp, NL_MAP_CG_METER);
 	while (!err && !bpf_map_get_next_key(fd, pck, &ck)) {
