@@ -46,9 +46,73 @@ struct {
 	__array(values, struct nl_ring);
 } nl_rings SEC(".maps");
 
+/*
+ * Per-CPU memos are written in process context and, on the same CPU, by a
+ * softirq that interrupts it: seq is odd while an entry is written, and a
+ * reader that sees it odd, or moved after reading, takes the entry as a
+ * miss. No atomics: only this CPU writes.
+ */
+#define NL_READ(x) (*(volatile typeof(x) *)&(x))
+#define nl_barrier() asm volatile("" ::: "memory")
+
+static __always_inline bool memo_begin(__u32 *seq)
+{
+	__u32 s = NL_READ(*seq);
+
+	if (s & 1)
+		return false;
+	NL_READ(*seq) = s + 1;
+	nl_barrier();
+	return true;
+}
+
+static __always_inline void memo_end(__u32 *seq)
+{
+	nl_barrier();
+	NL_READ(*seq) = NL_READ(*seq) + 1;
+}
+
+/* A reader's snapshot: 1 (never a seq value) when the entry is being written. */
+static __always_inline __u32 memo_seq(__u32 *seq)
+{
+	__u32 s = NL_READ(*seq);
+
+	nl_barrier();
+	return s & 1 ? 1 : s;
+}
+
+static __always_inline bool memo_still(__u32 *seq, __u32 s)
+{
+	nl_barrier();
+	return s != 1 && NL_READ(*seq) == s;
+}
+
+/*
+ * Per CPU, the verdicts of scoped limits on the remote addresses seen
+ * lately (slot: address and limit id folded): a hit saves the LPM lookup.
+ * A limit's prefixes never change while it lives; gen tells a reused slot.
+ */
+struct nl_scope_memo {
+	__u32 a[4];
+	__u32 id;
+	__u32 gen;
+	__u32 fam;
+	__u32 match;
+	__u32 seq;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NL_SCOPE_MEMO);
+	__type(key, __u32);
+	__type(value, struct nl_scope_memo);
+} nl_scope_memo SEC(".maps");
+
 /* What the programs learn about a packet, read once and only when needed. */
 struct nl_pkt {
-	struct nl_scope_key k; /* remote address (id filled per limit) */
+	__u32 a[4]; /* remote address (IPv4 in a[0]) */
+	__u32 fam;  /* NL_FAM_V4 or NL_FAM_V6 */
 	__u64 l3_len;
 	__u64 wire_len;
 	__u64 used, cap; /* what the refusing cap had, and was */
@@ -102,9 +166,9 @@ static __always_inline void parse(struct __sk_buff *skb, const __u32 l3, const i
 			return;
 		iphl = ip->ihl * 4;
 		proto = ip->protocol;
-		p->k.fam = NL_FAM_V4;
-		__builtin_memcpy(p->k.addr, dir == NL_OUT ? &ip->daddr : &ip->saddr, 4);
-		__builtin_memset(&p->k.addr[4], 0, 12);
+		p->fam = NL_FAM_V4;
+		p->a[0] = dir == NL_OUT ? ip->daddr : ip->saddr;
+		p->a[1] = p->a[2] = p->a[3] = 0;
 	} else if ((h[0] >> 4) == 6) {
 		struct ipv6hdr *ip6 = (void *)h;
 
@@ -112,8 +176,8 @@ static __always_inline void parse(struct __sk_buff *skb, const __u32 l3, const i
 			return;
 		iphl = sizeof(*ip6);
 		proto = ip6->nexthdr;
-		p->k.fam = NL_FAM_V6;
-		__builtin_memcpy(p->k.addr, dir == NL_OUT ? &ip6->daddr : &ip6->saddr, 16);
+		p->fam = NL_FAM_V6;
+		__builtin_memcpy(p->a, dir == NL_OUT ? &ip6->daddr : &ip6->saddr, 16);
 	} else {
 		return;
 	}
@@ -128,20 +192,55 @@ static __always_inline void parse(struct __sk_buff *skb, const __u32 l3, const i
 		p->hdr += 8;
 }
 
-/* Whether a scoped limit counts this packet (one LPM lookup). */
+static __always_inline bool addr_eq(const __u32 *x, const __u32 *y)
+{
+	return !((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]));
+}
+
+/* A memo slot for an address (and a limit id): its words folded, no loop. */
+static __always_inline __u32 addr_slot(const struct nl_pkt *p, __u32 salt, __u32 size)
+{
+	return (p->a[0] ^ p->a[1] ^ p->a[2] ^ p->a[3] ^ (salt * 0x9e3779b1U)) & (size - 1);
+}
+
+/*
+ * Whether a scoped limit counts this packet: this CPU's memo of the limit's
+ * verdict on the remote address, else one LPM lookup (remembered).
+ */
 static __always_inline bool in_scope(struct __sk_buff *skb, struct nl_limit *l, __u32 id,
 				     const __u32 l3, const int dir, struct nl_pkt *p)
 {
+	struct nl_scope_key k;
+	struct nl_scope_memo *e;
+	__u32 idx, seq, gen = l->gen;
 	bool match;
 
 	if (!p->parsed)
 		parse(skb, l3, dir, p);
-	if (p->parsed < 0) {
-		match = false;
-	} else {
-		p->k.prefixlen = 32 + 8 + 128;
-		p->k.id = bpf_htonl(id);
-		match = bpf_map_lookup_elem(&nl_scopes, &p->k);
+	if (p->parsed < 0)
+		return l->scope != NL_SCOPE_ONLY;
+	idx = addr_slot(p, id, NL_SCOPE_MEMO);
+	e = bpf_map_lookup_elem(&nl_scope_memo, &idx);
+	if (!e)
+		return false;
+	seq = memo_seq(&e->seq);
+	if (e->id == id && e->gen == gen && e->fam == p->fam && addr_eq(e->a, p->a)) {
+		match = e->match;
+		if (memo_still(&e->seq, seq))
+			return match == (l->scope == NL_SCOPE_ONLY);
+	}
+	k.prefixlen = 32 + 8 + 128;
+	k.id = bpf_htonl(id);
+	k.fam = (__u8)p->fam;
+	__builtin_memcpy(k.addr, p->a, 16);
+	match = bpf_map_lookup_elem(&nl_scopes, &k);
+	if (memo_begin(&e->seq)) {
+		__builtin_memcpy(e->a, p->a, sizeof(e->a));
+		e->id = id;
+		e->gen = gen;
+		e->fam = p->fam;
+		e->match = match;
+		memo_end(&e->seq);
 	}
 	return match == (l->scope == NL_SCOPE_ONLY);
 }

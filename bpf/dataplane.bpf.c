@@ -369,14 +369,11 @@ static __always_inline void meter(struct __sk_buff *skb, struct sock *sk, const 
  * charged inline). 0 if all accept, else the index + 1 of the refusing one.
  */
 __noinline int nl_charge_ids(struct __sk_buff *skb, const struct nl_ids *l, __u32 how,
-			     struct nl_pkt *p)
+			     struct nl_lazy *z)
 {
-	struct nl_lazy z = { .ready = true };
-
-	if (!skb || !l || !p)
+	if (!skb || !l || !z)
 		return 0;
-	z.p = *p;
-	return (int)charge_list(skb, l->ids, NL_SOCK_CHAIN, how, &z);
+	return (int)charge_list(skb, l->ids, NL_SOCK_CHAIN, how, z);
 }
 
 /* After a refusal: give back what l->ids[0..upto) were charged. */
@@ -414,22 +411,91 @@ static __always_inline __u64 socket_cgroup(struct sock *sk)
 	return cg ? cg->kn->id : 0;
 }
 
-/* The cgroup limits of the packet's cgroup, from this CPU's cache or walked anew. */
-static __always_inline const __u32 *cgroup_chain(struct __sk_buff *skb, __u64 cgid, __u64 gen,
-						 __u32 *over)
+/*
+ * The cgroup limits of the packet's cgroup, from this CPU's cache or walked
+ * anew, copied into out (an interrupt may refill the entry meanwhile).
+ */
+static __always_inline bool cgroup_chain(struct __sk_buff *skb, __u64 cgid, __u64 gen,
+					 struct nl_ids *out, __u32 *over)
 {
-	__u32 idx = (__u32)cgid & (NL_CG_CACHE - 1);
+	__u32 idx = (__u32)cgid & (NL_CG_CACHE - 1), seq;
 	struct nl_cg_chain *e = bpf_map_lookup_elem(&nl_cg_cache, &idx);
 
 	if (!e)
-		return NULL;
-	if (e->cgid != cgid || e->gen != gen) {
-		e->over = nl_fill_chain(skb, (struct nl_ids *)e->ids);
+		return false;
+	seq = memo_seq(&e->seq);
+	if (e->cgid == cgid && e->gen == gen) {
+		__builtin_memcpy(out->ids, e->ids, sizeof(out->ids));
+		*over = e->over;
+		if (memo_still(&e->seq, seq))
+			return true;
+	}
+	*over = nl_fill_chain(skb, out);
+	if (memo_begin(&e->seq)) {
+		__builtin_memcpy(e->ids, out->ids, sizeof(e->ids));
+		e->over = *over;
 		e->cgid = cgid;
 		e->gen = gen;
+		memo_end(&e->seq);
 	}
-	*over = e->over;
-	return e->ids;
+	return true;
+}
+
+/*
+ * Per CPU, the host limits around the remote addresses seen lately (what
+ * nl_hosts' longest match lists), valid while nl_conf.gen stays.
+ */
+struct nl_host_memo {
+	__u64 gen;
+	__u32 a[4];
+	__u32 fam;
+	__u32 found;
+	__u32 seq;
+	__u32 pad;
+	struct nl_ids ids;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NL_HOST_MEMO);
+	__type(key, __u32);
+	__type(value, struct nl_host_memo);
+} nl_host_memo SEC(".maps");
+
+/*
+ * The host limits whose prefixes contain the packet's remote address (at
+ * most NL_HOST_CHAIN), copied into out.
+ */
+static __always_inline bool host_chain(const struct nl_pkt *p, __u64 gen, __u32 *out)
+{
+	__u32 idx = addr_slot(p, 0, NL_HOST_MEMO), seq, found;
+	struct nl_host_memo *e = bpf_map_lookup_elem(&nl_host_memo, &idx);
+	struct nl_host_key hk = { .prefixlen = 8 + 128, .fam = (__u8)p->fam };
+	struct nl_ids *v;
+
+	if (!e)
+		return false;
+	seq = memo_seq(&e->seq);
+	if (e->gen == gen && e->fam == p->fam && addr_eq(e->a, p->a)) {
+		found = e->found;
+		__builtin_memcpy(out, e->ids.ids, NL_HOST_CHAIN * sizeof(__u32));
+		if (memo_still(&e->seq, seq))
+			return found;
+	}
+	__builtin_memcpy(hk.addr, p->a, 16);
+	v = bpf_map_lookup_elem(&nl_hosts, &hk);
+	if (v)
+		__builtin_memcpy(out, v->ids, NL_HOST_CHAIN * sizeof(__u32));
+	if (memo_begin(&e->seq)) {
+		e->gen = gen;
+		__builtin_memcpy(e->a, p->a, sizeof(e->a));
+		e->fam = p->fam;
+		e->found = v != NULL;
+		if (v)
+			__builtin_memcpy(e->ids.ids, v->ids, sizeof(e->ids.ids));
+		memo_end(&e->seq);
+	}
+	return v != NULL;
 }
 
 /* The process limits the packet's socket was made under, still alive. */
@@ -448,9 +514,8 @@ static __always_inline bool socket_tags(struct __sk_buff *skb, struct nl_ids *t)
 	/*
 	 * A tag of a limit that is gone becomes NL_NO_ID, which the lists skip
 	 * (no slot has that id), not 0, which would end the list before the
-	 * tags after it.
+	 * tags and host limits after it.
 	 */
-	__builtin_memset(t, 0, sizeof(*t));
 	for (k = 0; k < NL_TASK_TAGS; k++) {
 		t->ids[k] = tag_limit(&tags->t[k]) ? tags->t[k].id : NL_NO_ID;
 		n += t->ids[k] != NL_NO_ID;
@@ -464,11 +529,10 @@ static __always_inline bool handle(struct __sk_buff *skb, const int dir)
 	struct sock *sk = kskb->sk;
 	const __u32 how = dir | NL_HOW_CG;
 	struct nl_conf *c = conf();
-	const struct nl_ids *hc = NULL;
 	struct nl_lazy z = { .ready = false };
-	const __u32 *chain = NULL;
-	struct nl_ids own, tags;
-	bool has_tags = false;
+	/* own: the cgroup chain; more: the process tags, then the host limits. */
+	struct nl_ids own, more;
+	bool has_chain = false, has_tags = false, has_more = false;
 	__u32 refused, over = 0;
 	__u64 cgid;
 
@@ -482,65 +546,56 @@ static __always_inline bool handle(struct __sk_buff *skb, const int dir)
 		__builtin_memset(&own, 0, sizeof(own));
 		if (t)
 			__builtin_memcpy(own.ids, t->ids, sizeof(t->ids));
-		chain = own.ids;
+		has_chain = true;
 	} else if (c->nlimits) {
 		cgid = socket_cgroup(sk);
 		if (cgid) {
-			chain = cgroup_chain(skb, cgid, *(volatile __u64 *)&c->gen, &over);
+			has_chain = cgroup_chain(skb, cgid, NL_READ(c->gen), &own, &over);
 		} else {
 			/* No full socket (a SYN-ACK, TIME_WAIT): its cgroup still counts. */
 			over = nl_fill_chain(skb, &own);
-			chain = own.ids;
+			has_chain = true;
 		}
 		if (over) {
 			__sync_fetch_and_add(&c->overflow, 1);
 			return false;
 		}
-		if (c->npids)
-			has_tags = socket_tags(skb, &tags);
 	}
+	if (c->npids | c->nhosts)
+		__builtin_memset(&more, 0, sizeof(more));
+	if (c->npids && !nl_test_cgroup)
+		has_more = has_tags = socket_tags(skb, &more);
 	if (c->nhosts) {
 		struct nl_pkt *p = pkt(&z, skb, 0);
 
 		parse(skb, 0, dir, p);
 		if (p->parsed > 0) {
-			struct nl_host_key hk = { .prefixlen = 8 + 128, .fam = p->k.fam };
-
-			__builtin_memcpy(hk.addr, p->k.addr, 16);
-			hc = bpf_map_lookup_elem(&nl_hosts, &hk);
+			if (has_tags)
+				has_more |= host_chain(p, NL_READ(c->gen), &more.ids[NL_TASK_TAGS]);
+			else
+				has_more = host_chain(p, NL_READ(c->gen), more.ids);
 		}
 	}
-	/* The cgroup limits, the process limits, the host limits: all must accept. */
-	if (chain) {
-		refused = charge_list(skb, chain, NL_SOCK_CHAIN, how, &z);
+	/* The cgroup limits, then the process and host limits: all must accept. */
+	if (has_chain) {
+		refused = charge_list(skb, own.ids, NL_SOCK_CHAIN, how, &z);
 		if (refused) {
-			nl_undo_ids(skb, (const struct nl_ids *)chain, refused - 1, how, &z.p);
+			nl_undo_ids(skb, &own, refused - 1, how, &z.p);
 			return false;
 		}
 	}
-	if (has_tags) {
-		refused = (__u32)nl_charge_ids(skb, &tags, how, pkt(&z, skb, 0));
+	if (has_more) {
+		refused = (__u32)nl_charge_ids(skb, &more, how, &z);
 		if (refused) {
-			nl_undo_ids(skb, &tags, refused - 1, how, &z.p);
-			goto undo_chain;
-		}
-	}
-	if (hc) {
-		refused = (__u32)nl_charge_ids(skb, hc, how, pkt(&z, skb, 0));
-		if (refused) {
-			nl_undo_ids(skb, hc, refused - 1, how, &z.p);
-			if (has_tags)
-				nl_undo_ids(skb, &tags, NL_TASK_TAGS, how, &z.p);
-			goto undo_chain;
+			nl_undo_ids(skb, &more, refused - 1, how, &z.p);
+			if (has_chain)
+				nl_undo_ids(skb, &own, NL_SOCK_CHAIN, how, &z.p);
+			return false;
 		}
 	}
 	if (c->meter)
 		meter(skb, sk, dir);
 	return true;
-undo_chain:
-	if (chain)
-		nl_undo_ids(skb, (const struct nl_ids *)chain, NL_SOCK_CHAIN, how, &z.p);
-	return false;
 }
 
 /*

@@ -41,6 +41,8 @@
 #define NL_TASK_TAGS 4
 /* Host limits whose prefixes nest around one address. */
 #define NL_HOST_CHAIN 8
+/* A socket's process tags and the host limits around its peer share one list, 0-terminated. */
+_Static_assert(NL_TASK_TAGS + NL_HOST_CHAIN < NL_SOCK_CHAIN, "tags and hosts fit one list");
 /* Every limit one packet may be charged to. */
 #define NL_CHAIN (NL_SOCK_CHAIN + NL_HOST_CHAIN)
 /* Cgroups whose chains each CPU keeps at hand (a power of 2). */
@@ -178,7 +180,7 @@ struct nl_cg_chain {
 	__u64 gen; /* nl_conf.gen when computed */
 	__u32 ids[NL_SOCK_CHAIN];
 	__u32 over;
-	__u32 pad;
+	__u32 seq; /* odd while being written (bpf/charge.h: memo_begin) */
 };
 
 /*

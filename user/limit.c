@@ -326,6 +326,8 @@ static void count_hosts(struct nl_dp *dp)
 	for (id = 1; id <= max_id(dp); id++)
 		n += nl_dp__limit(dp, id)->kind == NL_KIND_HOST;
 	__atomic_store_n(&nl_dp__conf(dp)->nhosts, n, __ATOMIC_SEQ_CST);
+	/* The CPUs' memos of host chains (bpf/dataplane.bpf.c) are stale now. */
+	nl_dp__bump(dp);
 }
 
 int nl_lim__attach_host(struct nl_lim *q, const struct nl_prefix *p)
@@ -341,6 +343,7 @@ int nl_lim__attach_host(struct nl_lim *q, const struct nl_prefix *p)
 		/* Too many nested around one address: take this one out again. */
 		__atomic_store_n(&q->lim->kind, 0, __ATOMIC_SEQ_CST);
 		host_rewrite(q->dp, k);
+		nl_dp__bump(q->dp);
 		q->lim->kind = NL_KIND_HOST;
 		return err;
 	}
