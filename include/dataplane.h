@@ -30,7 +30,7 @@
 #define NL_UNLIMITED (~0ULL)
 
 /* Slots in nl_limits; id 0 is never used. README names this limit. */
-#define NL_MAX_LIMITS 16384
+#define NL_MAX_LIMITS 65536
 /* An id no slot has: a list entry to skip (0 ends a list). */
 #define NL_NO_ID 0xffffffffU
 /* Limits placed directly on one cgroup. */

@@ -137,3 +137,43 @@ out:
 		close(fd);
 	rmdir(cg);
 }
+
+/*
+ * A dataplane pinned by another netlimit version (its limits map of another
+ * size, a map missing): refused with what to do, removed by gc --legacy.
+ */
+void test_dataplane_other_version(void)
+{
+	char dir[512], pin[600], cg[512], rel[64];
+	struct proc p;
+	int fd;
+
+	if (!require_root())
+		return;
+	snprintf(rel, sizeof(rel), "ov-%d", (int)getpid());
+	if (!ASSERT_TRUE(test_make_cgroup(rel, cg, sizeof(cg)), "cgroup"))
+		return;
+	mkdir(test_state_dir(), 0700);
+	snprintf(dir, sizeof(dir), "%s/dp", test_state_dir());
+	mkdir(dir, 0700);
+	snprintf(pin, sizeof(pin), "%s/limits", dir);
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "nl_limits", 4, 640, 16384, NULL);
+	if (!ASSERT_GE(fd, 0, "an older limits map") || !ASSERT_OK(bpf_obj_pin(fd, pin), "pin"))
+		goto out;
+	netlimit(&p, "attach", "--cgroup", cg, "--out=1M", NULL);
+	ASSERT_EQ(p.status, 69, "refused");
+	ASSERT_HAS(p.err, "another netlimit version", "says why");
+	ASSERT_HAS(p.err, "gc --legacy", "and what to do");
+	netlimit(&p, "list", NULL);
+	ASSERT_EQ(p.status, 69, "list refuses it too");
+	netlimit(&p, "gc", "--legacy", NULL);
+	ASSERT_EQ(p.status, 0, "gc --legacy");
+	ASSERT_TRUE(access(dir, F_OK) && errno == ENOENT, "the old dataplane removed");
+	netlimit(&p, "attach", "--cgroup", cg, "--out=1M", "--name=new", NULL);
+	ASSERT_EQ(p.status, 0, "now it works");
+	netlimit(&p, "detach", "new", NULL);
+out:
+	if (fd >= 0)
+		close(fd);
+	rmdir(cg);
+}

@@ -9,7 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <fcntl.h>
+#include <net/if.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include "harness.h"
 #include "helpers.h"
 
@@ -149,4 +152,161 @@ void test_scale_pid_limits(void)
 		netlimit(&p, "detach", num((unsigned)i), "-q", NULL);
 	server_stop(s);
 	rmdir(cg);
+}
+
+/* Start `netlimit run` on a sleeping command, quietly; its pid. */
+static pid_t start_run(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int nul = open("/dev/null", O_RDWR);
+
+		dup2(nul, 0);
+		dup2(nul, 1);
+		dup2(nul, 2);
+		execl(bin("netlimit"), "netlimit", "run", "--out=1G", "-q", "--", "sleep", "3600",
+		      (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* `nltraffic park n` in cgroup cg, its pids written to file; its own pid. */
+static pid_t start_park(const char *cg, int n, const char *file)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		char procs[700];
+		FILE *f;
+		int fd;
+
+		snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg);
+		f = fopen(procs, "w");
+		if (!f || fprintf(f, "%d\n", (int)getpid()) < 0 || fclose(f))
+			_exit(125);
+		fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (fd < 0)
+			_exit(125);
+		dup2(fd, 1);
+		execl(traffic(), "nltraffic", "park", num((unsigned)n), (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+/*
+ * Every kind at once, and a limit on every interface: n run, n pid, n cgroup
+ * and n host limits (n = 100 in the default suite, NETLIMIT_TEST_SCALE in
+ * `make test-scale`), plus one on each interface of this namespace, with
+ * n / 20 veth pairs added. Then a matching run limit still counts exactly.
+ */
+void test_scale_every_kind(void)
+{
+	int n = scale() >= 10000 ? scale() : scale() / 10, pairs = n / 20 > 10 ? n / 20 : 10;
+	char cg[512], rel[64], sub[600], addr[32], file[64], line[32];
+	int i, port, made = 0, ifaces = 0, total, parked = 0;
+	pid_t *runs = calloc((size_t)n, sizeof(*runs)), park = -1;
+	struct if_nameindex *ifs = NULL;
+	struct proc p, r;
+	struct server *s = NULL;
+	FILE *f;
+
+	if (!require_root() || !ASSERT_TRUE(runs, "memory"))
+		goto out;
+	snprintf(rel, sizeof(rel), "ek-%d", (int)getpid());
+	if (!ASSERT_TRUE(test_make_cgroup(rel, cg, sizeof(cg)), "cgroup"))
+		goto out;
+	for (i = 0; i < n; i++)
+		runs[i] = start_run();
+	snprintf(sub, sizeof(sub), "%s/park", cg);
+	snprintf(file, sizeof(file), "/tmp/nl-park-%d", (int)getpid());
+	if (!ASSERT_OK(mkdir(sub, 0755), "park cgroup"))
+		goto out;
+	park = start_park(sub, n, file);
+	for (i = 0; i < n; i++) {
+		snprintf(addr, sizeof(addr), "10.%d.%d.%d", i >> 16, (i >> 8) & 255, i & 255);
+		netlimit(&p, "host", addr, "--out=1M", "--cgroup", cg, "-q", NULL);
+		made += p.status == 0;
+		snprintf(sub, sizeof(sub), "%s/c%d", cg, i);
+		if (!mkdir(sub, 0755)) {
+			netlimit(&p, "attach", "--cgroup", sub, "--out=1M", "-q", NULL);
+			made += p.status == 0;
+		}
+	}
+	for (i = 0; i < 600 && parked < n; i++) {
+		msleep(100);
+		f = fopen(file, "r");
+		parked = 0;
+		while (f && fgets(line, sizeof(line), f))
+			parked += !strcmp(line, "parked\n") ? n : 0;
+		if (f)
+			fclose(f);
+	}
+	ASSERT_EQ(parked, n, "processes parked");
+	f = fopen(file, "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		if (!strcmp(line, "parked\n"))
+			break;
+		line[strcspn(line, "\n")] = '\0';
+		netlimit(&p, "attach", "--pid", line, "--out=1M", "-q", NULL);
+		made += p.status == 0;
+	}
+	if (f)
+		fclose(f);
+	for (i = 0; i < pairs; i++)
+		sh("ip link add nlsa%d type veth peer name nlsb%d && ip link set nlsa%d up && "
+		   "ip link set nlsb%d up",
+		   i, i, i, i);
+	ifs = if_nameindex();
+	for (i = 0; ifs && ifs[i].if_index; i++) {
+		netlimit(&p, "iface", ifs[i].if_name, "--limit=1T", "-q", NULL);
+		made += p.status == 0;
+		ifaces++;
+	}
+	ASSERT_GE(ifaces, 2 * pairs + 1, "every interface: lo and the veths");
+	total = 3 * n + ifaces;
+	ASSERT_EQ(made, total, "every host, cgroup, pid and interface limit made");
+	/* The runs made theirs meanwhile. */
+	for (i = 0; i < 300 && listed() < total + n; i++)
+		msleep(100);
+	ASSERT_EQ(listed(), total + n, "every limit listed, the runs' too");
+	/* One more run, under a cap that its traffic reaches: exact among them all. */
+	s = udp_sink(AF_INET, &port);
+	netlimit(&r, "run", "--out=5000", "--on-limit=block", "--json", "--", traffic(), "udp",
+		 "127.0.0.1", num(port), "100", "72", NULL);
+	ASSERT_EQ(r.status, 0, "the matching run");
+	ASSERT_EQ(J(r.err, "out_bytes"), 5000, "its limit: 50 datagrams of 100 L3 bytes");
+	ASSERT_EQ(server_msgs(s), 50, "the sink got exactly those");
+out:
+	for (i = 0; runs && i < n; i++)
+		if (runs[i] > 0)
+			kill(runs[i], SIGTERM);
+	for (i = 0; runs && i < n; i++)
+		if (runs[i] > 0)
+			waitpid(runs[i], NULL, 0);
+	if (park > 0) {
+		kill(park, SIGTERM);
+		waitpid(park, NULL, 0);
+	}
+	if (s)
+		server_stop(s);
+	netlimit(&p, "gc", "-q", NULL);
+	for (i = 1; i < 5 * n + 2 * pairs + 100 && listed() > 0; i++)
+		netlimit(&p, "detach", num((unsigned)i), "-q", NULL);
+	ASSERT_EQ(listed(), 0, "all removed");
+	for (i = 0; i < pairs; i++)
+		sh("ip link del nlsa%d 2>/dev/null", i);
+	if (ifs)
+		if_freenameindex(ifs);
+	unlink(file);
+	for (i = 0; i < n; i++) {
+		snprintf(sub, sizeof(sub), "%s/c%d", cg, i);
+		rmdir(sub);
+	}
+	snprintf(sub, sizeof(sub), "%s/park", cg);
+	rmdir(sub);
+	rmdir(cg);
+	free(runs);
 }

@@ -295,6 +295,29 @@ out:
 	return err;
 }
 
+bool nl_dp_pinned_compatible(const char *dir)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+	char path[600];
+	bool ok;
+	int fd, i;
+
+	for (i = 0; i < NL_MAP_COUNT; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, map_names[i]);
+		if (access(path, F_OK))
+			return false;
+	}
+	snprintf(path, sizeof(path), "%s/limits", dir);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return errno != ENOENT; /* cannot tell: let the open say why */
+	ok = !bpf_obj_get_info_by_fd(fd, &info, &len) && info.max_entries == NL_MAX_LIMITS &&
+	     info.value_size == sizeof(struct nl_limit);
+	close(fd);
+	return ok;
+}
+
 static int open_pins(struct nl_state *st, struct nl_dp *dp)
 {
 	char dir[512], path[600];
@@ -303,6 +326,8 @@ static int open_pins(struct nl_state *st, struct nl_dp *dp)
 
 	dp_dir(st, "dp", dir, sizeof(dir));
 	dp->owned_fds = true;
+	if (!nl_dp_usable(st))
+		return -EEXIST;
 	for (i = 0; i < NL_MAP_COUNT; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, map_names[i]);
 		dp->fds[i] = bpf_obj_get(path);
@@ -321,6 +346,20 @@ static int open_pins(struct nl_state *st, struct nl_dp *dp)
 	snprintf(path, sizeof(path), "%s/prog_tasks", dir);
 	dp->prog_tasks = bpf_obj_get(path);
 	return map_shared(dp);
+}
+
+bool nl_dp_usable(struct nl_state *st)
+{
+	char dir[512];
+
+	dp_dir(st, "dp", dir, sizeof(dir));
+	if (access(dir, F_OK) || nl_dp_pinned_compatible(dir))
+		return true;
+	nl_err("the dataplane pinned in %s was loaded by another netlimit version (its maps "
+	       "differ); remove it with 'netlimit gc --legacy' (its limits' caps are lifted), "
+	       "then retry",
+	       dir);
+	return false;
 }
 
 int nl_dp__open(struct nl_state *st, bool create_it, struct nl_dp **out)

@@ -59,6 +59,10 @@ struct nl_limit *nl_dp__limit(const struct nl_dp *dp, __u32 id);
 struct nl_conf *nl_dp__conf(const struct nl_dp *dp);
 /* Sockets recompute which limits cover them on their next packet. */
 void nl_dp__bump(struct nl_dp *dp);
+/* Whether the dataplane pinned in dir has this netlimit's maps (an older one's may not). */
+bool nl_dp_pinned_compatible(const char *dir);
+/* false, after saying so in one line, when st holds another version's dataplane. */
+bool nl_dp_usable(struct nl_state *st);
 /* Ingress and egress programs (BPF_PROG_TEST_RUN), the meter iterator. */
 int nl_dp__prog_fds(const struct nl_dp *dp, int *in, int *out);
 int nl_dp__iter_fd(const struct nl_dp *dp);

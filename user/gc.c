@@ -238,8 +238,14 @@ int nl_gc_legacy(struct nl_state *st)
 	__u32 *ids;
 	int removed = 0;
 
+	/* A dataplane of another netlimit version: its maps are not ours to read. */
+	snprintf(dir, sizeof(dir), "%s/dp", nl_state__root(st));
+	if (!access(dir, F_OK) && !nl_dp_pinned_compatible(dir) && !nl_state__remove_dir(dir)) {
+		nl_info("removed a dataplane of another netlimit version (its caps are lifted)");
+		removed++;
+	}
 	if (nl_state__ids(st, &ids, &n))
-		return 0;
+		return removed;
 	for (i = 0; i < n; i++) {
 		nl_state__path(st, ids[i], NULL, dir, sizeof(dir));
 		snprintf(pin, sizeof(pin), "%s/limit", dir);

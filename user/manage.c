@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "dataplane_user.h"
 #include "exitcode.h"
 #include "gc.h"
 #include "log.h"
@@ -366,6 +367,10 @@ int nl_cmd_list(int argc, char **argv)
 	status = open_state("netlimit list", &st, false);
 	if (status)
 		return status;
+	if (st && !nl_dp_usable(st)) {
+		nl_state__free(st);
+		return NL_EXIT_UNSUPPORTED;
+	}
 	if (st && !nl_state__lock(st)) {
 		nl_gc(st, false); /* cheap, and list then shows what really is */
 		nl_state__unlock(st);
