@@ -85,41 +85,79 @@ ratio() { echo "$1 $2" | awk '{ printf "%.2f", $2 ? $1 / $2 : 0 }'; }
 echo 1 > /proc/sys/kernel/bpf_stats_enabled
 echo "scale arm: $FLOOD 64-byte UDP datagrams a flood, median of $REPS, up to $MAX limits"
 
-measure; none_pps=$pps
-: > "$tmp/e"
-i=0
-while [ "$i" -lt "$REPS" ]; do
+# The per-packet arms, interleaved round by round so that the machine's drift
+# touches each alike: no program, the empty program, the meter alone, the
+# meter with one limit, one unscoped limit, one scoped limit.
+arms="none empty meter meter1 one scoped"
+for a in $arms; do : > "$tmp/p.$a"; : > "$tmp/c.$a"; done
+# One flood from the sender's cgroup, its pps and the dataplane's ns/packet in it.
+arm_flood() {
+	[ -e "$NETLIMIT_STATE/dp" ] && prog_cost > /dev/null
+	flood >> "$tmp/p.$1"
+	[ -e "$NETLIMIT_STATE/dp" ] && prog_cost >> "$tmp/c.$1"
+	return 0
+}
+r=0
+while [ "$r" -lt "$REPS" ]; do
+	arm_flood none
 	sh -c "echo \$\$ > $BASE/sender/cgroup.procs && exec $B/nlbench empty -- ip netns exec $NS $T flood 127.0.0.1 $PORT $FLOOD 64" > "$tmp/eo"
-	awk '/^pps/ { print $2 }' "$tmp/eo" >> "$tmp/ep"
-	awk '/^runs/ { print $4 }' "$tmp/eo" >> "$tmp/e"
-	i=$((i + 1))
+	awk '/^pps/ { print $2 }' "$tmp/eo" >> "$tmp/p.empty"
+	awk '/^runs/ { print $4 }' "$tmp/eo" >> "$tmp/c.empty"
+	"$NL" meter on > /dev/null
+	last_ns=0 last_cnt=0
+	arm_flood meter
+	"$NL" attach --cgroup "$BASE/sender" --out=1P --name=match -q > /dev/null
+	arm_flood meter1
+	"$NL" meter off > /dev/null
+	arm_flood one
+	"$NL" detach match -q
+	"$NL" attach --cgroup "$BASE/sender" --out=1P --only=127.0.0.0/8 --name=match -q > /dev/null
+	arm_flood scoped
+	"$NL" detach match -q
+	r=$((r + 1))
 done
-empty_pps=$(median < "$tmp/ep"); empty_ns=$(median < "$tmp/e")
+for a in $arms; do
+	eval "${a}_pps=\$(median < \"\$tmp/p.$a\")"
+	eval "${a}_ns=\$( [ -s \"\$tmp/c.$a\" ] && median < \"\$tmp/c.$a\" || echo 0)"
+done
 
-# One limit on the sender's cgroup (matching, never reached): the base line of every ratio.
-"$NL" attach --cgroup "$BASE/sender" --out=1P --name=match -q > /dev/null
-measure; one_pps=$pps one_ns=$cost
-"$NL" detach match -q
-"$NL" attach --cgroup "$BASE/sender" --out=1P --only=127.0.0.0/8 --name=match -q > /dev/null
-measure; scoped_pps=$pps scoped_ns=$cost
-"$NL" meter on
-measure; meter_pps=$pps meter_ns=$cost
-"$NL" meter off
-"$NL" detach match -q
-
-printf '\n%-44s %10s %8s %10s %8s\n' "per-packet path" "pps" "ratio" "ns/pkt" "ratio"
+printf '\n%-44s %10s %8s %10s %8s\n' "per-packet path (median of $REPS interleaved rounds)" "pps" "ratio" "ns/pkt" "ratio"
 printf '%-44s %10s %8s %10s %8s\n' "no program" "$none_pps" "1.00" "-" "-"
 printf '%-44s %10s %8s %10s %8s\n' "empty cgroup_skb program" "$empty_pps" "$(ratio "$empty_pps" "$none_pps")" "$empty_ns" "1.00"
 printf '%-44s %10s %8s %10s %8s\n' "dataplane, 1 unscoped limit" "$one_pps" "$(ratio "$one_pps" "$none_pps")" "$one_ns" "$(ratio "$one_ns" "$empty_ns")"
 printf '%-44s %10s %8s %10s %8s\n' "dataplane, 1 scoped limit (--only)" "$scoped_pps" "$(ratio "$scoped_pps" "$none_pps")" "$scoped_ns" "$(ratio "$scoped_ns" "$empty_ns")"
-printf '%-44s %10s %8s %10s %8s\n' "dataplane, meter on, 1 limit" "$meter_pps" "$(ratio "$meter_pps" "$none_pps")" "$meter_ns" "$(ratio "$meter_ns" "$empty_ns")"
+printf '%-44s %10s %8s %10s %8s\n' "dataplane, meter on, no limit" "$meter_pps" "$(ratio "$meter_pps" "$none_pps")" "$meter_ns" "$(ratio "$meter_ns" "$empty_ns")"
+printf '%-44s %10s %8s %10s %8s\n' "dataplane, meter on, 1 limit" "$meter1_pps" "$(ratio "$meter1_pps" "$none_pps")" "$meter1_ns" "$(ratio "$meter1_ns" "$empty_ns")"
 echo "(aims: unscoped <= 1.3x empty, scoped <= 1.5x, meter <= 1.5x, meter + 10,000 limits <= 2x)"
+
+# Fork and exit of processes no limit covers: the dataplane's fork and exit
+# tracepoints run for every process of the machine, once each, whatever
+# the number of limits. Interleaved: no dataplane, then loaded with a pid
+# limit on another process.
+: > "$tmp/f0"; : > "$tmp/f1"
+sleep 600 &
+sleeper=$!
+echo "$sleeper" > "$BASE/park/cgroup.procs"
+r=0
+while [ "$r" -lt "$REPS" ]; do
+	"$T" forks 3000 | awk '{ print $2 }' >> "$tmp/f0"
+	"$NL" attach --pid "$sleeper" --out=1P --name=forks -q > /dev/null
+	"$T" forks 3000 | awk '{ print $2 }' >> "$tmp/f1"
+	"$NL" detach forks -q
+	r=$((r + 1))
+done
+kill "$sleeper"; wait "$sleeper" 2>/dev/null || true
+f0=$(median < "$tmp/f0"); f1=$(median < "$tmp/f1")
+echo "fork + exit of an uncovered process: $f0 us without the dataplane, $f1 us with it" \
+	"(a pid limit elsewhere): ratio $(ratio "$f1" "$f0")"
 
 # Host limits on the sender's cgroup, none matching the flood; then pid limits.
 "$NL" attach --cgroup "$BASE/sender" --out=1P --name=match -q > /dev/null
 "$NL" meter on
 n=0
-printf '\n%-8s %-6s %10s %8s %10s %8s %10s %10s\n' "limits" "kind" "pps" "vs 1" "ns/pkt" "vs 1" "make ms" "nft pps"
+echo
+echo "host rows: the meter on as well; pid rows: the meter off, the host limits still in place. vs empty: ns/pkt over the empty program's."
+printf '%-8s %-6s %10s %8s %10s %8s %8s %10s %10s\n' "limits" "kind" "pps" "vs 1" "ns/pkt" "vs 1" "vs empty" "make ms" "nft pps"
 : > "$tmp/mk"
 for k in 1 100 1000 10000; do
 	[ "$k" -le "$MAX" ] || break
@@ -146,19 +184,16 @@ for k in 1 100 1000 10000; do
 	# From this script's own cgroup, outside the dataplane's: nftables alone.
 	nftp=$(ip netns exec "$NS" "$T" flood 127.0.0.1 "$PORT" "$FLOOD" 64 | awk '{ print $2 }')
 	ip netns exec "$NS" nft delete table inet nlbench
-	printf '%-8s %-6s %10s %8s %10s %8s %10s %10s\n' "$k" host "$pps" "$(ratio "$pps" "$h1_pps")" "$cost" \
-		"$(ratio "$cost" "$h1_ns")" "$(awk '{ print $1 / 1000 }' "$tmp/mk" | median)" "$nftp"
+	printf '%-8s %-6s %10s %8s %10s %8s %8s %10s %10s\n' "$k" host "$pps" "$(ratio "$pps" "$h1_pps")" "$cost" \
+		"$(ratio "$cost" "$h1_ns")" "$(ratio "$cost" "$empty_ns")" "$(awk '{ print $1 / 1000 }' "$tmp/mk" | median)" "$nftp"
 done
 memk=$(memlock)
 echo "kernel memory of the dataplane's maps: $mem1 bytes with 1 host limit, $memk with $n:" \
 	"$(echo "$memk $mem1 $n" | awk '{ printf "%.0f", ($3 > 1) ? ($1 - $2) / ($3 - 1) : 0 }') bytes per extra limit"
 "$NL" meter off
 
-# pid limits: K processes parked in one cgroup, one limit each. The host
-# limits go first (10,000 of each would pass the 16,383 slots): unpinning the
-# state unloads the dataplane; the matching limit is made anew.
-rm -rf "$NETLIMIT_STATE"
-"$NL" attach --cgroup "$BASE/sender" --out=1P --name=match -q > /dev/null
+# pid limits: K processes parked in one cgroup, one limit each, on top of
+# the host limits (every kind at once: the table holds 65,535).
 "$T" park "$MAX" > "$tmp/park" &
 park=$!
 while ! grep -q parked "$tmp/park"; do sleep 0.1; done
@@ -179,8 +214,8 @@ for k in 1 100 1000 10000; do
 	n=$k
 	measure
 	[ "$k" = 1 ] && { p1_pps=$pps; p1_ns=$cost; }
-	printf '%-8s %-6s %10s %8s %10s %8s %10s\n' "$k" pid "$pps" "$(ratio "$pps" "$p1_pps")" "$cost" \
-		"$(ratio "$cost" "$p1_ns")" "$(awk '{ print $1 / 1000 }' "$tmp/mk" | median)"
+	printf '%-8s %-6s %10s %8s %10s %8s %8s %10s\n' "$k" pid "$pps" "$(ratio "$pps" "$p1_pps")" "$cost" \
+		"$(ratio "$cost" "$p1_ns")" "$(ratio "$cost" "$empty_ns")" "$(awk '{ print $1 / 1000 }' "$tmp/mk" | median)"
 done
 echo "(aims: pps with 10,000 limits >= 0.95 of 1 limit; cost within 5%; making a limit < 5 ms)"
 

@@ -20,6 +20,8 @@
  *   nltraffic udp-on-usr1 ADDR PORT COUNT SIZE    like `udp`, once SIGUSR1 arrives
  *   nltraffic udp-fork ADDR PORT COUNT SIZE       send COUNT, and a child process
  *                                                 2 x COUNT; prints "child PID"
+ *   nltraffic forks N                             fork N children that exit at once, one
+ *                                                 at a time; prints "us_per_fork X"
  * Prints what it did on stdout ("sent N", "received N").
  */
 #include <arpa/inet.h>
@@ -149,6 +151,31 @@ static int udp_sink_cmd(int argc, char **argv)
 	for (;;)
 		if (recv(fd, buf, sizeof(buf), 0) < 0 && errno != EINTR)
 			return 1;
+}
+
+/* Fork and reap n children in turn: what fork and exit cost, tracepoints included. */
+static int forks(int argc, char **argv)
+{
+	long n = argc > 2 ? atol(argv[2]) : 0, i;
+	struct timespec a, b;
+
+	if (n <= 0)
+		return 2;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	for (i = 0; i < n; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			return 1;
+		if (pid == 0)
+			_exit(0);
+		waitpid(pid, NULL, 0);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	printf("us_per_fork %.2f\n",
+	       ((double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec)) / 1e3 /
+		       (double)n);
+	return 0;
 }
 
 static volatile sig_atomic_t park_stop;
@@ -486,6 +513,8 @@ int main(int argc, char **argv)
 		return udp_sink_cmd(argc, argv);
 	if (!strcmp(argv[1], "park"))
 		return park(argc, argv);
+	if (!strcmp(argv[1], "forks"))
+		return forks(argc, argv);
 	if (!strcmp(argv[1], "udp-on-usr1"))
 		return udp_on_usr1(argc, argv);
 	if (!strcmp(argv[1], "udp-fork"))
