@@ -35,18 +35,21 @@ endif
 
 # Debian packages the build, the tests and the benchmark need.
 DEPS := clang libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make gcc \
-	iproute2 iperf3 ethtool nftables libclang-rt-14-dev
+	iproute2 iperf3 ethtool nftables libclang-rt-14-dev libncurses-dev tmux
 
 # Evaluated lazily: on a fresh machine pkg-config arrives with `make deps`.
 LIBBPF_CFLAGS = $(shell pkg-config --cflags libbpf)
 LIBBPF_LIBS = $(shell pkg-config --libs libbpf) -lelf -lz
+# ncurses for top's full screen; threads for its background name lookups.
+UI_CFLAGS = $(shell pkg-config --cflags ncursesw)
+UI_LIBS = $(shell pkg-config --libs ncursesw) -lpthread
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-unused-parameter
 SAN ?=
 CFLAGS ?= -g -O2
 ALL_CFLAGS = $(CFLAGS) $(WARN) $(SAN) -std=gnu11 -D_GNU_SOURCE \
-	-DNETLIMIT_VERSION='"$(VERSION)"' -Iinclude -Iuser -I$(BUILD) $(LIBBPF_CFLAGS) -MMD -MP
+	-DNETLIMIT_VERSION='"$(VERSION)"' -Iinclude -Iuser -I$(BUILD) $(LIBBPF_CFLAGS) $(UI_CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SAN)
 
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Werror \
@@ -103,11 +106,11 @@ $(BUILD)/tests/tests.inc: $(wildcard tests/test_*.c) | $(BUILD)/tests
 
 $(BUILD)/netlimit: $(MAIN_OBJ) $(USER_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LIBBPF_LIBS) -o $@
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LIBBPF_LIBS) $(UI_LIBS) -o $@
 
 $(BUILD)/test_netlimit: $(TEST_OBJS) $(USER_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LIBBPF_LIBS) -lpthread -o $@
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LIBBPF_LIBS) $(UI_LIBS) -o $@
 
 $(BUILD)/nltraffic: $(BUILD)/tests/nltraffic.o
 	$(call msg,LINK,$@)
@@ -115,7 +118,7 @@ $(BUILD)/nltraffic: $(BUILD)/tests/nltraffic.o
 
 $(BUILD)/nlbench: $(BUILD)/tests/nlbench.o $(USER_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LIBBPF_LIBS) -o $@
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LIBBPF_LIBS) $(UI_LIBS) -o $@
 
 $(BUILD)/tests/nltraffic.o $(BUILD)/tests/nlbench.o: $(BUILD)/tests/%.o: tests/%.c $(SKELS) $(TEST_SKELS) | $(BUILD)/tests
 	$(call msg,CC,$@)

@@ -104,6 +104,14 @@ struct {
 	__type(value, struct nl_meter);
 } nl_proc_meter SEC(".maps");
 
+/* Meter totals of closed connected sockets, by remote address. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct nl_peer_key);
+	__type(value, struct nl_meter);
+} nl_host_meter SEC(".maps");
+
 /* The meter's per-socket counters, by cookie (see struct nl_sk_slot), and their owners. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -684,6 +692,31 @@ int nl_sock_release(struct bpf_sock *ctx)
 		return 1;
 	owner_key(&pk, s);
 	meter_fold_owner(&pk, &s->m);
+	if (ctx->dst_port) {
+		struct nl_peer_key hk = {};
+		struct nl_meter *hm;
+		__u32 a[4] = {};
+
+		/*
+		 * Context fields are read 4 bytes at a time, each at its own
+		 * offset (a load clang shares between the families is refused).
+		 */
+		__u32 v4 = ctx->dst_ip4, v6[4] = { ctx->dst_ip6[0], ctx->dst_ip6[1],
+						  ctx->dst_ip6[2], ctx->dst_ip6[3] };
+
+		asm volatile("" : "+r"(v4), "+r"(v6[0]), "+r"(v6[1]), "+r"(v6[2]), "+r"(v6[3]));
+		if (ctx->family == 2) {
+			hk.fam = NL_FAM_V4;
+			a[0] = v4;
+		} else {
+			hk.fam = NL_FAM_V6;
+			__builtin_memcpy(a, v6, 16);
+		}
+		__builtin_memcpy(hk.addr, a, 16);
+		hm = meter_entry(&nl_host_meter, &hk);
+		if (hm)
+			meter_fold(hm, &s->m);
+	}
 	__builtin_memset(&s->m, 0, sizeof(s->m));
 	return 1;
 }
@@ -788,6 +821,9 @@ int nl_meter_iter(struct bpf_iter__bpf_sk_storage_map *ctx)
 	}
 	if (!(r.m.in_packets | r.m.out_packets))
 		return 0;
+	r.cookie = cookie;
+	if (sk->sk_socket && sk->sk_socket->file)
+		r.ino = sk->sk_socket->file->f_inode->i_ino;
 	r.cgroup_id = s->cgroup_id;
 	r.tgid = s->tgid;
 	r.uid = s->uid;

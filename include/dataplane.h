@@ -31,6 +31,8 @@
 
 /* Slots in nl_limits; id 0 is never used. README names this limit. */
 #define NL_MAX_LIMITS 65536
+/* Slots userland maps at a time (a divisor of NL_MAX_LIMITS; whole pages). */
+#define NL_LIMIT_CHUNK 4096
 /* An id no slot has: a list entry to skip (0 ends a list). */
 #define NL_NO_ID 0xffffffffU
 /* Limits placed directly on one cgroup. */
@@ -266,8 +268,16 @@ struct nl_event {
 	__u64 ts_ns; /* CLOCK_MONOTONIC */
 };
 
+/* nl_host_meter key: a remote address that connected sockets talked to. */
+struct nl_peer_key {
+	__u32 fam; /* NL_FAM_V4 (the address in addr[0..3]) or NL_FAM_V6 */
+	__u8 addr[16];
+};
+
 /* One record of the meter iterator (user/meter.c reads them). */
 struct nl_meter_rec {
+	__u64 cookie; /* the socket's, as sock_diag reports it */
+	__u64 ino;    /* its inode, as /proc/PID/fd shows it (0: no file) */
 	__u64 cgroup_id;
 	__u32 tgid;
 	__u32 uid;

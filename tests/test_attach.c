@@ -560,7 +560,7 @@ void test_top(void)
 		       "run"))
 		goto out;
 	msleep(300);
-	netlimit(&p, "top", "--iterations=3", "--interval=300ms", NULL);
+	netlimit(&p, "top", "--view=limits", "--iterations=3", "--interval=300ms", NULL);
 	ASSERT_EQ(p.status, 0, "top");
 	for (row = p.out; (row = strstr(row, "IN RATE")); row++)
 		tables++;

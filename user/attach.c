@@ -285,18 +285,79 @@ static int proc_table(struct nl_task_rec **out, size_t *n)
 	return 0;
 }
 
+/* Add pid to v (n used, cap room) unless it is there; false when out of memory. */
+static bool tree_add(pid_t **v, size_t *n, size_t *cap, pid_t pid)
+{
+	pid_t *tmp;
+	size_t k;
+
+	for (k = 0; k < *n; k++)
+		if ((*v)[k] == pid)
+			return true;
+	if (*n == *cap) {
+		tmp = realloc(*v, 2 * *cap * sizeof(**v));
+		if (!tmp)
+			return false;
+		*v = tmp;
+		*cap *= 2;
+	}
+	(*v)[(*n)++] = pid;
+	return true;
+}
+
+/*
+ * The children of pid from /proc/PID/task/TID/children (each thread's own):
+ * as many reads as the process has threads, whatever the size of the
+ * process table. -ENOENT when the kernel lacks the file (CONFIG_PROC_CHILDREN).
+ */
+static int proc_children(pid_t pid, pid_t **v, size_t *n, size_t *cap)
+{
+	char path[96];
+	struct dirent *de;
+	int err = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)gettid());
+	if (access(path, R_OK))
+		return -ENOENT;
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return 0; /* gone meanwhile: no children to find */
+	while (!err && (de = readdir(d))) {
+		int tid = atoi(de->d_name), c;
+		FILE *f;
+
+		if (tid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid, tid);
+		f = fopen(path, "re");
+		if (!f)
+			continue; /* the thread ended meanwhile */
+		while (fscanf(f, "%d", &c) == 1)
+			if (!tree_add(v, n, cap, (pid_t)c)) {
+				err = -ENOMEM;
+				break;
+			}
+		fclose(f);
+	}
+	closedir(d);
+	return err;
+}
+
 /*
  * The processes, then every descendant they have now, parents before
- * children. The process table comes from the dataplane's task iterator when
- * the dataplane is loaded (one read), else from /proc.
+ * children: from each process's /proc children files (the cost follows the
+ * tree, not the machine), else from the whole process table (the
+ * dataplane's task iterator when loaded, one read; else /proc).
  */
 static int process_tree(const pid_t *pids, int npids, bool children, struct nl_dp *dp, pid_t **out,
 			size_t *n)
 {
 	struct nl_task_rec *t = NULL;
-	size_t cap = 64, nt = 0, i, j, k;
-	pid_t *v, *tmp;
-	int err;
+	size_t cap = 64, nt = 0, i, j;
+	pid_t *v;
+	int err = 0;
 
 	v = malloc(cap * sizeof(*v));
 	if (!v)
@@ -307,30 +368,21 @@ static int process_tree(const pid_t *pids, int npids, bool children, struct nl_d
 	*out = v;
 	if (!children)
 		return 0;
+	/* Breadth first: v grows while it is walked. */
+	for (i = 0; i < *n && !err; i++)
+		err = proc_children(v[i], &v, n, &cap);
+	*out = v;
+	if (err != -ENOENT)
+		return err;
 	err = dp ? nl_dp__tasks(dp, &t, &nt) : -ENOENT;
 	if (err)
 		err = proc_table(&t, &nt);
 	if (err)
 		return err;
-	/* Breadth first: v grows while it is walked. */
-	for (i = 0; i < *n; i++) {
-		for (j = 0; j < nt; j++) {
-			if ((pid_t)t[j].ppid != v[i])
-				continue;
-			for (k = 0; k < *n && v[k] != (pid_t)t[j].pid; k++)
-				;
-			if (k < *n)
-				continue;
-			if (*n == cap) {
-				tmp = realloc(v, 2 * cap * sizeof(*v));
-				if (!tmp)
-					break;
-				v = tmp;
-				cap *= 2;
-			}
-			v[(*n)++] = (pid_t)t[j].pid;
-		}
-	}
+	for (i = 0; i < *n; i++)
+		for (j = 0; j < nt; j++)
+			if ((pid_t)t[j].ppid == v[i] && !tree_add(&v, n, &cap, (pid_t)t[j].pid))
+				break;
 	*out = v;
 	free(t);
 	return 0;

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <mntent.h>
 #include <signal.h>
 #include <stdio.h>
@@ -258,4 +259,66 @@ int nl_cgroup_path_of_id(__u64 id, char *buf, size_t len)
 out:
 	close(mfd);
 	return err;
+}
+
+/* Cgroup ids to paths, below one cgroup: for tables that name cgroups. */
+static struct {
+	__u64 *ids;
+	char **paths;
+	size_t n, cap;
+	size_t skip; /* length of the cgroup2 mount: paths print from the hierarchy's root */
+} cgnames;
+
+static int note_cgroup(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+	if (type != FTW_D)
+		return 0;
+	if (cgnames.n == cgnames.cap) {
+		size_t cap = cgnames.cap ? 2 * cgnames.cap : 256;
+		__u64 *ids = realloc(cgnames.ids, cap * sizeof(*ids));
+		char **paths;
+
+		if (!ids)
+			return 1;
+		cgnames.ids = ids;
+		paths = realloc(cgnames.paths, cap * sizeof(*paths));
+		if (!paths)
+			return 1;
+		cgnames.paths = paths;
+		cgnames.cap = cap;
+	}
+	cgnames.ids[cgnames.n] = sb->st_ino;
+	cgnames.paths[cgnames.n] = strdup(path);
+	if (cgnames.paths[cgnames.n])
+		cgnames.n++;
+	return 0;
+}
+
+void nl_cgnames_load(const char *base)
+{
+	char mnt[256];
+
+	nl_cgnames_free();
+	if (nl_cgroup_mount(mnt, sizeof(mnt)))
+		return;
+	cgnames.skip = strlen(mnt);
+	nftw(base, note_cgroup, 16, FTW_PHYS);
+}
+
+const char *nl_cgnames_get(__u64 id)
+{
+	for (size_t i = 0; i < cgnames.n; i++)
+		if (cgnames.ids[i] == id)
+			return cgnames.paths[i][cgnames.skip] ? cgnames.paths[i] + cgnames.skip
+							      : "/";
+	return NULL;
+}
+
+void nl_cgnames_free(void)
+{
+	for (size_t i = 0; i < cgnames.n; i++)
+		free(cgnames.paths[i]);
+	free(cgnames.ids);
+	free(cgnames.paths);
+	memset(&cgnames, 0, sizeof(cgnames));
 }

@@ -42,5 +42,12 @@ int nl_cgroup_populated(const char *path);
 int nl_cgroup_path_of_id(__u64 id, char *buf, size_t len);
 /* The cgroup id BPF sees (the cgroup directory's inode number). */
 int nl_cgroup_id(const char *path, __u64 *id);
+/*
+ * Paths of every cgroup below base by id, for tables: load walks the tree
+ * once, get returns the path from the hierarchy's root (NULL: unknown).
+ */
+void nl_cgnames_load(const char *base);
+const char *nl_cgnames_get(__u64 id);
+void nl_cgnames_free(void);
 
 #endif

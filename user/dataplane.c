@@ -15,6 +15,7 @@
 #include "cgroup.h"
 #include "dataplane.skel.h"
 #include "dataplane_user.h"
+#include "exitcode.h"
 #include "log.h"
 #include "state.h"
 
@@ -35,8 +36,8 @@ struct nl_dp {
 	struct dataplane_bpf *skel; /* set while loading, and for private instances */
 	int fds[NL_MAP_COUNT];
 	int prog_in, prog_out, prog_iter, prog_tasks;
-	struct nl_limit *limits;
-	size_t limits_len;
+	/* The limits table, mapped a chunk at a time on first use (see nl_dp__limit). */
+	struct nl_limit *chunks[NL_MAX_LIMITS / NL_LIMIT_CHUNK];
 	struct nl_conf *conf;
 	size_t conf_len;
 	char base[256];
@@ -67,16 +68,37 @@ static size_t page_round(size_t n)
 	return (n + page - 1) / page * page;
 }
 
+/* Bytes of one chunk of the limits table: whole pages (checked in map_shared). */
+#define CHUNK_LEN (sizeof(struct nl_limit) * NL_LIMIT_CHUNK)
+
+/*
+ * The kernel maps an mmapable array's pages when it is mapped, all of them:
+ * 40 MB for the whole table, some milliseconds for every command. A command
+ * maps the chunks it touches instead (one for ids below NL_LIMIT_CHUNK).
+ */
+static struct nl_limit *map_chunk(const struct nl_dp *dp, __u32 c)
+{
+	struct nl_dp *w = (struct nl_dp *)dp; /* a cache: the table is the same */
+	void *p;
+
+	if (w->chunks[c])
+		return w->chunks[c];
+	p = mmap(NULL, CHUNK_LEN, PROT_READ | PROT_WRITE, MAP_SHARED, dp->fds[NL_MAP_LIMITS],
+		 (off_t)(c * CHUNK_LEN));
+	if (p == MAP_FAILED)
+		return NULL;
+	w->chunks[c] = p;
+	return p;
+}
+
 static int map_shared(struct nl_dp *dp)
 {
 	void *p;
 
-	dp->limits_len = page_round(sizeof(struct nl_limit) * NL_MAX_LIMITS);
-	p = mmap(NULL, dp->limits_len, PROT_READ | PROT_WRITE, MAP_SHARED, dp->fds[NL_MAP_LIMITS],
-		 0);
-	if (p == MAP_FAILED)
+	if (CHUNK_LEN % (size_t)sysconf(_SC_PAGESIZE))
+		return -EINVAL; /* a page size this build does not know */
+	if (!map_chunk(dp, 0))
 		return -errno;
-	dp->limits = p;
 	dp->conf_len = page_round(sizeof(struct nl_conf));
 	p = mmap(NULL, dp->conf_len, PROT_READ | PROT_WRITE, MAP_SHARED, dp->fds[NL_MAP_CONF], 0);
 	if (p == MAP_FAILED)
@@ -106,7 +128,7 @@ static void take_skel_fds(struct nl_dp *dp)
 		s->maps.nl_hosts,     s->maps.nl_scopes,     s->maps.nl_socks,
 		s->maps.nl_sock_tags, s->maps.nl_tasks,	     s->maps.nl_rings,
 		s->maps.nl_cg_meter,  s->maps.nl_proc_meter, s->maps.nl_sk_slots,
-		s->maps.nl_sk_owners,
+		s->maps.nl_sk_owners, s->maps.nl_host_meter,
 	};
 
 	for (int i = 0; i < NL_MAP_COUNT; i++)
@@ -447,8 +469,9 @@ void nl_dp__free(struct nl_dp *dp)
 		return;
 	if (dp == shared_dp)
 		shared_dp = NULL;
-	if (dp->limits)
-		munmap(dp->limits, dp->limits_len);
+	for (i = 0; i < NL_MAX_LIMITS / NL_LIMIT_CHUNK; i++)
+		if (dp->chunks[i])
+			munmap(dp->chunks[i], CHUNK_LEN);
 	if (dp->conf)
 		munmap(dp->conf, dp->conf_len);
 	if (dp->owned_fds) {
@@ -481,7 +504,20 @@ int nl_dp__map_fd(const struct nl_dp *dp, enum nl_dp_map m)
 
 struct nl_limit *nl_dp__limit(const struct nl_dp *dp, __u32 id)
 {
-	return id && id < NL_MAX_LIMITS ? &dp->limits[id] : NULL;
+	struct nl_limit *c;
+
+	if (!id || id >= NL_MAX_LIMITS)
+		return NULL;
+	c = map_chunk(dp, id / NL_LIMIT_CHUNK);
+	if (!c) {
+		/*
+		 * Out of address space for a few MB of a map that exists: end as
+		 * a crash would (every change is crash-safe), not with a NULL.
+		 */
+		nl_err("cannot map netlimit's limits table: %s", strerror(errno));
+		_exit(NL_EXIT_FAIL);
+	}
+	return &c[id % NL_LIMIT_CHUNK];
 }
 
 struct nl_conf *nl_dp__conf(const struct nl_dp *dp)

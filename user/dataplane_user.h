@@ -33,6 +33,7 @@ enum nl_dp_map {
 	NL_MAP_PROC_METER,
 	NL_MAP_SK_SLOTS,
 	NL_MAP_SK_OWNERS,
+	NL_MAP_HOST_METER,
 	NL_MAP_COUNT,
 };
 

@@ -7,6 +7,7 @@
 #include "attach.h"
 #include "iface.h"
 #include "manage.h"
+#include "top.h"
 #include "meter.h"
 #include "run.h"
 
@@ -25,7 +26,7 @@ static const struct command commands[] = {
 	{ "up", nl_cmd_up, "bring interfaces up" },
 	{ "list", nl_cmd_list, "every limit, with its use and state" },
 	{ "show", nl_cmd_show, "one limit in full" },
-	{ "top", nl_cmd_top, "every limit live, with rates" },
+	{ "top", nl_cmd_top, "what uses the network, live: processes, hosts, limits..." },
 	{ "set", nl_cmd_set, "change a limit's caps live" },
 	{ "reset", nl_cmd_reset, "zero a limit's counters" },
 	{ "detach", nl_cmd_detach, "remove a limit" },

@@ -200,59 +200,6 @@ static void close_one(struct opened *o)
 	nl_state__free(o->st);
 }
 
-static const char *kind_name(__u32 kind)
-{
-	switch (kind) {
-	case NL_KIND_RUN:
-		return "run";
-	case NL_KIND_PID:
-		return "pid";
-	case NL_KIND_CGROUP:
-		return "cgroup";
-	case NL_KIND_HOST:
-		return "host";
-	case NL_KIND_IFACE:
-		return "iface";
-	default:
-		return "?";
-	}
-}
-
-static const char *state_name(const struct nl_limit *l)
-{
-	if (nl_limit_target_gone(l))
-		return "target gone";
-	return l->hit ? "cap reached" : "active";
-}
-
-/* "in 5.0 MiB, total 1.0 GiB" and "in 24%, total 1%". */
-static void caps_cells(const struct nl_limit *l, char *caps, size_t clen, char *used, size_t ulen)
-{
-	const struct {
-		const char *name;
-		__u64 cap, use;
-	} c[3] = {
-		{ "in", l->cap_in, l->in.bytes },
-		{ "out", l->cap_out, l->out.bytes },
-		{ "total", l->cap_total, l->in.bytes + l->out.bytes },
-	};
-	size_t co = 0, uo = 0;
-	char h[32];
-	int i;
-
-	caps[0] = used[0] = '\0';
-	for (i = 0; i < 3; i++) {
-		if (c[i].cap == NL_UNLIMITED)
-			continue;
-		if (co < clen)
-			co += (size_t)snprintf(caps + co, clen - co, "%s%s %s", co ? ", " : "",
-					       c[i].name, nl_format_size(c[i].cap, h, sizeof(h)));
-		if (uo < ulen)
-			uo += (size_t)snprintf(used + uo, ulen - uo, "%s%s %.0f%%", uo ? ", " : "",
-					       c[i].name,
-					       100.0 * (double)c[i].use / (double)c[i].cap);
-	}
-}
 
 /* One limit as a JSON object (inside an array or alone). */
 static void json_limit(struct nl_json *j, const struct nl_limit *l)
@@ -262,9 +209,9 @@ static void json_limit(struct nl_json *j, const struct nl_limit *l)
 	nl_json_open(j, NULL, '{');
 	nl_json_u64(j, "id", l->id);
 	nl_json_str(j, "name", l->name);
-	nl_json_str(j, "kind", kind_name(l->kind));
+	nl_json_str(j, "kind", nl_kind_name(l->kind));
 	nl_json_str(j, "target", l->target);
-	nl_json_str(j, "state", state_name(l));
+	nl_json_str(j, "state", nl_state_name(l));
 	nl_json_str(j, "action",
 		    l->action == NL_ACT_KILL   ? "kill"
 		    : l->action == NL_ACT_DOWN ? "down"
@@ -342,12 +289,12 @@ static int list_one(struct nl_lim *q, void *ctx)
 	/* Paths are data: no control character or broken UTF-8 reaches the terminal. */
 	nl_printable(l.target, target, sizeof(target));
 	tl = strlen(target);
-	caps_cells(&l, caps, sizeof(caps), used, sizeof(used));
+	nl_caps_cells(&l, caps, sizeof(caps), used, sizeof(used));
 	/* A long path: its end names the target; keep that. */
 	printf("%-4u %-16s %-6s %s%-*s %12s %12s  %-24s %-18s %s\n", l.id, l.name[0] ? l.name : "-",
-	       kind_name(l.kind), tl > 34 ? "..." : "", tl > 34 ? 31 : 34,
+	       nl_kind_name(l.kind), tl > 34 ? "..." : "", tl > 34 ? 31 : 34,
 	       tl > 34 ? target + tl - 31 : target, nl_format_size(l.in.bytes, in, sizeof(in)),
-	       nl_format_size(l.out.bytes, out, sizeof(out)), caps, used, state_name(&l));
+	       nl_format_size(l.out.bytes, out, sizeof(out)), caps, used, nl_state_name(&l));
 	return 0;
 }
 
@@ -425,7 +372,7 @@ int nl_cmd_show(int argc, char **argv)
 	strftime(created, sizeof(created), "%Y-%m-%d %H:%M:%S", &tm);
 	printf("limit %u%s%s%s\n", l.id, l.name[0] ? " (" : "", l.name, l.name[0] ? ")" : "");
 	printf("  kind     %s\n  target   %s\n  state    %s\n  action   %s at the cap\n",
-	       kind_name(l.kind), nl_printable(l.target, target, sizeof(target)), state_name(&l),
+	       nl_kind_name(l.kind), nl_printable(l.target, target, sizeof(target)), nl_state_name(&l),
 	       l.action == NL_ACT_KILL	 ? "kill"
 	       : l.action == NL_ACT_DOWN ? "down"
 					 : "block");
@@ -687,197 +634,3 @@ int nl_cmd_gc(int argc, char **argv)
 	return NL_EXIT_OK;
 }
 
-/* One row of `top`: the counters now and the rates since the last round. */
-struct top_row {
-	__u32 id;
-	__u64 in, out;
-	bool seen;
-};
-
-static const char top_usage[] =
-	"Usage: netlimit top [--interval=DURATION] [--iterations=N]\n"
-	"\n"
-	"Every limit, live: bytes and rates in and out, share of each cap, state.\n"
-	"Redraws in place on a terminal (q or Ctrl-C to quit); prints one table\n"
-	"per round otherwise.\n"
-	"\n"
-	"  -i, --interval=DURATION  time between rounds (default 1s)\n"
-	"  -n, --iterations=N       stop after N rounds (default: until interrupted)\n"
-	"  -q, -v                   fewer or more messages\n"
-	"\n"
-	"Examples:\n"
-	"  sudo netlimit top\n"
-	"  sudo netlimit top -i 5s -n 12 > usage.log\n";
-
-static volatile sig_atomic_t top_stop;
-
-static void top_on_signal(int sig)
-{
-	top_stop = 1;
-}
-
-static void rate(double bps, char *buf, size_t len)
-{
-	char h[32];
-
-	nl_format_size((__u64)bps, h, sizeof(h));
-	snprintf(buf, len, "%.24s/s", h);
-}
-
-struct top_ctx {
-	struct top_row rows[1024];
-	int nrows, shown;
-	double dt; /* seconds since the last round */
-};
-
-static int top_one(struct nl_lim *q, void *ctx)
-{
-	char in[32], out[32], rin[32], rout[32], caps[96], used[64];
-	struct top_ctx *c = ctx;
-	struct top_row *r = NULL;
-	struct nl_limit l;
-	int k;
-
-	nl_limit_snapshot(nl_lim__limit(q), &l);
-	for (k = 0; k < c->nrows && c->rows[k].id != l.id; k++)
-		;
-	if (k < c->nrows) {
-		r = &c->rows[k];
-	} else if (c->nrows < (int)(sizeof(c->rows) / sizeof(c->rows[0]))) {
-		r = &c->rows[c->nrows++];
-		r->id = l.id;
-		r->seen = false;
-	}
-	/* A rate needs a previous round; a reset makes the counters go back. */
-	if (r && r->seen && l.in.bytes >= r->in && l.out.bytes >= r->out) {
-		rate((double)(l.in.bytes - r->in) / c->dt, rin, sizeof(rin));
-		rate((double)(l.out.bytes - r->out) / c->dt, rout, sizeof(rout));
-	} else {
-		snprintf(rin, sizeof(rin), "-");
-		snprintf(rout, sizeof(rout), "-");
-	}
-	if (r) {
-		r->in = l.in.bytes;
-		r->out = l.out.bytes;
-		r->seen = true;
-	}
-	caps_cells(&l, caps, sizeof(caps), used, sizeof(used));
-	printf("%-4u %-16s %-6s %12s %12s %12s %12s  %-18s %s\n", l.id, l.name[0] ? l.name : "-",
-	       kind_name(l.kind), nl_format_size(l.in.bytes, in, sizeof(in)), rin,
-	       nl_format_size(l.out.bytes, out, sizeof(out)), rout, used[0] ? used : "-",
-	       state_name(&l));
-	c->shown++;
-	return 0;
-}
-
-int nl_cmd_top(int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{ "interval", required_argument, NULL, 'i' },
-		{ "iterations", required_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	static struct top_ctx tc;
-	double last = 0;
-	struct termios saved;
-	bool restore = false;
-	struct nl_state *st = NULL;
-	__u64 interval_ns = 1000000000ULL;
-	long iterations = -1, round;
-	int c, status;
-	bool tty = isatty(STDOUT_FILENO);
-	const char *why;
-	char *end;
-
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:n:hqv", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'i':
-			why = NULL;
-			if (nl_parse_duration(optarg, &interval_ns, &why) || !interval_ns ||
-			    interval_ns > 86400ULL * 1000000000ULL) {
-				nl_err("--interval: '%s' %s", optarg,
-				       why ? why : "must be more than 0 and at most 24h");
-				return NL_EXIT_USAGE;
-			}
-			break;
-		case 'q':
-		case 'v':
-			nl_verbosity = c == 'q' ? NL_QUIET : NL_VERBOSE;
-			break;
-		case 'n':
-			iterations = strtol(optarg, &end, 10);
-			if (*end || iterations <= 0) {
-				nl_err("--iterations: '%s' is not a positive number", optarg);
-				return NL_EXIT_USAGE;
-			}
-			break;
-		case 'h':
-			fputs(top_usage, stdout);
-			return NL_EXIT_OK;
-		default:
-			nl_opt_unknown("top", c, argv);
-			return NL_EXIT_USAGE;
-		}
-	}
-	if (optind < argc) {
-		nl_err("top takes no arguments (see 'netlimit top --help')");
-		return NL_EXIT_USAGE;
-	}
-	status = open_state("netlimit top", &st, false);
-	if (status)
-		return status;
-	/* Keys without Enter; the terminal is restored on q, Ctrl-C or the end. */
-	if (tty && isatty(STDIN_FILENO) && !tcgetattr(STDIN_FILENO, &saved)) {
-		struct termios raw = saved;
-		struct sigaction sa = { .sa_handler = top_on_signal };
-
-		raw.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
-		raw.c_cc[VMIN] = 0;
-		raw.c_cc[VTIME] = 0;
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-		restore = !tcsetattr(STDIN_FILENO, TCSANOW, &raw);
-	}
-	for (round = 0; (iterations < 0 || round < iterations) && !top_stop; round++) {
-		struct timespec ts;
-		double dt, t;
-
-		/* Rates over the time that really passed, not the nominal interval. */
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		t = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-		dt = last > 0 && t > last ? t - last : (double)interval_ns / 1e9;
-		last = t;
-
-		if (!st)
-			nl_state__open(&st, false);
-		if (tty)
-			fputs("\033[H\033[2J", stdout);
-		printf("%-4s %-16s %-6s %12s %12s %12s %12s  %-18s %s\n", "ID", "NAME", "KIND",
-		       "IN", "IN RATE", "OUT", "OUT RATE", "USED", "STATE");
-		tc.dt = dt;
-		tc.shown = 0;
-		if (st)
-			nl_lim__each(st, top_one, &tc);
-		if (!tc.shown)
-			printf("(no limits)\n");
-		if (!tty)
-			putchar('\n');
-		fflush(stdout);
-		if (iterations < 0 || round + 1 < iterations) {
-			struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
-			char key;
-
-			/* On a terminal, q quits; otherwise just wait. */
-			if (poll(&pfd, restore ? 1 : 0, (int)(interval_ns / 1000000ULL)) > 0 &&
-			    read(STDIN_FILENO, &key, 1) == 1 && (key == 'q' || key == 'Q'))
-				break;
-		}
-	}
-	if (restore)
-		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
-	nl_state__free(st);
-	return NL_EXIT_OK;
-}

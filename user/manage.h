@@ -10,6 +10,5 @@ int nl_cmd_reset(int argc, char **argv);
 int nl_cmd_detach(int argc, char **argv);
 int nl_cmd_wait(int argc, char **argv);
 int nl_cmd_gc(int argc, char **argv);
-int nl_cmd_top(int argc, char **argv);
 
 #endif

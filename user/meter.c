@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* The meter from userland: see user/meter.h. */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
-#include <ftw.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "cgroup.h"
@@ -288,57 +290,6 @@ int nl_meter_read(struct nl_dp *dp, struct nl_meter_row **cgv, size_t *ncg,
 	return 0;
 }
 
-/* Cgroup ids to paths, for the cgroups below the dataplane's. */
-static struct {
-	__u64 *ids;
-	char **paths;
-	size_t n, cap;
-	size_t skip; /* length of the cgroup2 mount: paths print from the hierarchy's root */
-} cgnames;
-
-static int note_cgroup(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-	if (type != FTW_D)
-		return 0;
-	if (cgnames.n == cgnames.cap) {
-		size_t cap = cgnames.cap ? 2 * cgnames.cap : 256;
-		__u64 *ids = realloc(cgnames.ids, cap * sizeof(*ids));
-		char **paths;
-
-		if (!ids)
-			return 1;
-		cgnames.ids = ids;
-		paths = realloc(cgnames.paths, cap * sizeof(*paths));
-		if (!paths)
-			return 1;
-		cgnames.paths = paths;
-		cgnames.cap = cap;
-	}
-	cgnames.ids[cgnames.n] = sb->st_ino;
-	cgnames.paths[cgnames.n] = strdup(path);
-	if (cgnames.paths[cgnames.n])
-		cgnames.n++;
-	return 0;
-}
-
-static const char *cgroup_name(__u64 id)
-{
-	for (size_t i = 0; i < cgnames.n; i++)
-		if (cgnames.ids[i] == id)
-			return cgnames.paths[i][cgnames.skip] ? cgnames.paths[i] + cgnames.skip
-							      : "/";
-	return NULL;
-}
-
-static void names_free(void)
-{
-	for (size_t i = 0; i < cgnames.n; i++)
-		free(cgnames.paths[i]);
-	free(cgnames.ids);
-	free(cgnames.paths);
-	memset(&cgnames, 0, sizeof(cgnames));
-}
-
 static const char *user_name(__u32 uid, char *buf, size_t len)
 {
 	struct passwd *pw = getpwuid(uid);
@@ -374,7 +325,7 @@ static void print_stat(struct nl_dp *dp, bool json)
 {
 	struct nl_meter_row *cg = NULL, *proc = NULL;
 	size_t ncg = 0, nproc = 0, nsock = 0, i;
-	char mnt[256], user[64], comm[17], safe[256], addr[INET6_ADDRSTRLEN];
+	char user[64], comm[17], safe[256], addr[INET6_ADDRSTRLEN];
 	struct nl_meter_rec *sock = NULL;
 	int err;
 
@@ -385,10 +336,7 @@ static void print_stat(struct nl_dp *dp, bool json)
 		nl_err("cannot read the meter: %s", strerror(-err));
 		return;
 	}
-	if (!nl_cgroup_mount(mnt, sizeof(mnt))) {
-		cgnames.skip = strlen(mnt);
-		nftw(nl_dp__base(dp), note_cgroup, 16, FTW_PHYS);
-	}
+	nl_cgnames_load(nl_dp__base(dp));
 	if (json) {
 		struct nl_json j;
 
@@ -396,7 +344,7 @@ static void print_stat(struct nl_dp *dp, bool json)
 		nl_json_open(&j, NULL, '{');
 		nl_json_open(&j, "cgroups", '[');
 		for (i = 0; i < ncg; i++) {
-			const char *name = cgroup_name(cg[i].cgroup_id);
+			const char *name = nl_cgnames_get(cg[i].cgroup_id);
 
 			nl_json_open(&j, NULL, '{');
 			nl_json_u64(&j, "cgroup_id", cg[i].cgroup_id);
@@ -441,7 +389,7 @@ static void print_stat(struct nl_dp *dp, bool json)
 		printf("%-40s %14s %10s %14s %10s\n", "CGROUP", "IN BYTES", "IN PKTS", "OUT BYTES",
 		       "OUT PKTS");
 		for (i = 0; i < ncg; i++) {
-			const char *name = cgroup_name(cg[i].cgroup_id);
+			const char *name = nl_cgnames_get(cg[i].cgroup_id);
 			char idbuf[32];
 
 			if (!name) {
@@ -484,7 +432,7 @@ static void print_stat(struct nl_dp *dp, bool json)
 			       (unsigned long long)sock[i].m.out_bytes);
 		}
 	}
-	names_free();
+	nl_cgnames_free();
 	free(cg);
 	free(proc);
 	free(sock);
@@ -552,7 +500,11 @@ int nl_cmd_meter(int argc, char **argv)
 	if (st)
 		nl_state__lock(st);
 	if (st && !nl_dp__open(st, on == 1, &dp) && on >= 0) {
+		bool was = nl_dp__conf(dp)->meter;
+
 		__atomic_store_n(&nl_dp__conf(dp)->meter, (__u32)on, __ATOMIC_SEQ_CST);
+		if (on && !was)
+			nl_meter_adopt(dp);
 		if (!on) {
 			nl_dp__free(dp);
 			dp = NULL;
@@ -586,6 +538,150 @@ int nl_cmd_meter(int argc, char **argv)
 		nl_state__unlock(st);
 	nl_state__free(st);
 	return status;
+}
+
+/* uid, gid and parent of a process from /proc/PID/status; false if it is gone. */
+static bool proc_ids(pid_t pid, struct nl_sock *s)
+{
+	char path[64], line[256];
+	unsigned a, b;
+	FILE *f;
+	int got = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "PPid: %u", &a) == 1) {
+			s->ppid = a;
+			got++;
+		} else if (sscanf(line, "Uid: %*u %u", &a) == 1) {
+			s->uid = a;
+			got++;
+		} else if (sscanf(line, "Gid: %*u %u", &b) == 1) {
+			s->gid = b;
+			got++;
+		}
+	}
+	fclose(f);
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	f = fopen(path, "re");
+	if (f) {
+		if (fgets(s->comm, sizeof(s->comm), f))
+			s->comm[strcspn(s->comm, "\n")] = '\0';
+		fclose(f);
+	}
+	return got == 3;
+}
+
+/* Give one process's inet sockets an owner in the meter, unless they have one. */
+static int adopt_process(int socks_fd, pid_t pid)
+{
+	char dir[64], path[320], link[64], cg[512];
+	struct nl_sock owner = { .tgid = (__u32)pid };
+	struct dirent *de;
+	int pidfd, n = 0;
+	DIR *d;
+
+	if (!proc_ids(pid, &owner))
+		return 0;
+	if (!nl_cgroup_of(pid, cg, sizeof(cg)))
+		nl_cgroup_id(cg, &owner.cgroup_id);
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+	d = opendir(dir);
+	if (!d)
+		return 0;
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	while (pidfd >= 0 && (de = readdir(d))) {
+		int fd, dom = 0;
+		socklen_t dl = sizeof(dom);
+		ssize_t len;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		len = readlink(path, link, sizeof(link) - 1);
+		if (len <= 0)
+			continue;
+		link[len] = '\0';
+		if (strncmp(link, "socket:", 7))
+			continue;
+		fd = (int)syscall(SYS_pidfd_getfd, pidfd, atoi(de->d_name), 0);
+		if (fd < 0)
+			continue;
+		if (!getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &dl) &&
+		    (dom == AF_INET || dom == AF_INET6) &&
+		    !bpf_map_update_elem(socks_fd, &fd, &owner, BPF_NOEXIST))
+			n++;
+		close(fd);
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+	closedir(d);
+	return n;
+}
+
+int nl_meter_adopt(struct nl_dp *dp)
+{
+	int fd = nl_dp__map_fd(dp, NL_MAP_SOCKS), n = 0;
+	struct dirent *de;
+	DIR *d = opendir("/proc");
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		int pid = atoi(de->d_name);
+
+		if (pid > 0 && pid != getpid())
+			n += adopt_process(fd, (pid_t)pid);
+	}
+	closedir(d);
+	nl_debug("meter: %d sockets older than the meter got their owners", n);
+	return n;
+}
+
+int nl_meter_hold(const char *cmd, struct nl_state **stp, struct nl_dp **dpp, bool *turned_on)
+{
+	struct nl_state *st = NULL;
+	struct nl_dp *dp = NULL;
+	int err;
+
+	*turned_on = false;
+	*stp = NULL;
+	*dpp = NULL;
+	err = nl_state__open(&st, true);
+	if (err) {
+		nl_err("%s: cannot open netlimit's state in bpffs: %s", cmd, strerror(-err));
+		return nl_exit_for_errno(err);
+	}
+	nl_state__lock(st);
+	err = nl_dp__open(st, true, &dp);
+	if (!err && !nl_dp__conf(dp)->meter) {
+		__atomic_store_n(&nl_dp__conf(dp)->meter, 1, __ATOMIC_SEQ_CST);
+		*turned_on = true;
+		nl_meter_adopt(dp);
+	}
+	nl_state__unlock(st);
+	if (err) {
+		nl_state__free(st);
+		return err == -EEXIST ? NL_EXIT_UNSUPPORTED : NL_EXIT_FAIL;
+	}
+	*stp = st;
+	*dpp = dp;
+	return NL_EXIT_OK;
+}
+
+void nl_meter_unhold(struct nl_state *st, struct nl_dp *dp, bool turned_on)
+{
+	if (turned_on && st && dp) {
+		nl_state__lock(st);
+		__atomic_store_n(&nl_dp__conf(dp)->meter, 0, __ATOMIC_SEQ_CST);
+		nl_dp__free(dp);
+		dp = NULL;
+		nl_gc(st, false); /* unloads the dataplane if nothing else needs it */
+		nl_state__unlock(st);
+	}
+	nl_dp__free(dp);
+	nl_state__free(st);
 }
 
 int nl_cmd_stat(int argc, char **argv)

@@ -8,10 +8,12 @@
 #ifndef NETLIMIT_METER_H
 #define NETLIMIT_METER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "dataplane.h"
 
 struct nl_dp;
+struct nl_state;
 
 /* One cgroup's or one process's traffic. */
 struct nl_meter_row {
@@ -30,6 +32,19 @@ int nl_meter_read(struct nl_dp *dp, struct nl_meter_row **cg, size_t *ncg,
 		  struct nl_meter_row **proc, size_t *nproc);
 /* The live sockets with a remote end (connected TCP and UDP), as the kernel records them. */
 int nl_meter_sockets(struct nl_dp *dp, struct nl_meter_rec **socks, size_t *n);
+
+/*
+ * For the live views: the state and the dataplane, with the meter on. If it
+ * was off, *turned_on says so and unhold turns it off again (and unloads
+ * the dataplane if no limit needs it). Returns an exit status.
+ */
+/*
+ * Give the inet sockets that predate the meter (no owner recorded at their
+ * creation) their owners, found through /proc/PID/fd; returns how many.
+ */
+int nl_meter_adopt(struct nl_dp *dp);
+int nl_meter_hold(const char *cmd, struct nl_state **st, struct nl_dp **dp, bool *turned_on);
+void nl_meter_unhold(struct nl_state *st, struct nl_dp *dp, bool turned_on);
 
 int nl_cmd_meter(int argc, char **argv);
 int nl_cmd_stat(int argc, char **argv);

@@ -2,6 +2,7 @@
 /* Printing of counters and summaries. */
 #include <string.h>
 #include "limit.h"
+#include "gc.h"
 #include "report.h"
 #include "size.h"
 
@@ -129,4 +130,58 @@ void nl_print_new_json(__u32 id, const char *name, const char *target)
 	nl_json_str(&j, "name", name);
 	nl_json_str(&j, "target", target);
 	nl_json_close(&j, '}');
+}
+
+const char *nl_kind_name(__u32 kind)
+{
+	switch (kind) {
+	case NL_KIND_RUN:
+		return "run";
+	case NL_KIND_PID:
+		return "pid";
+	case NL_KIND_CGROUP:
+		return "cgroup";
+	case NL_KIND_HOST:
+		return "host";
+	case NL_KIND_IFACE:
+		return "iface";
+	default:
+		return "?";
+	}
+}
+
+const char *nl_state_name(const struct nl_limit *l)
+{
+	if (nl_limit_target_gone(l))
+		return "target gone";
+	return l->hit ? "cap reached" : "active";
+}
+
+/* "in 5.0 MiB, total 1.0 GiB" and "in 24%, total 1%". */
+void nl_caps_cells(const struct nl_limit *l, char *caps, size_t clen, char *used, size_t ulen)
+{
+	const struct {
+		const char *name;
+		__u64 cap, use;
+	} c[3] = {
+		{ "in", l->cap_in, l->in.bytes },
+		{ "out", l->cap_out, l->out.bytes },
+		{ "total", l->cap_total, l->in.bytes + l->out.bytes },
+	};
+	size_t co = 0, uo = 0;
+	char h[32];
+	int i;
+
+	caps[0] = used[0] = '\0';
+	for (i = 0; i < 3; i++) {
+		if (c[i].cap == NL_UNLIMITED)
+			continue;
+		if (co < clen)
+			co += (size_t)snprintf(caps + co, clen - co, "%s%s %s", co ? ", " : "",
+					       c[i].name, nl_format_size(c[i].cap, h, sizeof(h)));
+		if (uo < ulen)
+			uo += (size_t)snprintf(used + uo, ulen - uo, "%s%s %.0f%%", uo ? ", " : "",
+					       c[i].name,
+					       100.0 * (double)c[i].use / (double)c[i].cap);
+	}
 }

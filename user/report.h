@@ -22,6 +22,12 @@ void nl_limit_snapshot(const struct nl_limit *live, struct nl_limit *copy);
 const char *nl_hit_names(__u32 hit, char *buf, size_t len);
 
 void nl_report_table(FILE *f, const struct nl_limit *l);
+/* "run", "pid", "cgroup", "host", "iface". */
+const char *nl_kind_name(__u32 kind);
+/* "active", "cap reached", "target gone". */
+const char *nl_state_name(const struct nl_limit *l);
+/* "in 5.0 MiB, total 1.0 GiB" and "in 24%, total 1%". */
+void nl_caps_cells(const struct nl_limit *l, char *caps, size_t clen, char *used, size_t ulen);
 /* What attach, host and iface print with --json: {"id":..,"name":..,"target":..}. */
 void nl_print_new_json(__u32 id, const char *name, const char *target);
 #include "json.h"
