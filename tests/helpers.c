@@ -928,3 +928,21 @@ bool json_u64_after(const char *text, const char *anchor, const char *key, unsig
 	*v = strtoull(k + strlen(pat), NULL, 10);
 	return true;
 }
+
+/* Run argv as user nobody; p (shared memory) gets what it printed and its status. */
+int run_as_nobody(struct proc *p, char **argv)
+{
+	pid_t pid;
+	int st;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		if (setgid(65534) || setuid(65534))
+			_exit(90);
+		proc_run(p, argv, 20);
+		_exit(0);
+	}
+	waitpid(pid, &st, 0);
+	return p->status;
+}

@@ -393,22 +393,6 @@ void test_attach_sigkill_anywhere(void)
 	rmdir(cg);
 }
 
-static int run_as_nobody(struct proc *p, char **argv)
-{
-	pid_t pid;
-	int st;
-
-	fflush(NULL);
-	pid = fork();
-	if (pid == 0) {
-		if (setgid(65534) || setuid(65534))
-			_exit(90);
-		proc_run(p, argv, 20);
-		_exit(0);
-	}
-	waitpid(pid, &st, 0);
-	return p->status;
-}
 
 void test_attach_nonroot_refused(void)
 {
