@@ -12,17 +12,19 @@
 
 static const char *const commands[] = { "run",	"attach", "host",  "iface", "down",  "up",
 					"list", "show",	  "top",   "set",   "reset", "detach",
-					"wait", "gc",	  "meter", "stat" };
+					"wait", "gc",	  "meter", "stat", "watch" };
 
 /*
- * Run `netlimit CMD OPT x`: true if OPT was not refused as unknown. "x" is
- * no valid value, id or command anywhere, so nothing is made or run.
+ * Run `netlimit CMD OPT x x`: true if OPT was not refused as unknown. "x"
+ * is no valid value, id or command anywhere, and where OPT takes any text
+ * (top --filter) the second is an argument no command takes: nothing is
+ * made or run.
  */
 static bool accepted(const char *cmd, const char *opt)
 {
 	static struct proc p;
 
-	netlimit(&p, cmd, opt, "x", NULL);
+	netlimit(&p, cmd, opt, "x", "x", NULL);
 	return !strstr(p.err, "unknown option");
 }
 

@@ -2,6 +2,7 @@
 /* Unit tests: sizes and durations, accepted and refused. */
 #include "harness.h"
 #include "dataplane.h"
+#include "rate.h"
 #include "size.h"
 
 void test_size_accepted(void)
@@ -115,4 +116,52 @@ void test_size_format(void)
 	ASSERT_STREQ(nl_format_size(100, buf, sizeof(buf)), "100 B", "100");
 	ASSERT_STREQ(nl_format_size(25ULL << 20, buf, sizeof(buf)), "25.0 MiB", "25M");
 	ASSERT_STREQ(nl_format_size(NL_UNLIMITED, buf, sizeof(buf)), "unlimited", "none");
+}
+
+/* Rates (user/rate.c): bits with SI units, bytes as sizes, "/s" optional. */
+void test_rate_parse(void)
+{
+	static const struct {
+		const char *in;
+		unsigned long long bits; /* 0: refused */
+	} cases[] = {
+		{ "10mbit", 10000000 },
+		{ "10Mbit", 10000000 },
+		{ "1.5Mbit/s", 1500000 },
+		{ "1gbit", 1000000000 },
+		{ "100kbps", 100000 },
+		{ "1bit", 1 },
+		{ "500KB/s", 4000000 },
+		{ "2MiB/s", 16777216 },
+		{ "2M", 16777216 },
+		{ "1000", 8000 },
+		{ "1000/s", 8000 },
+		{ "0.5kbit", 500 },
+		{ "0", 0 },
+		{ "0mbit", 0 },
+		{ "-1mbit", 0 },
+		{ "fast", 0 },
+		{ "mbit", 0 },
+		{ "1.2.3mbit", 0 },
+		{ "10 mbit", 0 },
+		{ "10furlongs", 0 },
+		{ "", 0 },
+		{ "99999999999999999999bit", 0 },
+		{ "3000000000000000000B", 0 },
+		{ "0.0001bit", 0 },
+	};
+	const char *why;
+	__u64 v;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		v = 0;
+		why = NULL;
+		if (cases[i].bits) {
+			if (ASSERT_OK(nl_parse_rate(cases[i].in, &v, &why), cases[i].in))
+				ASSERT_EQ(v, cases[i].bits, cases[i].in);
+		} else {
+			ASSERT_ERR(nl_parse_rate(cases[i].in, &v, &why), cases[i].in);
+			ASSERT_TRUE(why && *why, "says why");
+		}
+	}
 }

@@ -27,7 +27,7 @@
 #include "gc.h"
 #include "log.h"
 #include "opts.h"
-#include "watch.h"
+#include "guard.h"
 #include "preflight.h"
 #include "dataplane_user.h"
 #include "limit.h"
@@ -699,7 +699,7 @@ int nl_attach_run(struct nl_attach_opts *po, __u32 kind, const char *what)
 	if (status)
 		goto out;
 	if (o.action == NL_ACT_KILL) {
-		err = nl_watch_start(c.st, c.id, c.own_fd, o.grace_ns);
+		err = nl_guard_start(c.st, c.id, c.own_fd, o.grace_ns);
 		if (err) {
 			nl_err("cannot start the watcher that ends the targets at the cap: %s",
 			       strerror(-err));

@@ -23,7 +23,7 @@
 #include "limit.h"
 #include "report.h"
 #include "state.h"
-#include "watch.h"
+#include "guard.h"
 
 static const char iface_usage[] =
 	"Usage: netlimit iface IFACE CAPS [OPTIONS]\n"
@@ -181,7 +181,7 @@ int nl_cmd_iface(int argc, char **argv)
 	if (status)
 		goto out;
 	if (action == NL_ACT_DOWN) {
-		err = nl_watch_start(cr.st, cr.id, cr.own_fd, 0);
+		err = nl_guard_start(cr.st, cr.id, cr.own_fd, 0);
 		if (err) {
 			nl_err("cannot start the watcher that brings %s down: %s", ifname,
 			       strerror(-err));

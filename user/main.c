@@ -8,6 +8,7 @@
 #include "iface.h"
 #include "manage.h"
 #include "top.h"
+#include "watch.h"
 #include "meter.h"
 #include "run.h"
 
@@ -32,6 +33,7 @@ static const struct command commands[] = {
 	{ "detach", nl_cmd_detach, "remove a limit" },
 	{ "wait", nl_cmd_wait, "wait until a limit's cap is reached" },
 	{ "gc", nl_cmd_gc, "remove limits whose targets are gone" },
+	{ "watch", nl_cmd_watch, "alert when a rate stays above a threshold, and at recovery" },
 	{ "meter", nl_cmd_meter, "count every socket's traffic: on, off, status" },
 	{ "stat", nl_cmd_stat, "the meter's totals per cgroup and per process" },
 };

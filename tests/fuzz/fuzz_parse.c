@@ -15,6 +15,7 @@
 #include "log.h"
 #include "opts.h"
 #include "prefix.h"
+#include "rate.h"
 #include "size.h"
 #include "text.h"
 
@@ -70,7 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(s, data + 1, size - 1);
 	s[size - 1] = '\0';
-	switch (data[0] % 6) {
+	switch (data[0] % 7) {
 	case 0:
 		if (!nl_parse_size(s, &x, &why))
 			check(x > 0, "an accepted size is above zero");
@@ -101,6 +102,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (nl_opt_name(s, &name))
 			for (const char *c = name; *c; c++)
 				check(nl_name_char_ok(*c), "an accepted name has safe characters");
+		break;
+	case 6:
+		if (!nl_parse_rate(s, &x, &why))
+			check(x > 0, "an accepted rate is above zero");
+		else
+			check(why && *why, "a refused rate says why");
 		break;
 	default: {
 		FILE *f = fmemopen(out, sizeof(out), "w");
