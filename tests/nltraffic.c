@@ -20,6 +20,9 @@
  *   nltraffic udp-on-usr1 ADDR PORT COUNT SIZE    like `udp`, once SIGUSR1 arrives
  *   nltraffic udp-fork ADDR PORT COUNT SIZE       send COUNT, and a child process
  *                                                 2 x COUNT; prints "child PID"
+ *   nltraffic hold ADDR UPORT COUNT SIZE TPORT    COUNT datagrams on a connected UDP socket,
+ *                                                 then a TCP connection to TPORT; prints
+ *                                                 "ready", holds both until killed
  *   nltraffic forks N                             fork N children that exit at once, one
  *                                                 at a time; prints "us_per_fork X"
  * Prints what it did on stdout ("sent N", "received N").
@@ -151,6 +154,31 @@ static int udp_sink_cmd(int argc, char **argv)
 	for (;;)
 		if (recv(fd, buf, sizeof(buf), 0) < 0 && errno != EINTR)
 			return 1;
+}
+
+/* Sockets with known traffic that stay open, for `netlimit inspect`. */
+static int hold(int argc, char **argv)
+{
+	long count, size, i;
+	char *buf;
+	int u, t;
+
+	if (argc < 7)
+		return 2;
+	count = atol(argv[4]);
+	size = atol(argv[5]);
+	buf = calloc(1, (size_t)size + 1);
+	u = connect_to(argv[2], argv[3], SOCK_DGRAM);
+	t = connect_to(argv[2], argv[6], SOCK_STREAM);
+	if (!buf || u < 0 || t < 0)
+		return 1;
+	for (i = 0; i < count; i++)
+		if (send(u, buf, (size_t)size, 0) != size)
+			return 1;
+	printf("ready\n");
+	fflush(stdout);
+	for (;;)
+		pause();
 }
 
 /* Fork and reap n children in turn: what fork and exit cost, tracepoints included. */
@@ -515,6 +543,8 @@ int main(int argc, char **argv)
 		return park(argc, argv);
 	if (!strcmp(argv[1], "forks"))
 		return forks(argc, argv);
+	if (!strcmp(argv[1], "hold"))
+		return hold(argc, argv);
 	if (!strcmp(argv[1], "udp-on-usr1"))
 		return udp_on_usr1(argc, argv);
 	if (!strcmp(argv[1], "udp-fork"))

@@ -104,8 +104,7 @@ static void fold(struct rows *r)
 }
 
 /* Every live socket's record, through the sk_storage iterator; fn is called for each. */
-static int walk_sockets(struct nl_dp *dp, int (*fn)(const struct nl_meter_rec *r, void *ctx),
-			void *ctx)
+int nl_meter_walk(struct nl_dp *dp, int (*fn)(const struct nl_meter_rec *r, void *ctx), void *ctx)
 {
 	union bpf_iter_link_info info = { .map.map_fd = (__u32)nl_dp__map_fd(dp, NL_MAP_SOCKS) };
 	LIBBPF_OPTS(bpf_link_create_opts, opts, .iter_info = &info, .iter_info_len = sizeof(info));
@@ -161,7 +160,7 @@ static int read_sockets(struct nl_dp *dp, struct rows *cg, struct rows *proc)
 {
 	struct two_rows t = { cg, proc };
 
-	return walk_sockets(dp, add_socket, &t);
+	return nl_meter_walk(dp, add_socket, &t);
 }
 
 struct sock_list {
@@ -191,7 +190,7 @@ static int add_connected(const struct nl_meter_rec *rec, void *ctx)
 int nl_meter_sockets(struct nl_dp *dp, struct nl_meter_rec **socks, size_t *n)
 {
 	struct sock_list l = { 0 };
-	int err = walk_sockets(dp, add_connected, &l);
+	int err = nl_meter_walk(dp, add_connected, &l);
 
 	if (err) {
 		free(l.v);
