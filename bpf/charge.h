@@ -118,6 +118,7 @@ struct nl_pkt {
 	__u64 used, cap; /* what the refusing cap had, and was */
 	__u32 hdr;	 /* IP + TCP/UDP header bytes each GSO segment repeats */
 	int parsed;	 /* 0 not yet, 1 ok, -1 not IPv4/IPv6 */
+	__u32 rport;	 /* remote TCP/UDP port, host order (0: none) */
 };
 
 /* Tell the limit's owner once per arming that a cap refused a packet. */
@@ -157,6 +158,7 @@ static __always_inline void parse(struct __sk_buff *skb, const __u32 l3, const i
 	__u32 iphl;
 
 	p->parsed = -1;
+	p->rport = 0;
 	if ((void *)(h + 1) > end)
 		return;
 	if ((h[0] >> 4) == 4) {
@@ -186,6 +188,8 @@ static __always_inline void parse(struct __sk_buff *skb, const __u32 l3, const i
 	if (iphl > 60)
 		return;
 	t = h + iphl;
+	if ((proto == IPPROTO_TCP || proto == IPPROTO_UDP) && (void *)(t + 4) <= end)
+		p->rport = dir == NL_OUT ? (__u32)t[2] << 8 | t[3] : (__u32)t[0] << 8 | t[1];
 	if (proto == IPPROTO_TCP && (void *)(t + 13) <= end)
 		p->hdr += (t[12] >> 4) * 4;
 	else if (proto == IPPROTO_UDP)

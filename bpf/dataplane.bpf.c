@@ -112,6 +112,28 @@ struct {
 	__type(value, struct nl_meter);
 } nl_host_meter SEC(".maps");
 
+/* `netlimit audit`: one record per socket at its release (user/audit.c reads it). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, NL_AUDIT_RING);
+} nl_audit SEC(".maps");
+
+/* What each socket's creator ran, recorded while audit readers exist. */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct nl_exe);
+} nl_sock_exe SEC(".maps");
+
+/* Per unconnected UDP socket and peer, while audit readers exist. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct nl_udp_peer_key);
+	__type(value, struct nl_udp_peer);
+} nl_udp_peers SEC(".maps");
+
 /* The meter's per-socket counters, by cookie (see struct nl_sk_slot), and their owners. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -333,6 +355,8 @@ __noinline int nl_meter_slow(struct __sk_buff *skb, int dir)
 	}
 	if (!s->cgroup_id)
 		s->cgroup_id = bpf_skb_cgroup_id(skb);
+	if (!s->open_ns)
+		s->open_ns = bpf_ktime_get_ns();
 	if (s->closed) {
 		/* An orphan still sending after close: straight into the totals. */
 		if (dir & 1) {
@@ -344,6 +368,7 @@ __noinline int nl_meter_slow(struct __sk_buff *skb, int dir)
 		}
 		owner_key(&k, s);
 		meter_fold_owner(&k, &one);
+		meter_add(&s->life, dir & 1, len);
 		return 0;
 	}
 	sl = slot_claim(bpf_get_socket_cookie(skb), s);
@@ -397,6 +422,39 @@ __noinline int nl_undo_ids(struct __sk_buff *skb, const struct nl_ids *l, __u32 
 			break;
 		nl_charge_back(skb, l->ids[i], how, 0, p);
 	}
+	return 0;
+}
+
+/* An unconnected UDP socket's packet, counted for its peer (audit readers only). */
+__noinline int nl_audit_udp(struct __sk_buff *skb, int dir)
+{
+	struct nl_udp_peer_key k = {};
+	struct nl_udp_peer *v, zero = {};
+	struct nl_lazy z = { .ready = false };
+	struct nl_pkt *p;
+	__u64 now;
+
+	if (!skb)
+		return 0;
+	p = pkt(&z, skb, 0);
+	parse(skb, 0, dir & 1, p);
+	if (p->parsed < 0)
+		return 0;
+	k.cookie = bpf_get_socket_cookie(skb);
+	k.fam = p->fam;
+	k.port = (__u16)p->rport;
+	__builtin_memcpy(k.addr, p->a, 16);
+	now = bpf_ktime_get_ns();
+	v = bpf_map_lookup_elem(&nl_udp_peers, &k);
+	if (!v) {
+		zero.first_ns = now;
+		bpf_map_update_elem(&nl_udp_peers, &k, &zero, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&nl_udp_peers, &k);
+		if (!v)
+			return 0;
+	}
+	v->last_ns = now;
+	meter_add(&v->m, dir & 1, skb->len);
 	return 0;
 }
 
@@ -603,6 +661,9 @@ static __always_inline bool handle(struct __sk_buff *skb, const int dir)
 	}
 	if (c->meter)
 		meter(skb, sk, dir);
+	/* The audit's per-peer records of unconnected UDP sockets. */
+	if (c->audit && sk && sk->sk_protocol == IPPROTO_UDP && !sk->__sk_common.skc_dport)
+		nl_audit_udp(skb, dir);
 	return true;
 }
 
@@ -621,6 +682,30 @@ SEC("cgroup_skb/egress")
 int nl_egress(struct __sk_buff *skb)
 {
 	return handle(skb, NL_OUT) ? 1 : 2;
+}
+
+/*
+ * The creator's executable, as the last NL_EXE_PARTS names of its path
+ * (leaf first): the process may be gone before userland could look.
+ */
+static __noinline void record_exe(struct bpf_sock *sk, struct task_struct *t)
+{
+	struct nl_exe *e;
+	struct dentry *d;
+	int i;
+
+	if (!sk || !t)
+		return;
+	e = bpf_sk_storage_get(&nl_sock_exe, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!e || !t->mm || !t->mm->exe_file)
+		return;
+	d = t->mm->exe_file->f_path.dentry;
+	for (i = 0; i < NL_EXE_PARTS && d; i++) {
+		bpf_probe_read_kernel_str(e->part[i], NL_EXE_PART, d->d_name.name);
+		if (d == d->d_parent)
+			break;
+		d = d->d_parent;
+	}
 }
 
 /*
@@ -646,7 +731,10 @@ int nl_sock_create(struct bpf_sock *ctx)
 		s->uid = (__u32)ug;
 		s->gid = (__u32)(ug >> 32);
 		s->cgroup_id = bpf_get_current_cgroup_id();
+		s->open_ns = bpf_ktime_get_ns();
 		bpf_get_current_comm(s->comm, sizeof(s->comm));
+		if (c->audit)
+			record_exe(ctx, t);
 		/* Its cookie made now, and a slot: its packets find it without a helper. */
 		if (c->meter)
 			slot_claim(bpf_get_socket_cookie(ctx), s);
@@ -661,6 +749,55 @@ int nl_sock_create(struct bpf_sock *ctx)
 }
 
 /*
+ * The audit's record of a socket's whole life (sk: the kernel's socket,
+ * e: what its creator ran, if recorded). Written at release, or for TCP
+ * when the connection reaches CLOSE, so the close handshake is in it.
+ */
+static __always_inline void audit_record(struct sock *sk, struct nl_sock *s, struct nl_exe *e,
+					 struct nl_conf *c)
+{
+	struct nl_audit_rec *r;
+	__u32 fam;
+
+	r = bpf_ringbuf_reserve(&nl_audit, sizeof(*r), 0);
+	if (!r) {
+		__sync_fetch_and_add(&c->audit_lost, 1);
+		return;
+	}
+	fam = sk->__sk_common.skc_family == 2 ? NL_FAM_V4 : NL_FAM_V6;
+	__builtin_memset(r->laddr, 0, 16);
+	__builtin_memset(r->raddr, 0, 16);
+	if (fam == NL_FAM_V4) {
+		__builtin_memcpy(r->laddr, &sk->__sk_common.skc_rcv_saddr, 4);
+		__builtin_memcpy(r->raddr, &sk->__sk_common.skc_daddr, 4);
+	} else {
+		__builtin_memcpy(r->laddr, &sk->__sk_common.skc_v6_rcv_saddr, 16);
+		__builtin_memcpy(r->raddr, &sk->__sk_common.skc_v6_daddr, 16);
+	}
+	r->kind = NL_AUDIT_CLOSE;
+	r->proto = sk->sk_protocol;
+	r->cookie = sk->__sk_common.skc_cookie.counter;
+	r->open_ns = s->open_ns;
+	r->close_ns = bpf_ktime_get_ns();
+	r->tgid = s->tgid;
+	r->ppid = s->ppid;
+	r->uid = s->uid;
+	r->gid = s->gid;
+	r->cgroup_id = s->cgroup_id;
+	__builtin_memcpy(r->comm, s->comm, sizeof(r->comm));
+	r->fam = fam;
+	r->lport = sk->__sk_common.skc_num;
+	r->rport = bpf_ntohs(sk->__sk_common.skc_dport);
+	r->m = s->life;
+	if (e)
+		__builtin_memcpy(&r->exe, e, sizeof(r->exe));
+	else
+		__builtin_memset(&r->exe, 0, sizeof(r->exe));
+	bpf_ringbuf_submit(r, 0);
+}
+
+
+/*
  * A closed socket's traffic stays in its cgroup's and process's totals. Its
  * slot is marked closed first, so packets after this go to the totals
  * directly; what a packet racing the release adds to the slot afterwards
@@ -669,6 +806,7 @@ int nl_sock_create(struct bpf_sock *ctx)
 SEC("cgroup/sock_release")
 int nl_sock_release(struct bpf_sock *ctx)
 {
+	struct nl_conf *c;
 	struct nl_proc_key pk;
 	struct nl_sk_slot *sl;
 	struct nl_meter got;
@@ -681,12 +819,32 @@ int nl_sock_release(struct bpf_sock *ctx)
 		return 1;
 	s->closed = 1;
 	cookie = bpf_get_socket_cookie(ctx);
+	if (!s->tgid) {
+		/* Made without a sock_create (accepted): its closer is its owner. */
+		__u64 ug = bpf_get_current_uid_gid();
+
+		s->tgid = (__u32)(bpf_get_current_pid_tgid() >> 32);
+		s->uid = (__u32)ug;
+		s->gid = (__u32)(ug >> 32);
+		bpf_get_current_comm(s->comm, sizeof(s->comm));
+	}
 	idx = (__u32)cookie & nl_sk_mask;
 	sl = bpf_map_lookup_elem(&nl_sk_slots, &idx);
 	if (sl && cookie &&
 	    __sync_val_compare_and_swap(&sl->cookie, cookie, cookie | NL_SK_CLOSED) == cookie) {
 		slot_take(sl, &got);
 		meter_fold(&s->m, &got);
+	}
+	s->life = s->m;
+	c = conf();
+	if (c && c->audit) {
+		struct sock *ksk = bpf_cast_to_kern_ctx(ctx);
+
+		/* TCP: after the close handshake (nl_sock_state), unless it is over. */
+		if (ksk->sk_protocol == IPPROTO_TCP && ksk->__sk_common.skc_state != TCP_CLOSE)
+			s->audit_due = 1;
+		else
+			audit_record(ksk, s, bpf_sk_storage_get(&nl_sock_exe, ctx, 0, 0), c);
 	}
 	if (!(s->m.in_packets | s->m.out_packets))
 		return 1;
@@ -785,6 +943,15 @@ int BPF_PROG(nl_sock_state, struct sock *sk, int oldstate, int newstate)
 		return 0;
 	if (sk->sk_protocol != IPPROTO_TCP)
 		return 0;
+	if (newstate == TCP_CLOSE) {
+		struct nl_sock *s = bpf_sk_storage_get(&nl_socks, sk, 0, 0);
+		struct nl_conf *c = conf();
+
+		if (s && s->audit_due && c) {
+			s->audit_due = 0;
+			audit_record(sk, s, bpf_sk_storage_get(&nl_sock_exe, sk, 0, 0), c);
+		}
+	}
 	tt = bpf_sk_storage_get(&nl_sock_tags, sk, 0, 0);
 	if (!tt)
 		return 0;
@@ -825,6 +992,9 @@ int nl_meter_iter(struct bpf_iter__bpf_sk_storage_map *ctx)
 	if (sk->sk_socket && sk->sk_socket->file)
 		r.ino = sk->sk_socket->file->f_inode->i_ino;
 	r.cgroup_id = s->cgroup_id;
+	r.ppid = s->ppid;
+	r.gid = s->gid;
+	r.open_ns = s->open_ns;
 	r.tgid = s->tgid;
 	r.uid = s->uid;
 	__builtin_memcpy(r.comm, s->comm, sizeof(r.comm));
@@ -834,9 +1004,11 @@ int nl_meter_iter(struct bpf_iter__bpf_sk_storage_map *ctx)
 	if (sk->__sk_common.skc_family == 2) {
 		r.fam = NL_FAM_V4;
 		__builtin_memcpy(r.raddr, &sk->__sk_common.skc_daddr, 4);
+		__builtin_memcpy(r.laddr, &sk->__sk_common.skc_rcv_saddr, 4);
 	} else {
 		r.fam = NL_FAM_V6;
 		__builtin_memcpy(r.raddr, &sk->__sk_common.skc_v6_daddr, 16);
+		__builtin_memcpy(r.laddr, &sk->__sk_common.skc_v6_rcv_saddr, 16);
 	}
 	bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
 	return 0;

@@ -217,6 +217,9 @@ struct nl_conf {
 	__u64 last_gc_ns;   /* CLOCK_MONOTONIC of userland's last collection */
 	__u64 overflow;	    /* packets dropped: more limits on them than NL_CHAIN */
 	__u64 storage_fail; /* packets of sockets whose storage could not be made */
+	__u32 audit;	    /* `netlimit audit` readers: record every connection */
+	__u32 pad;
+	__u64 audit_lost;   /* audit records the ring had no room for */
 };
 
 /* Traffic of a socket, cgroup or process, as the meter counts it. */
@@ -237,7 +240,11 @@ struct nl_sock {
 	__u32 closed; /* released: later packets go straight to the totals */
 	__u64 cgroup_id;
 	char comm[16];
+	__u64 open_ns; /* CLOCK_MONOTONIC: created, or first seen */
+	__u32 audit_due; /* released TCP socket: its audit record waits for CLOSE */
+	__u32 pad2;
 	struct nl_meter m NL_CACHELINE;
+	struct nl_meter life; /* everything, for the audit: m is emptied at release */
 };
 
 /*
@@ -274,6 +281,51 @@ struct nl_peer_key {
 	__u8 addr[16];
 };
 
+/* The audit ring (nl_audit): bytes, room for some seconds of 5,000 connections a second. */
+#define NL_AUDIT_RING (8 << 20)
+/* An executable's path as the audit records it: the last parts, leaf first. */
+#define NL_EXE_PARTS 6
+#define NL_EXE_PART 24
+
+/* What a socket's creator ran (nl_sock_exe, kept only while audit readers exist). */
+struct nl_exe {
+	char part[NL_EXE_PARTS][NL_EXE_PART];
+};
+
+enum nl_audit_kind {
+	NL_AUDIT_CLOSE = 1, /* a socket was released: its whole life */
+};
+
+/* One record of nl_audit: a connection (a socket) from creation to release. */
+struct nl_audit_rec {
+	__u32 kind;
+	__u32 proto; /* IPPROTO_TCP, IPPROTO_UDP, ... */
+	__u64 cookie;
+	__u64 open_ns, close_ns; /* CLOCK_MONOTONIC */
+	__u32 tgid, ppid, uid, gid;
+	__u64 cgroup_id;
+	char comm[16];
+	__u32 fam; /* NL_FAM_V4 / NL_FAM_V6 */
+	__u16 lport, rport;
+	__u8 laddr[16], raddr[16];
+	struct nl_meter m;
+	struct nl_exe exe;
+};
+
+/* nl_udp_peers: the peers of an unconnected UDP socket, while audit readers exist. */
+struct nl_udp_peer_key {
+	__u64 cookie;
+	__u32 fam;
+	__u16 port;
+	__u16 pad;
+	__u8 addr[16];
+};
+
+struct nl_udp_peer {
+	struct nl_meter m;
+	__u64 first_ns, last_ns;
+};
+
 /* One record of the meter iterator (user/meter.c reads them). */
 struct nl_meter_rec {
 	__u64 cookie; /* the socket's, as sock_diag reports it */
@@ -287,7 +339,11 @@ struct nl_meter_rec {
 	__u8 raddr[16];
 	__u16 rport;
 	__u16 lport;
+	__u32 ppid;
+	__u32 gid;
 	__u32 pad;
+	__u8 laddr[16];
+	__u64 open_ns;
 	struct nl_meter m;
 };
 

@@ -76,7 +76,7 @@ measure() {
 ms_now() { date +%s%N; }
 # Kernel memory of the dataplane's maps (bpftool's memlock figures).
 memlock() {
-	for m in limits conf cgroups hosts scopes socks sock_tags tasks rings cg_meter proc_meter sk_slots sk_owners host_meter; do
+	for m in limits conf cgroups hosts scopes socks sock_tags tasks rings cg_meter proc_meter sk_slots sk_owners host_meter audit sock_exe udp_peers; do
 		bpftool -j map show pinned "$NETLIMIT_STATE/dp/$m" | sed 's/.*"bytes_memlock":\([0-9]*\).*/\1/'
 	done | awk '{ s += $1 } END { print s }'
 }

@@ -23,6 +23,10 @@
  *   nltraffic hold ADDR UPORT COUNT SIZE TPORT    COUNT datagrams on a connected UDP socket,
  *                                                 then a TCP connection to TPORT; prints
  *                                                 "ready", holds both until killed
+ *   nltraffic tcp-conns ADDR PORT N SIZE          N connections in turn, each sends SIZE
+ *                                                 bytes and closes; prints "conns N rate R"
+ *   nltraffic udp-peers ADDR PORT1 PORT2 COUNT SIZE  one unconnected UDP socket: COUNT
+ *                                                 datagrams to each port, alternating
  *   nltraffic forks N                             fork N children that exit at once, one
  *                                                 at a time; prints "us_per_fork X"
  * Prints what it did on stdout ("sent N", "received N").
@@ -179,6 +183,66 @@ static int hold(int argc, char **argv)
 	fflush(stdout);
 	for (;;)
 		pause();
+}
+
+static int tcp_conns(int argc, char **argv)
+{
+	long n, size, i, done = 0;
+	struct timespec a, b;
+	char *buf;
+
+	if (argc < 6)
+		return 2;
+	n = atol(argv[4]);
+	size = atol(argv[5]);
+	buf = calloc(1, (size_t)size + 1);
+	if (!buf)
+		return 1;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	for (i = 0; i < n; i++) {
+		int fd = connect_to(argv[2], argv[3], SOCK_STREAM);
+
+		if (fd < 0)
+			continue;
+		if (send(fd, buf, (size_t)size, 0) == size)
+			done++;
+		close(fd);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	printf("conns %ld rate %.0f\n", done,
+	       (double)done / ((double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9));
+	free(buf);
+	return 0;
+}
+
+static int udp_peers(int argc, char **argv)
+{
+	struct sockaddr_in to[2] = { 0 };
+	long count, size, i;
+	char *buf;
+	int fd;
+
+	if (argc < 7)
+		return 2;
+	count = atol(argv[5]);
+	size = atol(argv[6]);
+	buf = calloc(1, (size_t)size + 1);
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (!buf || fd < 0)
+		return 1;
+	for (i = 0; i < 2; i++) {
+		to[i].sin_family = AF_INET;
+		to[i].sin_port = htons((unsigned short)atoi(argv[3 + i]));
+		inet_pton(AF_INET, argv[2], &to[i].sin_addr);
+	}
+	for (i = 0; i < 2 * count; i++)
+		if (sendto(fd, buf, (size_t)size, 0, (struct sockaddr *)&to[i % 2], sizeof(to[0])) !=
+		    size)
+			return 1;
+	printf("sent %ld\n", 2 * count);
+	close(fd);
+	free(buf);
+	return 0;
 }
 
 /* Fork and reap n children in turn: what fork and exit cost, tracepoints included. */
@@ -545,6 +609,10 @@ int main(int argc, char **argv)
 		return forks(argc, argv);
 	if (!strcmp(argv[1], "hold"))
 		return hold(argc, argv);
+	if (!strcmp(argv[1], "tcp-conns"))
+		return tcp_conns(argc, argv);
+	if (!strcmp(argv[1], "udp-peers"))
+		return udp_peers(argc, argv);
 	if (!strcmp(argv[1], "udp-on-usr1"))
 		return udp_on_usr1(argc, argv);
 	if (!strcmp(argv[1], "udp-fork"))

@@ -21,9 +21,12 @@
 
 /* Pin names of the maps, in enum nl_dp_map order. */
 static const char *const map_names[NL_MAP_COUNT] = {
-	"limits", "conf",  "cgroups",  "hosts",	     "scopes",	 "socks",     "sock_tags",
-	"tasks",  "rings", "cg_meter", "proc_meter", "sk_slots", "sk_owners",
+	"limits",     "conf",	   "cgroups",	 "hosts",      "scopes",
+	"socks",      "sock_tags", "tasks",	 "rings",      "cg_meter",
+	"proc_meter", "sk_slots",  "sk_owners", "host_meter", "audit",
+	"sock_exe",   "udp_peers",
 };
+_Static_assert(sizeof(map_names) / sizeof(map_names[0]) == NL_MAP_COUNT, "a pin name per map");
 
 /* Pin names of the links; the iterator program is pinned to be found again. */
 enum { L_IN, L_OUT, L_CREATE, L_RELEASE, L_FORK, L_EXIT, L_STATE, L_COUNT };
@@ -128,7 +131,8 @@ static void take_skel_fds(struct nl_dp *dp)
 		s->maps.nl_hosts,     s->maps.nl_scopes,     s->maps.nl_socks,
 		s->maps.nl_sock_tags, s->maps.nl_tasks,	     s->maps.nl_rings,
 		s->maps.nl_cg_meter,  s->maps.nl_proc_meter, s->maps.nl_sk_slots,
-		s->maps.nl_sk_owners, s->maps.nl_host_meter,
+		s->maps.nl_sk_owners, s->maps.nl_host_meter, s->maps.nl_audit, s->maps.nl_sock_exe,
+		s->maps.nl_udp_peers,
 	};
 
 	for (int i = 0; i < NL_MAP_COUNT; i++)
@@ -336,6 +340,15 @@ bool nl_dp_pinned_compatible(const char *dir)
 		return errno != ENOENT; /* cannot tell: let the open say why */
 	ok = !bpf_obj_get_info_by_fd(fd, &info, &len) && info.max_entries == NL_MAX_LIMITS &&
 	     info.value_size == sizeof(struct nl_limit);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/conf", dir);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return ok && errno != ENOENT;
+	memset(&info, 0, sizeof(info));
+	len = sizeof(info);
+	ok = ok && !bpf_obj_get_info_by_fd(fd, &info, &len) &&
+	     info.value_size == sizeof(struct nl_conf);
 	close(fd);
 	return ok;
 }

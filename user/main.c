@@ -7,6 +7,7 @@
 #include "attach.h"
 #include "iface.h"
 #include "manage.h"
+#include "audit.h"
 #include "inspect.h"
 #include "top.h"
 #include "watch.h"
@@ -34,6 +35,7 @@ static const struct command commands[] = {
 	{ "detach", nl_cmd_detach, "remove a limit" },
 	{ "wait", nl_cmd_wait, "wait until a limit's cap is reached" },
 	{ "gc", nl_cmd_gc, "remove limits whose targets are gone" },
+	{ "audit", nl_cmd_audit, "one record per connection: who talked to whom, and how much" },
 	{ "inspect", nl_cmd_inspect, "one process: its sockets, limits and network context" },
 	{ "watch", nl_cmd_watch, "alert when a rate stays above a threshold, and at recovery" },
 	{ "meter", nl_cmd_meter, "count every socket's traffic: on, off, status" },

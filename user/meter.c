@@ -498,7 +498,8 @@ int nl_cmd_meter(int argc, char **argv)
 	status = NL_EXIT_OK;
 	if (st)
 		nl_state__lock(st);
-	if (st && !nl_dp__open(st, on == 1, &dp) && on >= 0) {
+	err = st ? nl_dp__open(st, on == 1, &dp) : -ENOENT;
+	if (!err && on >= 0) {
 		bool was = nl_dp__conf(dp)->meter;
 
 		__atomic_store_n(&nl_dp__conf(dp)->meter, (__u32)on, __ATOMIC_SEQ_CST);
@@ -509,8 +510,8 @@ int nl_cmd_meter(int argc, char **argv)
 			dp = NULL;
 			nl_gc(st, false); /* unloads the dataplane if nothing else needs it */
 		}
-	} else if (on == 1) {
-		status = NL_EXIT_FAIL;
+	} else if (on == 1 || err == -EEXIST) {
+		status = err == -EEXIST ? NL_EXIT_UNSUPPORTED : NL_EXIT_FAIL;
 	}
 	if (on < 0 || json) {
 		struct nl_conf *c = dp ? nl_dp__conf(dp) : NULL;
@@ -526,6 +527,8 @@ int nl_cmd_meter(int argc, char **argv)
 			nl_json_u64(&j, "limits", c ? c->nlimits : 0);
 			nl_json_u64(&j, "overflow_drops", c ? c->overflow : 0);
 			nl_json_u64(&j, "storage_failures", c ? c->storage_fail : 0);
+			nl_json_u64(&j, "audit_readers", c ? c->audit : 0);
+			nl_json_u64(&j, "audit_lost", c ? c->audit_lost : 0);
 			nl_json_close(&j, '}');
 		} else {
 			printf("meter %s; dataplane %s\n", is_on ? "on" : "off",
