@@ -158,6 +158,7 @@ bench: deps
 	$(MAKE) --no-print-directory build-tests
 	tests/bench.sh $(BUILD)
 	tests/bench-scale.sh $(BUILD)
+	tests/bench-views.sh $(BUILD)
 
 # libFuzzer on every parser of untrusted text, under ASan and UBSan, for
 # FUZZ_SECS seconds; the seed corpus is tests/fuzz/corpus (read only: what

@@ -27,6 +27,8 @@
  *                                                 bytes and closes; prints "conns N rate R"
  *   nltraffic udp-peers ADDR PORT1 PORT2 COUNT SIZE  one unconnected UDP socket: COUNT
  *                                                 datagrams to each port, alternating
+ *   nltraffic sockets ADDR PORT N                 N connected UDP sockets, one datagram each,
+ *                                                 held until killed; prints "ready"
  *   nltraffic forks N                             fork N children that exit at once, one
  *                                                 at a time; prints "us_per_fork X"
  * Prints what it did on stdout ("sent N", "received N").
@@ -243,6 +245,28 @@ static int udp_peers(int argc, char **argv)
 	close(fd);
 	free(buf);
 	return 0;
+}
+
+/* Many open, metered sockets: what `top` must walk each round. */
+static int sockets(int argc, char **argv)
+{
+	long n, i;
+
+	if (argc < 5)
+		return 2;
+	n = atol(argv[4]);
+	for (i = 0; i < n; i++) {
+		int fd = connect_to(argv[2], argv[3], SOCK_DGRAM);
+
+		if (fd < 0 || send(fd, "x", 1, 0) != 1) {
+			fprintf(stderr, "nltraffic: socket %ld of %ld: %s\n", i, n, strerror(errno));
+			return 1;
+		}
+	}
+	printf("ready\n");
+	fflush(stdout);
+	for (;;)
+		pause();
 }
 
 /* Fork and reap n children in turn: what fork and exit cost, tracepoints included. */
@@ -609,6 +633,8 @@ int main(int argc, char **argv)
 		return forks(argc, argv);
 	if (!strcmp(argv[1], "hold"))
 		return hold(argc, argv);
+	if (!strcmp(argv[1], "sockets"))
+		return sockets(argc, argv);
 	if (!strcmp(argv[1], "tcp-conns"))
 		return tcp_conns(argc, argv);
 	if (!strcmp(argv[1], "udp-peers"))

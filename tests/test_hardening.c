@@ -231,9 +231,9 @@ void test_hardening_inputs(void)
 	netlimit(&p, "run", "--only", big, "--only=192.0.2.0/24", "--limit=1M", "--", "true", NULL);
 	ASSERT_EQ(p.status, 64, "the 257th prefix");
 	ASSERT_HAS(p.err, "at most 256 prefixes", "says the real limit");
-	netlimit(&p, "top", "-i", "100000000h", "-n", "1", NULL);
+	netlimit(&p, "top", "-i", "100000000h", "--iterations=1", NULL);
 	ASSERT_EQ(p.status, 64, "a huge interval");
-	netlimit(&p, "top", "-v", "-n", "1", NULL);
+	netlimit(&p, "top", "-v", "--once", NULL);
 	ASSERT_EQ(p.status, 0, "top -v");
 	netlimit(&p, "gc", "-q", NULL);
 	ASSERT_EQ(p.status, 0, "gc -q");

@@ -1,0 +1,81 @@
+#!/bin/sh
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# `make bench`, views arm: what `top` costs at a 1 s refresh with SOCKETS
+# (default 10000) open metered sockets and a loopback TCP flow at full
+# speed, as a share of one core; how many new connections a second `audit`
+# records, and how many it lost. Everything on a cgroup, state and network
+# namespace of the benchmark's own. SECS (default 10) tunes it.
+set -eu
+B=${1:-build}
+N=${SOCKETS:-10000}
+SECS=${SECS:-10}
+CONNS=${CONNS:-20000}
+[ "$(id -u)" = 0 ] || { echo "bench: run it as root (sudo make bench)" >&2; exit 77; }
+MNT=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
+BASE=$MNT/netlimit-bench-views
+export NETLIMIT_STATE=/sys/fs/bpf/netlimit-bench-views NETLIMIT_DATAPLANE_CGROUP=$BASE \
+	NETLIMIT_CGROUP=netlimit-bench-views/runs
+NL="$B/netlimit"
+T="$B/nltraffic"
+NS=nlviews$$
+mkdir -p "$BASE/load"
+ip netns add "$NS"
+ip -n "$NS" link set lo up
+tmp=$(mktemp -d)
+pids=
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	"$NL" meter off > /dev/null 2>&1 || true
+	rm -rf "$NETLIMIT_STATE"
+	ip netns del "$NS" 2>/dev/null || true
+	for d in "$BASE/load" "$BASE"; do [ -d "$d" ] && rmdir "$d" 2>/dev/null || true; done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+# In the load cgroup and the namespace: everything below runs there.
+inload() { sh -c "echo \$\$ > $BASE/load/cgroup.procs && exec ip netns exec $NS $*"; }
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+"$NL" meter on > /dev/null
+inload "$T" udp-sink 127.0.0.1 5801 > /dev/null 2>&1 &
+pids="$pids $!"
+inload iperf3 -s -B 127.0.0.1 -p 5802 > /dev/null 2>&1 &
+pids="$pids $!"
+sleep 0.5
+( ulimit -n $((N + 100)); inload "$T" sockets 127.0.0.1 5801 "$N" ) > "$tmp/socks" &
+pids="$pids $!"
+while ! grep -q ready "$tmp/socks"; do sleep 0.2; done
+inload iperf3 -c 127.0.0.1 -p 5802 -t $((SECS + 4)) > /dev/null 2>&1 &
+pids="$pids $!"
+sleep 1
+# top at a 1 s refresh: its own CPU time over SECS seconds, from this shell's
+# reaped children's times before and after it (sh reaps it at wait).
+kids() { awk '{ print $16 + $17 }' /proc/$$/stat; }
+before=$(kids)
+"$NL" top --json --interval=1s --timeout="${SECS}s" > "$tmp/top" &
+top=$!
+wait "$top" || true
+hz=$(getconf CLK_TCK)
+ticks=$(( $(kids) - before ))
+rows=$(tail -1 "$tmp/top" | grep -o '"pid":' | wc -l)
+echo "views arm: top at 1 s with $N open metered sockets and a loopback TCP flow:" \
+	"$(echo "$ticks $hz $SECS" | awk '{ printf "%.2f", 100 * $1 / $2 / $3 }')% of a core" \
+	"(aim < 1%; its last round listed $rows processes)"
+
+# audit: new TCP connections as fast as one client makes them.
+"$NL" audit --json --output="$tmp/audit" &
+audit=$!
+pids="$pids $audit"
+sleep 1
+inload "$T" serve 127.0.0.1 0 > "$tmp/serve" &
+pids="$pids $!"
+while ! grep -q port "$tmp/serve"; do sleep 0.1; done
+port=$(awk '/port/ { print $2 }' "$tmp/serve")
+rate=$(inload "$T" tcp-conns 127.0.0.1 "$port" "$CONNS" 10 | awk '{ print $4 }')
+sleep 2
+kill "$audit"; wait "$audit" 2>/dev/null || true
+got=$(grep -c "\"remote_port\":$port," "$tmp/audit" || true)
+lost=$("$NL" meter status --json | sed 's/.*"audit_lost":\([0-9]*\).*/\1/')
+echo "views arm: audit recorded $got of $CONNS TCP connections made at $rate a second;" \
+	"lost $lost (aim: 5,000 a second, none lost)"
