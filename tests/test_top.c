@@ -35,6 +35,15 @@ static unsigned long long field(const char *json, const char *anchor, const char
 	return v;
 }
 
+static int count_lines(const char *text)
+{
+	int n = 0;
+
+	for (; *text; text++)
+		n += *text == '\n';
+	return n;
+}
+
 /* Whether the object that starts at anchor holds text. */
 static bool obj_has(const char *json, const char *anchor, const char *text)
 {
@@ -75,13 +84,14 @@ static bool meter_on(void)
  */
 void test_top_json_counts(void)
 {
-	char cg[512], rel[64], anchor[160];
-	struct proc t, p, a, b, f, s1;
-	unsigned long long sum;
-	struct server *s = NULL;
+	static char rounds[1 << 20];
+	char cg[512], rel[64], anchor[160], file[64], cmd[700];
+	struct proc t, p, a, b, f, s1, tc;
+	unsigned long long sum, cg_out, cg_in;
+	struct server *s = NULL, *ts = NULL;
 	const char *last;
 	pid_t child;
-	int port, id;
+	int port, tport, id;
 
 	if (!require_root())
 		return;
@@ -90,29 +100,47 @@ void test_top_json_counts(void)
 		return;
 	netlimit(&p, "attach", "--cgroup", cg, "--out=1G", "--name=tj", "--json", NULL);
 	id = (int)J(p.out, "id");
-	s = udp_sink(AF_INET, &port);
-	if (!ASSERT_OK(netlimit_bg(&t, "top", "--json", "--iterations=8", "--interval=400ms", NULL),
-		       "top") ||
+	s = udp_sink_at("127.0.0.3", &port);
+	ts = tcp_sink_at("127.0.0.2", &tport);
+	/* Rounds outgrow a struct proc's buffer: to a file. */
+	snprintf(file, sizeof(file), "/tmp/nltop-json-%d", (int)getpid());
+	snprintf(cmd, sizeof(cmd), "exec %s top --json --iterations=8 --interval=400ms > %s",
+		 bin("netlimit"), file);
+	if (!ASSERT_OK(proc_start(&t, (char *[]){ "/bin/sh", "-c", cmd, NULL }), "top") ||
 	    !ASSERT_TRUE(meter_on(), "top turned the meter on"))
 		goto out;
 	start_in_cgroup(&a, cg,
-			(char *[]){ traffic(), "udp", "127.0.0.1", num(port), "30", "100", NULL });
+			(char *[]){ traffic(), "udp", "127.0.0.3", num(port), "30", "100", NULL });
 	start_in_cgroup(&b, cg,
-			(char *[]){ traffic(), "udp", "127.0.0.1", num(port), "70", "200", NULL });
+			(char *[]){ traffic(), "udp", "127.0.0.3", num(port), "70", "200", NULL });
 	start_in_cgroup(
 		&f, cg,
-		(char *[]){ traffic(), "udp-fork", "127.0.0.1", num(port), "5", "50", NULL });
+		(char *[]){ traffic(), "udp-fork", "127.0.0.3", num(port), "5", "50", NULL });
 	/* Short-lived: gone long before top's last round. */
 	start_in_cgroup(&s1, cg,
-			(char *[]){ traffic(), "udp", "127.0.0.1", num(port), "7", "100", NULL });
+			(char *[]){ traffic(), "udp", "127.0.0.3", num(port), "7", "100", NULL });
+	/* TCP to another address: 200,000 bytes up. */
+	start_in_cgroup(&tc, cg,
+			(char *[]){ traffic(), "tcp-send", "127.0.0.2", num(tport), "200000", NULL });
 	proc_finish(&a, 10);
 	proc_finish(&b, 10);
 	proc_finish(&f, 10);
 	proc_finish(&s1, 10);
+	proc_finish(&tc, 10);
 	child = (pid_t)atoi(strstr(f.out, "child ") ? strstr(f.out, "child ") + 6 : "0");
 	proc_finish(&t, 20);
 	ASSERT_EQ(t.status, 0, "top ran its 8 rounds");
-	last = last_line(t.out);
+	{
+		FILE *fp = fopen(file, "r");
+		size_t n = fp ? fread(rounds, 1, sizeof(rounds) - 1, fp) : 0;
+
+		rounds[n] = '\0';
+		if (fp)
+			fclose(fp);
+		unlink(file);
+		ASSERT_EQ(count_lines(rounds), 8, "8 rounds, a line each");
+	}
+	last = last_line(rounds);
 	sum = 37 * 128 + 70 * 228 + 15 * 78;
 	ASSERT_EQ(field(last, pid_anchor(a.pid), "out_bytes"), 30 * 128, "first process");
 	ASSERT_EQ(field(last, pid_anchor(b.pid), "out_bytes"), 70 * 228, "second process");
@@ -134,13 +162,23 @@ void test_top_json_counts(void)
 		snprintf(lim, sizeof(lim), "\"limits\":\"%d\"", id);
 		ASSERT_HAS(strstr(last, anchor), lim, "its cgroup's limit");
 	}
-	/* The cgroup, the host and the limit: the sum, each. */
+	/* The UDP host: exactly the datagrams; the cgroup and the limit: the same packets. */
 	ASSERT_HAS(last, rel, "the cgroup by path");
+	ASSERT_EQ(field(last, "{\"address\":\"127.0.0.3\",", "out_bytes"), sum,
+		  "the host 127.0.0.3: the UDP sum (its sockets closed)");
+	ASSERT_EQ(field(last, "{\"address\":\"127.0.0.3\",", "in_bytes"), 0,
+		  "nothing from it");
+	ASSERT_GT(field(last, pid_anchor(tc.pid), "out_bytes"), 200000, "the TCP sender: its bytes");
+	ASSERT_GT(field(last, "{\"address\":\"127.0.0.2\",", "out_bytes"), 200000,
+		  "the TCP host");
 	snprintf(anchor, sizeof(anchor), "/%s\",", rel);
-	ASSERT_EQ(field(last, anchor, "out_bytes"), sum, "the cgroup: the sum");
-	ASSERT_EQ(field(last, "{\"address\":\"127.0.0.1\",", "out_bytes"), sum,
-		  "the host 127.0.0.1: the sum (its sockets closed)");
-	ASSERT_EQ(field(last, "\"name\":\"tj\",", "out_bytes"), sum, "the limit: the sum");
+	cg_out = field(last, anchor, "out_bytes");
+	cg_in = field(last, anchor, "in_bytes");
+	ASSERT_EQ(cg_out, sum + field(last, pid_anchor(tc.pid), "out_bytes"),
+		  "the cgroup: its processes' sum");
+	ASSERT_EQ(field(last, "\"name\":\"tj\",", "out_bytes"), cg_out,
+		  "the limit counted what the meter did, out");
+	ASSERT_EQ(field(last, "\"name\":\"tj\",", "in_bytes"), cg_in, "and in (TCP's ACKs)");
 	ASSERT_EQ(field(last, "\"total\":{", "out_bytes"), field(last, "\"total\":{", "in_bytes"),
 		  "loopback: what went out came in");
 	ASSERT_HAS(last, "\"interface\":\"lo\"", "the interfaces");
@@ -150,6 +188,8 @@ void test_top_json_counts(void)
 out:
 	if (s)
 		server_stop(s);
+	if (ts)
+		server_stop(ts);
 	netlimit(&p, "detach", "tj", NULL);
 	rmdir(cg);
 }
