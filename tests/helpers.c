@@ -435,7 +435,7 @@ static int bind_port_at(const char *addr, int family, int type, int *port)
 			inet_pton(AF_INET6, addr, &a->sin6_addr);
 		len = sizeof(*a);
 	}
-	if (bind(fd, (struct sockaddr *)&ss, len) || (type == SOCK_STREAM && listen(fd, 64)) ||
+	if (bind(fd, (struct sockaddr *)&ss, len) || (type == SOCK_STREAM && listen(fd, 4096)) ||
 	    getsockname(fd, (struct sockaddr *)&ss, &len)) {
 		close(fd);
 		return -1;

@@ -493,7 +493,7 @@ static int serve(int argc, char **argv)
 	family = addr_of(argv[2], "0", &ss, &len);
 	fd = socket(family, SOCK_STREAM, 0);
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (fd < 0 || bind(fd, (struct sockaddr *)&ss, len) || listen(fd, 16) ||
+	if (fd < 0 || bind(fd, (struct sockaddr *)&ss, len) || listen(fd, 4096) ||
 	    getsockname(fd, (struct sockaddr *)&ss, &len)) {
 		perror("nltraffic: serve");
 		return 1;

@@ -108,45 +108,71 @@ int nl_meter_walk(struct nl_dp *dp, int (*fn)(const struct nl_meter_rec *r, void
 {
 	union bpf_iter_link_info info = { .map.map_fd = (__u32)nl_dp__map_fd(dp, NL_MAP_SOCKS) };
 	LIBBPF_OPTS(bpf_link_create_opts, opts, .iter_info = &info, .iter_info_len = sizeof(info));
-	struct nl_meter_rec rec;
+	/*
+	 * Read in large blocks: each read() of an iterator resumes its walk,
+	 * and a read per record made a round over 10,000 sockets cost 0.5 s.
+	 */
+	enum { BLOCK = 1024 * sizeof(struct nl_meter_rec) };
+	char *buf = malloc(BLOCK);
 	int link, it, err = 0;
-	size_t got = 0;
-	ssize_t n;
+	size_t got = 0, off;
+	ssize_t n = 0;
 
+	if (!buf)
+		return -ENOMEM;
 	link = bpf_link_create(nl_dp__iter_fd(dp), 0, BPF_TRACE_ITER, &opts);
-	if (link < 0)
-		return -errno;
+	if (link < 0) {
+		err = -errno;
+		free(buf);
+		return err;
+	}
 	it = bpf_iter_create(link);
 	if (it < 0) {
 		err = -errno;
 		close(link);
+		free(buf);
 		return err;
 	}
-	while ((n = read(it, (char *)&rec + got, sizeof(rec) - got)) > 0) {
+	while (!err && (n = read(it, buf + got, BLOCK - got)) > 0) {
 		got += (size_t)n;
-		if (got < sizeof(rec))
-			continue;
-		got = 0;
-		err = fn(&rec, ctx);
-		if (err)
-			break;
+		for (off = 0; !err && off + sizeof(struct nl_meter_rec) <= got;
+		     off += sizeof(struct nl_meter_rec)) {
+			struct nl_meter_rec rec;
+
+			memcpy(&rec, buf + off, sizeof(rec));
+			err = fn(&rec, ctx);
+		}
+		memmove(buf, buf + off, got - off);
+		got -= off;
 	}
 	if (n < 0 && !err)
 		err = -errno;
 	close(it);
 	close(link);
+	free(buf);
 	return err;
 }
 
+struct sock_list {
+	struct nl_meter_rec *v;
+	size_t n, cap;
+};
+
+static int add_connected(const struct nl_meter_rec *rec, void *ctx);
+
 struct two_rows {
 	struct rows *cg, *proc;
+	struct sock_list *socks; /* also the connected sockets, when asked */
 };
 
 static int add_socket(const struct nl_meter_rec *rec, void *ctx)
 {
 	struct two_rows *t = ctx;
 	struct nl_meter_row row = { .cgroup_id = rec->cgroup_id, .m = rec->m };
-	int err = push(t->cg, &row);
+	int err = t->socks ? add_connected(rec, t->socks) : 0;
+
+	if (!err)
+		err = push(t->cg, &row);
 
 	if (err)
 		return err;
@@ -156,17 +182,13 @@ static int add_socket(const struct nl_meter_rec *rec, void *ctx)
 	return push(t->proc, &row);
 }
 
-static int read_sockets(struct nl_dp *dp, struct rows *cg, struct rows *proc)
+static int read_sockets(struct nl_dp *dp, struct rows *cg, struct rows *proc,
+			struct sock_list *socks)
 {
-	struct two_rows t = { cg, proc };
+	struct two_rows t = { cg, proc, socks };
 
 	return nl_meter_walk(dp, add_socket, &t);
 }
-
-struct sock_list {
-	struct nl_meter_rec *v;
-	size_t n, cap;
-};
 
 static int add_connected(const struct nl_meter_rec *rec, void *ctx)
 {
@@ -207,20 +229,41 @@ int nl_meter_sockets(struct nl_dp *dp, struct nl_meter_rec **socks, size_t *n)
  */
 static int read_closed_slots(struct nl_dp *dp, struct rows *cg, struct rows *proc)
 {
+	/*
+	 * Mapped once per dataplane and kept: mapping a BPF array maps all its
+	 * pages, 6 MB here, which a view reading every second should not redo.
+	 */
+	static const struct nl_sk_slot *sl;
+	static const struct nl_proc_key *o;
+	static __u32 mapped_id;
 	size_t slen = sizeof(struct nl_sk_slot) * NL_SK_SLOTS;
 	size_t olen = sizeof(struct nl_proc_key) * NL_SK_SLOTS;
-	const struct nl_sk_slot *sl;
-	const struct nl_proc_key *o;
-	int err = 0;
+	int fd = nl_dp__map_fd(dp, NL_MAP_SK_SLOTS), err = 0;
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
 
-	sl = mmap(NULL, slen, PROT_READ, MAP_SHARED, nl_dp__map_fd(dp, NL_MAP_SK_SLOTS), 0);
-	if (sl == MAP_FAILED)
+	/* The map's id tells a reloaded dataplane from the one mapped. */
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
 		return -errno;
-	o = mmap(NULL, olen, PROT_READ, MAP_SHARED, nl_dp__map_fd(dp, NL_MAP_SK_OWNERS), 0);
-	if (o == MAP_FAILED) {
-		err = -errno;
-		munmap((void *)sl, slen);
-		return err;
+	if (info.id != mapped_id) {
+		if (sl)
+			munmap((void *)sl, slen);
+		if (o)
+			munmap((void *)o, olen);
+		sl = NULL;
+		o = NULL;
+		mapped_id = 0;
+		sl = mmap(NULL, slen, PROT_READ, MAP_SHARED, fd, 0);
+		if (sl == MAP_FAILED) {
+			sl = NULL;
+			return -errno;
+		}
+		o = mmap(NULL, olen, PROT_READ, MAP_SHARED, nl_dp__map_fd(dp, NL_MAP_SK_OWNERS), 0);
+		if (o == MAP_FAILED) {
+			o = NULL;
+			return -errno;
+		}
+		mapped_id = info.id;
 	}
 	for (size_t i = 0; i < NL_SK_SLOTS && !err; i++) {
 		struct nl_meter_row row = { .cgroup_id = o[i].cgroup_id, .m = sl[i].m };
@@ -235,21 +278,27 @@ static int read_closed_slots(struct nl_dp *dp, struct rows *cg, struct rows *pro
 		if (!err)
 			err = push(proc, &row);
 	}
-	munmap((void *)sl, slen);
-	munmap((void *)o, olen);
 	return err;
 }
 
 int nl_meter_read(struct nl_dp *dp, struct nl_meter_row **cgv, size_t *ncg,
 		  struct nl_meter_row **procv, size_t *nproc)
 {
+	return nl_meter_read_all(dp, cgv, ncg, procv, nproc, NULL, NULL);
+}
+
+int nl_meter_read_all(struct nl_dp *dp, struct nl_meter_row **cgv, size_t *ncg,
+		      struct nl_meter_row **procv, size_t *nproc, struct nl_meter_rec **socks,
+		      size_t *nsocks)
+{
 	struct rows cg = { 0 }, proc = { 0 };
+	struct sock_list sl = { 0 };
 	struct nl_proc_key pk, *ppk = NULL;
 	__u64 ck, *pck = NULL;
 	struct nl_meter m;
 	int fd, err;
 
-	err = read_sockets(dp, &cg, &proc);
+	err = read_sockets(dp, &cg, &proc, socks ? &sl : NULL);
 	if (!err)
 		err = read_closed_slots(dp, &cg, &proc);
 	/* Sockets that have closed, and packets that had no socket of their own. */
@@ -278,7 +327,12 @@ int nl_meter_read(struct nl_dp *dp, struct nl_meter_row **cgv, size_t *ncg,
 	if (err) {
 		free(cg.v);
 		free(proc.v);
+		free(sl.v);
 		return err;
+	}
+	if (socks) {
+		*socks = sl.v;
+		*nsocks = sl.n;
 	}
 	fold(&cg);
 	fold(&proc);

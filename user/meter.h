@@ -32,6 +32,10 @@ int nl_meter_read(struct nl_dp *dp, struct nl_meter_row **cg, size_t *ncg,
 		  struct nl_meter_row **proc, size_t *nproc);
 /* Every live metered socket's record (through the sk_storage iterator), to fn. */
 int nl_meter_walk(struct nl_dp *dp, int (*fn)(const struct nl_meter_rec *r, void *ctx), void *ctx);
+/* The same, and the live connected sockets (as nl_meter_sockets), in one walk. */
+int nl_meter_read_all(struct nl_dp *dp, struct nl_meter_row **cg, size_t *ncg,
+		      struct nl_meter_row **proc, size_t *nproc, struct nl_meter_rec **socks,
+		      size_t *nsocks);
 /* The live sockets with a remote end (connected TCP and UDP), as the kernel records them. */
 int nl_meter_sockets(struct nl_dp *dp, struct nl_meter_rec **socks, size_t *n);
 

@@ -75,6 +75,16 @@ static void add_meter(struct nl_meter *to, const struct nl_meter *m)
 	to->out_packets += m->out_packets;
 }
 
+/* Sockets by remote address (family first). */
+static int cmp_peer(const void *a, const void *b)
+{
+	const struct nl_meter_rec *x = a, *y = b;
+
+	if (x->fam != y->fam)
+		return x->fam < y->fam ? -1 : 1;
+	return memcmp(x->raddr, y->raddr, 16);
+}
+
 static int cmp_key(const void *a, const void *b)
 {
 	return strcmp(((const struct nl_use_row *)a)->key, ((const struct nl_use_row *)b)->key);
@@ -367,12 +377,15 @@ int nl_use__collect(struct nl_dp *dp, struct nl_state *st, const struct nl_use *
 
 	memset(now, 0, sizeof(*now));
 	now->t = now_s();
-	err = nl_meter_read(dp, &cg, &ncg, &proc, &nproc);
-	if (!err)
-		err = nl_meter_sockets(dp, &socks, &nsock);
+	err = nl_meter_read_all(dp, &cg, &ncg, &proc, &nproc, &socks, &nsock);
 	if (err)
 		goto out;
-	nl_cgnames_load(nl_dp__base(dp));
+	/* Cgroup names: walked once, again only when an id is new. */
+	for (i = 0; i < ncg; i++)
+		if (!nl_cgnames_get(cg[i].cgroup_id)) {
+			nl_cgnames_load(nl_dp__base(dp));
+			break;
+		}
 	/* Cgroups: they split all the meter saw, so they also make the total. */
 	for (i = 0; i < ncg; i++) {
 		struct nl_use_row *r = row_new(&v[NL_USE_CGROUPS]);
@@ -437,17 +450,32 @@ int nl_use__collect(struct nl_dp *dp, struct nl_state *st, const struct nl_use *
 		memcpy(r->addr, pk.addr, 16);
 		r->m = m;
 	}
+	/* Live sockets by remote address: one row per address, not per socket. */
+	if (nsock)
+		qsort(socks, nsock, sizeof(*socks), cmp_peer);
 	for (i = 0; i < nsock; i++) {
-		struct nl_use_row *r = row_new(&v[NL_USE_HOSTS]);
-		char comm[17];
+		struct nl_use_row *r;
+		char who[32], comm[17];
+		size_t lw, lr;
 
-		if (!r)
-			goto nomem;
-		r->fam = (__u8)socks[i].fam;
-		memcpy(r->addr, socks[i].raddr, 16);
-		r->m = socks[i].m;
+		if (!i || cmp_peer(&socks[i - 1], &socks[i])) {
+			r = row_new(&v[NL_USE_HOSTS]);
+			if (!r)
+				goto nomem;
+			r->fam = (__u8)socks[i].fam;
+			memcpy(r->addr, socks[i].raddr, 16);
+		}
+		r = &v[NL_USE_HOSTS].v[v[NL_USE_HOSTS].n - 1];
+		add_meter(&r->m, &socks[i].m);
 		snprintf(comm, sizeof(comm), "%.16s", socks[i].comm);
-		snprintf(r->who, sizeof(r->who), "%s(%u)", comm, socks[i].tgid);
+		snprintf(who, sizeof(who), "%s(%u)", comm, socks[i].tgid);
+		lw = strlen(who);
+		lr = strlen(r->who);
+		if (!strstr(r->who, who) && lr + lw + 2 < sizeof(r->who)) {
+			if (lr)
+				r->who[lr++] = ',';
+			memcpy(r->who + lr, who, lw + 1);
+		}
 	}
 	for (i = 0; i < v[NL_USE_HOSTS].n; i++) {
 		struct nl_use_row *r = &v[NL_USE_HOSTS].v[i];
@@ -463,19 +491,24 @@ int nl_use__collect(struct nl_dp *dp, struct nl_state *st, const struct nl_use *
 	/* Which processes talk to a host: the names of a key's rows, on its first row. */
 	if (v[NL_USE_HOSTS].n)
 		qsort(v[NL_USE_HOSTS].v, v[NL_USE_HOSTS].n, sizeof(v[0].v[0]), cmp_key);
-	for (i = 1; i < v[NL_USE_HOSTS].n; i++) {
-		struct nl_use_row *b = &v[NL_USE_HOSTS].v[i], *a = b - 1;
-		size_t k = i - 1;
+	for (size_t first = 0, k = 1; k < v[NL_USE_HOSTS].n; k++) {
+		struct nl_use_row *a = &v[NL_USE_HOSTS].v[first], *b = &v[NL_USE_HOSTS].v[k];
 
-		while (k > 0 && !strcmp(v[NL_USE_HOSTS].v[k - 1].key, b->key))
-			k--;
-		a = &v[NL_USE_HOSTS].v[k];
-		if (strcmp(a->key, b->key) || !b->who[0] || strstr(a->who, b->who))
+		if (strcmp(a->key, b->key)) {
+			first = k;
 			continue;
-		if (!a->who[0])
-			snprintf(a->who, sizeof(a->who), "%s", b->who);
-		else if (strlen(a->who) + strlen(b->who) + 2 < sizeof(a->who))
-			strcat(strcat(a->who, ","), b->who);
+		}
+		if (!b->who[0] || strstr(a->who, b->who))
+			continue;
+		{
+			size_t la = strlen(a->who), lb = strlen(b->who);
+
+			if (la + lb + 2 < sizeof(a->who)) {
+				if (la)
+					a->who[la++] = ',';
+				memcpy(a->who + la, b->who, lb + 1);
+			}
+		}
 	}
 	for (int k = 0; k < NL_USE_VIEWS; k++)
 		finish_view(now, prev, k, &v[k]);
