@@ -748,6 +748,14 @@ int nl_sock_create(struct bpf_sock *ctx)
 	return 1;
 }
 
+/* Set bit in w; true if this completed both bits (the other side came first). */
+static __always_inline bool audit_turn(__u32 *w, __u32 bit)
+{
+	__u32 old = __sync_fetch_and_or(w, bit);
+
+	return !(old & bit) && ((old | bit) & 3) == 3;
+}
+
 /*
  * The audit's record of a socket's whole life (sk: the kernel's socket,
  * e: what its creator ran, if recorded). Written at release, or for TCP
@@ -840,10 +848,12 @@ int nl_sock_release(struct bpf_sock *ctx)
 	if (c && c->audit) {
 		struct sock *ksk = bpf_cast_to_kern_ctx(ctx);
 
-		/* TCP: after the close handshake (nl_sock_state), unless it is over. */
-		if (ksk->sk_protocol == IPPROTO_TCP && ksk->__sk_common.skc_state != TCP_CLOSE)
-			s->audit_due = 1;
-		else
+		/*
+		 * TCP: when both the release and CLOSE have happened, in either
+		 * order, on any CPUs: the second one writes the record.
+		 */
+		if (ksk->sk_protocol != IPPROTO_TCP || audit_turn(&s->audit_due, 1) ||
+		    (ksk->__sk_common.skc_state == TCP_CLOSE && audit_turn(&s->audit_due, 2)))
 			audit_record(ksk, s, bpf_sk_storage_get(&nl_sock_exe, ctx, 0, 0), c);
 	}
 	if (!(s->m.in_packets | s->m.out_packets))
@@ -947,10 +957,8 @@ int BPF_PROG(nl_sock_state, struct sock *sk, int oldstate, int newstate)
 		struct nl_sock *s = bpf_sk_storage_get(&nl_socks, sk, 0, 0);
 		struct nl_conf *c = conf();
 
-		if (s && s->audit_due && c) {
-			s->audit_due = 0;
+		if (s && c && c->audit && audit_turn(&s->audit_due, 2))
 			audit_record(sk, s, bpf_sk_storage_get(&nl_sock_exe, sk, 0, 0), c);
-		}
 	}
 	tt = bpf_sk_storage_get(&nl_sock_tags, sk, 0, 0);
 	if (!tt)
@@ -974,10 +982,18 @@ int nl_meter_iter(struct bpf_iter__bpf_sk_storage_map *ctx)
 	__u64 cookie;
 	__u32 idx;
 
-	if (!s || !sk || s->closed)
+	if (!s || !sk)
 		return 0;
-	r.m = s->m;
 	cookie = sk->__sk_common.skc_cookie.counter;
+	if (s->closed) {
+		/* Only for the audit: released, its record still to come at CLOSE. */
+		if (s->audit_due != 1)
+			return 0;
+		r.released = 1;
+		r.m = s->life;
+		goto out;
+	}
+	r.m = s->m;
 	idx = (__u32)cookie & nl_sk_mask;
 	sl = bpf_map_lookup_elem(&nl_sk_slots, &idx);
 	if (sl && cookie && sl->cookie == cookie) {
@@ -986,6 +1002,7 @@ int nl_meter_iter(struct bpf_iter__bpf_sk_storage_map *ctx)
 		r.m.out_bytes += sl->m.out_bytes;
 		r.m.out_packets += sl->m.out_packets;
 	}
+out:
 	if (!(r.m.in_packets | r.m.out_packets))
 		return 0;
 	r.cookie = cookie;

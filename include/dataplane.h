@@ -241,7 +241,7 @@ struct nl_sock {
 	__u64 cgroup_id;
 	char comm[16];
 	__u64 open_ns; /* CLOCK_MONOTONIC: created, or first seen */
-	__u32 audit_due; /* released TCP socket: its audit record waits for CLOSE */
+	__u32 audit_due; /* TCP: 1 released, 2 reached CLOSE; whoever makes it 3 writes the record */
 	__u32 pad2;
 	struct nl_meter m NL_CACHELINE;
 	struct nl_meter life; /* everything, for the audit: m is emptied at release */
@@ -341,7 +341,7 @@ struct nl_meter_rec {
 	__u16 lport;
 	__u32 ppid;
 	__u32 gid;
-	__u32 pad;
+	__u32 released; /* released, its audit record waiting for CLOSE: m is its whole life */
 	__u8 laddr[16];
 	__u64 open_ns;
 	struct nl_meter m;

@@ -412,6 +412,7 @@ static int open_one(const struct nl_meter_rec *m, void *ctx)
 	r.m = m->m;
 	if (!wanted(a, &r))
 		return 0;
+	/* Released but not finished (its FIN unanswered yet): a record, still open. */
 	if (!unconnected_udp(&r) || !note_udp(a, &r, true))
 		write_record(a, &r, NULL, NULL, true);
 	return 0;

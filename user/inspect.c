@@ -295,6 +295,8 @@ static int meter_bytes(const struct nl_meter_rec *r, void *ctx)
 {
 	struct socks *s = ctx;
 
+	if (r->released)
+		return 0;
 	for (size_t i = 0; i < s->n; i++)
 		if (s->v[i].ino == r->ino) {
 			s->v[i].m = r->m;

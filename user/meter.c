@@ -169,7 +169,11 @@ static int add_socket(const struct nl_meter_rec *rec, void *ctx)
 {
 	struct two_rows *t = ctx;
 	struct nl_meter_row row = { .cgroup_id = rec->cgroup_id, .m = rec->m };
-	int err = t->socks ? add_connected(rec, t->socks) : 0;
+	int err;
+
+	if (rec->released)
+		return 0; /* in the closed totals already */
+	err = t->socks ? add_connected(rec, t->socks) : 0;
 
 	if (!err)
 		err = push(t->cg, &row);
@@ -194,8 +198,8 @@ static int add_connected(const struct nl_meter_rec *rec, void *ctx)
 {
 	struct sock_list *l = ctx;
 
-	if (!rec->rport)
-		return 0; /* no remote end of its own */
+	if (!rec->rport || rec->released)
+		return 0; /* no remote end of its own, or closed */
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? 2 * l->cap : 64;
 		struct nl_meter_rec *v = realloc(l->v, cap * sizeof(*v));
