@@ -217,7 +217,7 @@ struct nl_conf {
 	__u64 last_gc_ns;   /* CLOCK_MONOTONIC of userland's last collection */
 	__u64 overflow;	    /* packets dropped: more limits on them than NL_CHAIN */
 	__u64 storage_fail; /* packets of sockets whose storage could not be made */
-	__u32 audit;	    /* `netlimit audit` readers: record every connection */
+	__u32 audit;	    /* PID of the `netlimit audit` reading the ring (one at a time); 0 none */
 	__u32 pad;
 	__u64 audit_lost;   /* audit records the ring had no room for */
 };

@@ -189,32 +189,40 @@ static int hold(int argc, char **argv)
 
 static int tcp_conns(int argc, char **argv)
 {
-	long n, size, i, done = 0;
+	long n, size, i, done = 0, failed = 0;
+	struct sockaddr_storage ss;
 	struct timespec a, b;
+	socklen_t len;
 	char *buf;
+	int family;
 
 	if (argc < 6)
 		return 2;
 	n = atol(argv[4]);
 	size = atol(argv[5]);
 	buf = calloc(1, (size_t)size + 1);
+	family = addr_of(argv[2], argv[3], &ss, &len);
 	if (!buf)
 		return 1;
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	for (i = 0; i < n; i++) {
-		int fd = connect_to(argv[2], argv[3], SOCK_STREAM);
+		int fd = socket(family, SOCK_STREAM, 0);
 
-		if (fd < 0)
-			continue;
-		if (send(fd, buf, (size_t)size, 0) == size)
+		if (fd < 0 || connect(fd, (struct sockaddr *)&ss, len)) {
+			if (!failed++)
+				perror("nltraffic: tcp-conns: connect");
+		} else if (send(fd, buf, (size_t)size, 0) == size) {
 			done++;
-		close(fd);
+		}
+		if (fd >= 0)
+			close(fd);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &b);
-	printf("conns %ld rate %.0f\n", done,
-	       (double)done / ((double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9));
+	printf("conns %ld rate %.0f failed %ld\n", done,
+	       (double)done / ((double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9),
+	       failed);
 	free(buf);
-	return 0;
+	return failed ? 1 : 0;
 }
 
 static int udp_peers(int argc, char **argv)

@@ -97,6 +97,8 @@ void test_audit_records(void)
 			(char *[]){ traffic(), "tcp-conns", "127.0.0.1", num(tport), "2000", "10",
 				    NULL });
 	proc_finish(&many, 60);
+	ASSERT_EQ(many.status, 0, "every connection made");
+	ASSERT_HAS(many.out, "conns 2000 ", "and every one sent its bytes");
 	msleep(500);
 	proc_kill(&a, SIGTERM);
 	ASSERT_EQ(a.status, 128 + SIGTERM == a.status ? a.status : 0, "audit ended by SIGTERM");
@@ -180,8 +182,13 @@ void test_audit_file_and_refusals(void)
 				  NULL),
 		      "audit") &&
 	    ASSERT_TRUE(audit_reading(), "reading")) {
+		struct proc second;
+
 		for (int i = 0; i < 12; i++)
 			sh("%s udp 127.0.0.1 %d 1 10 > /dev/null", traffic(), port);
+		netlimit(&second, "audit", "--timeout=1s", NULL);
+		ASSERT_EQ(second.status, 64, "a second reader refused");
+		ASSERT_HAS(second.err, "another netlimit audit", "says why");
 		proc_finish(&p, 10);
 		ASSERT_EQ(p.status, 0, "ended by --timeout");
 	}

@@ -92,7 +92,18 @@ struct audit {
 		struct nl_audit_rec rec;
 	} *closed;
 	size_t nclosed, capclosed;
+	/* Cookies of the connections written as open at the end. */
+	__u64 *open;
+	size_t nopen, capopen;
+	bool draining;
 };
+
+static int cmp_u64(const void *a, const void *b)
+{
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
 
 static volatile sig_atomic_t audit_stop, audit_reopen;
 
@@ -361,6 +372,9 @@ static int on_record(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(*r) || r->kind != NL_AUDIT_CLOSE || !wanted(a, r))
 		return 0;
+	if (a->draining && a->nopen &&
+	    bsearch(&r->cookie, a->open, a->nopen, sizeof(*a->open), cmp_u64))
+		return 0; /* written as open already */
 	if (unconnected_udp(r) && note_udp(a, r, false))
 		return 0; /* counted per peer */
 	write_record(a, r, NULL, NULL, false);
@@ -412,6 +426,17 @@ static int open_one(const struct nl_meter_rec *m, void *ctx)
 	r.m = m->m;
 	if (!wanted(a, &r))
 		return 0;
+	if (a->nopen == a->capopen) {
+		size_t cap = a->capopen ? 2 * a->capopen : 256;
+		__u64 *v = realloc(a->open, cap * sizeof(*v));
+
+		if (v) {
+			a->open = v;
+			a->capopen = cap;
+		}
+	}
+	if (a->nopen < a->capopen)
+		a->open[a->nopen++] = r.cookie;
 	/* Released but not finished (its FIN unanswered yet): a record, still open. */
 	if (!unconnected_udp(&r) || !note_udp(a, &r, true))
 		write_record(a, &r, NULL, NULL, true);
@@ -428,6 +453,30 @@ static void report_lost(struct audit *a)
 		       lost - a->lost_seen);
 		a->lost_seen = lost;
 	}
+}
+
+/*
+ * The ring has one reader: take it (conf->audit holds the reader's PID), or
+ * from a reader that died; refuse while another lives.
+ */
+static int take_ring(struct nl_conf *c)
+{
+	__u32 me = (__u32)getpid(), holder = 0;
+
+	for (int tries = 0; tries < 3; tries++) {
+		if (__atomic_compare_exchange_n(&c->audit, &holder, me, false, __ATOMIC_SEQ_CST,
+						__ATOMIC_SEQ_CST))
+			return 0;
+		if (holder && !kill((pid_t)holder, 0)) {
+			nl_err("audit: another netlimit audit (pid %u) is reading the records; one "
+			       "reads at a time",
+			       holder);
+			return NL_EXIT_USAGE;
+		}
+		/* holder is gone (killed): its place is free. */
+	}
+	nl_err("audit: cannot take the audit ring");
+	return NL_EXIT_FAIL;
 }
 
 static int parse_opts(int argc, char **argv, struct audit_opts *o)
@@ -576,7 +625,9 @@ int nl_cmd_audit(int argc, char **argv)
 	a.wall_off = (double)(real.tv_sec - mono.tv_sec) + (double)(real.tv_nsec - mono.tv_nsec) / 1e9;
 	a.lost_seen = nl_dp__conf(a.dp)->audit_lost;
 	nl_cgnames_load(nl_dp__base(a.dp));
-	__atomic_fetch_add(&nl_dp__conf(a.dp)->audit, 1, __ATOMIC_SEQ_CST);
+	status = take_ring(nl_dp__conf(a.dp));
+	if (status)
+		goto out;
 	counted = true;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -602,18 +653,40 @@ int nl_cmd_audit(int argc, char **argv)
 					  a.o.timeout_ns)
 			break;
 	}
-	/* What the ring still holds, then what is still open. */
+	/*
+	 * The end: the kernel stops writing records (a program already past its
+	 * check finishes within microseconds), the ring is read out, then the
+	 * connections still open are written, each exactly once.
+	 */
 	ring_buffer__consume(rb);
 	sweep_peers(&a);
+	/*
+	 * A socket may finish (and vanish) any moment: write the open ones
+	 * first, then stop the kernel's records and read out the ring,
+	 * skipping the connections just written as open.
+	 */
 	nl_meter_walk(a.dp, open_one, &a);
+	sweep_peers(&a);
+	if (a.nopen)
+		qsort(a.open, a.nopen, sizeof(*a.open), cmp_u64);
+	a.draining = true;
+	__atomic_store_n(&nl_dp__conf(a.dp)->audit, 0, __ATOMIC_SEQ_CST);
+	counted = false;
+	usleep(20000);
+	ring_buffer__consume(rb);
 	sweep_peers(&a);
 	report_lost(&a);
 	nl_debug("audit: %llu records", a.records);
 out:
-	if (counted)
-		__atomic_fetch_sub(&nl_dp__conf(a.dp)->audit, 1, __ATOMIC_SEQ_CST);
+	if (counted) {
+		__u32 me = (__u32)getpid();
+
+		__atomic_compare_exchange_n(&nl_dp__conf(a.dp)->audit, &me, 0, false,
+					    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+	}
 	ring_buffer__free(rb);
 	free(a.closed);
+	free(a.open);
 	if (a.out && a.out != stdout)
 		fclose(a.out);
 	nl_meter_unhold(st, a.dp, turned_on);

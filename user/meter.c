@@ -585,7 +585,8 @@ int nl_cmd_meter(int argc, char **argv)
 			nl_json_u64(&j, "limits", c ? c->nlimits : 0);
 			nl_json_u64(&j, "overflow_drops", c ? c->overflow : 0);
 			nl_json_u64(&j, "storage_failures", c ? c->storage_fail : 0);
-			nl_json_u64(&j, "audit_readers", c ? c->audit : 0);
+			nl_json_u64(&j, "audit_readers", c && c->audit ? 1 : 0);
+			nl_json_u64(&j, "audit_pid", c ? c->audit : 0);
 			nl_json_u64(&j, "audit_lost", c ? c->audit_lost : 0);
 			nl_json_close(&j, '}');
 		} else {
