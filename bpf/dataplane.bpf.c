@@ -762,7 +762,7 @@ static __always_inline bool audit_turn(__u32 *w, __u32 bit)
  * when the connection reaches CLOSE, so the close handshake is in it.
  */
 static __always_inline void audit_record(struct sock *sk, struct nl_sock *s, struct nl_exe *e,
-					 struct nl_conf *c)
+					 struct nl_conf *c, __u32 kind)
 {
 	struct nl_audit_rec *r;
 	__u32 fam;
@@ -782,7 +782,7 @@ static __always_inline void audit_record(struct sock *sk, struct nl_sock *s, str
 		__builtin_memcpy(r->laddr, &sk->__sk_common.skc_v6_rcv_saddr, 16);
 		__builtin_memcpy(r->raddr, &sk->__sk_common.skc_v6_daddr, 16);
 	}
-	r->kind = NL_AUDIT_CLOSE;
+	r->kind = kind;
 	r->proto = sk->sk_protocol;
 	r->cookie = sk->__sk_common.skc_cookie.counter;
 	r->open_ns = s->open_ns;
@@ -852,9 +852,14 @@ int nl_sock_release(struct bpf_sock *ctx)
 		 * TCP: when both the release and CLOSE have happened, in either
 		 * order, on any CPUs: the second one writes the record.
 		 */
+		struct nl_exe *e = bpf_sk_storage_get(&nl_sock_exe, ctx, 0, 0);
+
 		if (ksk->sk_protocol != IPPROTO_TCP || audit_turn(&s->audit_due, 1) ||
 		    (ksk->__sk_common.skc_state == TCP_CLOSE && audit_turn(&s->audit_due, 2)))
-			audit_record(ksk, s, bpf_sk_storage_get(&nl_sock_exe, ctx, 0, 0), c);
+			audit_record(ksk, s, e, c, NL_AUDIT_CLOSE);
+		else
+			/* Its final record comes at CLOSE; until then the reader knows of it. */
+			audit_record(ksk, s, e, c, NL_AUDIT_PENDING);
 	}
 	if (!(s->m.in_packets | s->m.out_packets))
 		return 1;
@@ -958,7 +963,8 @@ int BPF_PROG(nl_sock_state, struct sock *sk, int oldstate, int newstate)
 		struct nl_conf *c = conf();
 
 		if (s && c && c->audit && audit_turn(&s->audit_due, 2))
-			audit_record(sk, s, bpf_sk_storage_get(&nl_sock_exe, sk, 0, 0), c);
+			audit_record(sk, s, bpf_sk_storage_get(&nl_sock_exe, sk, 0, 0), c,
+				     NL_AUDIT_CLOSE);
 	}
 	tt = bpf_sk_storage_get(&nl_sock_tags, sk, 0, 0);
 	if (!tt)

@@ -293,7 +293,8 @@ struct nl_exe {
 };
 
 enum nl_audit_kind {
-	NL_AUDIT_CLOSE = 1, /* a socket was released: its whole life */
+	NL_AUDIT_CLOSE = 1,   /* a socket's whole life: released (TCP: and CLOSE reached) */
+	NL_AUDIT_PENDING = 2, /* a TCP socket released, its connection not over yet */
 };
 
 /* One record of nl_audit: a connection (a socket) from creation to release. */

@@ -99,7 +99,19 @@ void test_audit_records(void)
 	proc_finish(&many, 60);
 	ASSERT_EQ(many.status, 0, "every connection made");
 	ASSERT_HAS(many.out, "conns 2000 ", "and every one sent its bytes");
-	msleep(500);
+	/* Until every client connection is over (its record written), at most 20 s. */
+	for (int i = 0; i < 400; i++) {
+		char w2[32];
+
+		snprintf(want, sizeof(want), "\"pid\":%d,", (int)many.pid);
+		snprintf(w2, sizeof(w2), "\"pid\":%d,", (int)tc.pid);
+		if (lines_with(file, (const char *const[]){ want, "\"closed\":\"20", NULL }, NULL,
+			       NULL) >= 2000 &&
+		    lines_with(file, (const char *const[]){ w2, "\"closed\":\"20", NULL }, NULL,
+			       NULL) >= 20)
+			break;
+		msleep(50);
+	}
 	proc_kill(&a, SIGTERM);
 	ASSERT_EQ(a.status, 128 + SIGTERM == a.status ? a.status : 0, "audit ended by SIGTERM");
 	ASSERT_EQ(a.err[0] ? 1 : 0, 0, "nothing lost, nothing to say");

@@ -92,11 +92,77 @@ struct audit {
 		struct nl_audit_rec rec;
 	} *closed;
 	size_t nclosed, capclosed;
+	/* TCP sockets released, their connection not over (by cookie, open addressing). */
+	struct pending {
+		__u64 cookie; /* 0: free; ~0: deleted */
+		struct nl_audit_rec rec;
+	} *pend;
+	size_t npend, cappend; /* used slots (deleted included), table size */
 	/* Cookies of the connections written as open at the end. */
 	__u64 *open;
 	size_t nopen, capopen;
 	bool draining;
 };
+
+#define PEND_DEAD (~0ULL)
+
+static struct pending *pend_slot(struct audit *a, __u64 cookie, bool insert)
+{
+	size_t mask = a->cappend - 1, i;
+	struct pending *dead = NULL;
+
+	if (!a->cappend)
+		return NULL;
+	for (i = (size_t)(cookie * 0x9e3779b97f4a7c15ULL) & mask;; i = (i + 1) & mask) {
+		struct pending *p = &a->pend[i];
+
+		if (p->cookie == cookie)
+			return p;
+		if (p->cookie == PEND_DEAD && !dead)
+			dead = p;
+		if (!p->cookie)
+			return insert ? (dead ? dead : p) : NULL;
+	}
+}
+
+static void pend_add(struct audit *a, const struct nl_audit_rec *r)
+{
+	struct pending *p;
+
+	if (a->npend * 2 >= a->cappend) {
+		/* Grow (and drop deleted slots): rehash the live ones. */
+		struct pending *old = a->pend;
+		size_t oldcap = a->cappend, cap = oldcap ? 2 * oldcap : 1024;
+
+		a->pend = calloc(cap, sizeof(*a->pend));
+		if (!a->pend) {
+			a->pend = old;
+			return;
+		}
+		a->cappend = cap;
+		a->npend = 0;
+		for (size_t i = 0; i < oldcap; i++)
+			if (old[i].cookie && old[i].cookie != PEND_DEAD) {
+				p = pend_slot(a, old[i].cookie, true);
+				*p = old[i];
+				a->npend++;
+			}
+		free(old);
+	}
+	p = pend_slot(a, r->cookie, true);
+	if (!p->cookie || p->cookie == PEND_DEAD)
+		a->npend += !p->cookie;
+	p->cookie = r->cookie;
+	p->rec = *r;
+}
+
+static void pend_del(struct audit *a, __u64 cookie)
+{
+	struct pending *p = pend_slot(a, cookie, false);
+
+	if (p)
+		p->cookie = PEND_DEAD;
+}
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -370,8 +436,15 @@ static int on_record(void *ctx, void *data, size_t size)
 	struct audit *a = ctx;
 	const struct nl_audit_rec *r = data;
 
-	if (size < sizeof(*r) || r->kind != NL_AUDIT_CLOSE || !wanted(a, r))
+	if (size < sizeof(*r) || !wanted(a, r))
 		return 0;
+	if (r->kind == NL_AUDIT_PENDING) {
+		pend_add(a, r);
+		return 0;
+	}
+	if (r->kind != NL_AUDIT_CLOSE)
+		return 0;
+	pend_del(a, r->cookie);
 	if (a->draining && a->nopen &&
 	    bsearch(&r->cookie, a->open, a->nopen, sizeof(*a->open), cmp_u64))
 		return 0; /* written as open already */
@@ -409,6 +482,8 @@ static int open_one(const struct nl_meter_rec *m, void *ctx)
 	struct audit *a = ctx;
 	struct nl_audit_rec r = { .kind = NL_AUDIT_CLOSE };
 
+	if (m->released)
+		return 0; /* a pending record of the ring stands for it */
 	r.proto = m->proto;
 	r.cookie = m->cookie;
 	r.tgid = m->tgid;
@@ -675,6 +750,15 @@ int nl_cmd_audit(int argc, char **argv)
 	usleep(20000);
 	ring_buffer__consume(rb);
 	sweep_peers(&a);
+	/* Released connections not over yet: as their release left them, open. */
+	for (size_t i = 0; i < a.cappend; i++) {
+		const struct pending *p = &a.pend[i];
+
+		if (!p->cookie || p->cookie == PEND_DEAD ||
+		    (a.nopen && bsearch(&p->cookie, a.open, a.nopen, sizeof(*a.open), cmp_u64)))
+			continue;
+		write_record(&a, &p->rec, NULL, NULL, true);
+	}
 	report_lost(&a);
 	nl_debug("audit: %llu records", a.records);
 out:
@@ -687,6 +771,7 @@ out:
 	ring_buffer__free(rb);
 	free(a.closed);
 	free(a.open);
+	free(a.pend);
 	if (a.out && a.out != stdout)
 		fclose(a.out);
 	nl_meter_unhold(st, a.dp, turned_on);

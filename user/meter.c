@@ -104,15 +104,26 @@ static void fold(struct rows *r)
 }
 
 /* Every live socket's record, through the sk_storage iterator; fn is called for each. */
+static int cmp_cookie(const void *a, const void *b)
+{
+	__u64 x = ((const struct nl_meter_rec *)a)->cookie, y = ((const struct nl_meter_rec *)b)->cookie;
+
+	return x < y ? -1 : x > y;
+}
+
 int nl_meter_walk(struct nl_dp *dp, int (*fn)(const struct nl_meter_rec *r, void *ctx), void *ctx)
 {
 	union bpf_iter_link_info info = { .map.map_fd = (__u32)nl_dp__map_fd(dp, NL_MAP_SOCKS) };
 	LIBBPF_OPTS(bpf_link_create_opts, opts, .iter_info = &info, .iter_info_len = sizeof(info));
 	/*
-	 * Read in large blocks: each read() of an iterator resumes its walk,
-	 * and a read per record made a round over 10,000 sockets cost 0.5 s.
+	 * Read in large blocks: each read() of an iterator resumes its walk
+	 * (a read per record made a round over 10,000 sockets cost 0.5 s). The
+	 * kernel resumes by position in a bucket, so a socket made meanwhile can
+	 * bring one already seen round again: each cookie is passed on once.
 	 */
 	enum { BLOCK = 1024 * sizeof(struct nl_meter_rec) };
+	struct nl_meter_rec *all = NULL;
+	size_t nall = 0, capall = 0;
 	char *buf = malloc(BLOCK);
 	int link, it, err = 0;
 	size_t got = 0, off;
@@ -137,10 +148,18 @@ int nl_meter_walk(struct nl_dp *dp, int (*fn)(const struct nl_meter_rec *r, void
 		got += (size_t)n;
 		for (off = 0; !err && off + sizeof(struct nl_meter_rec) <= got;
 		     off += sizeof(struct nl_meter_rec)) {
-			struct nl_meter_rec rec;
+			if (nall == capall) {
+				size_t cap = capall ? 2 * capall : 1024;
+				struct nl_meter_rec *v = realloc(all, cap * sizeof(*v));
 
-			memcpy(&rec, buf + off, sizeof(rec));
-			err = fn(&rec, ctx);
+				if (!v) {
+					err = -ENOMEM;
+					break;
+				}
+				all = v;
+				capall = cap;
+			}
+			memcpy(&all[nall++], buf + off, sizeof(*all));
 		}
 		memmove(buf, buf + off, got - off);
 		got -= off;
@@ -150,6 +169,12 @@ int nl_meter_walk(struct nl_dp *dp, int (*fn)(const struct nl_meter_rec *r, void
 	close(it);
 	close(link);
 	free(buf);
+	if (nall)
+		qsort(all, nall, sizeof(*all), cmp_cookie);
+	for (size_t i = 0; i < nall && !err; i++)
+		if (!i || !all[i].cookie || all[i].cookie != all[i - 1].cookie)
+			err = fn(&all[i], ctx);
+	free(all);
 	return err;
 }
 
