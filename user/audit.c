@@ -632,11 +632,8 @@ static int parse_opts(int argc, char **argv, struct audit_opts *o)
 			o->pid = (__u32)v;
 			break;
 		case 'T':
-			why = NULL;
-			if (nl_parse_duration(optarg, &o->timeout_ns, &why) || !o->timeout_ns) {
-				nl_err("--timeout: '%s' %s", optarg, why ? why : "must be more than 0");
+			if (nl_opt_duration("timeout", optarg, &o->timeout_ns, 0, false))
 				return NL_EXIT_USAGE;
-			}
 			break;
 		case 'q':
 		case 'v':
@@ -650,10 +647,8 @@ static int parse_opts(int argc, char **argv, struct audit_opts *o)
 			return NL_EXIT_USAGE;
 		}
 	}
-	if (optind < argc) {
-		nl_err("audit takes no arguments (see 'netlimit audit --help')");
+	if (nl_opt_no_args("audit", argc, argv))
 		return NL_EXIT_USAGE;
-	}
 	if (o->cgroup_id && o->pid) {
 		nl_err("audit takes --cgroup or --pid, not both");
 		return NL_EXIT_USAGE;

@@ -799,12 +799,11 @@ int nl_cmd_inspect(int argc, char **argv)
 		{ 0 },
 	};
 	struct sigaction sa = { .sa_handler = on_signal };
-	__u64 interval_ns = 1000000000ULL, timeout_ns = 0, *dur;
+	__u64 interval_ns = 1000000000ULL, timeout_ns = 0;
 	bool json = false, watch = false, turned_on = false, tty;
 	struct nl_state *st = NULL;
 	struct nl_dp *dp = NULL;
 	struct timespec t0, t;
-	const char *why;
 	char *end;
 	long pid;
 	__u64 rounds = 0;
@@ -822,14 +821,10 @@ int nl_cmd_inspect(int argc, char **argv)
 			break;
 		case 'i':
 		case 'T':
-			why = NULL;
-			dur = c == 'i' ? &interval_ns : &timeout_ns;
-			if (nl_parse_duration(optarg, dur, &why) || !*dur ||
-			    (c == 'i' && *dur > 86400ULL * 1000000000ULL)) {
-				nl_err("--%s: '%s' %s", c == 'i' ? "interval" : "timeout", optarg,
-				       why ? why : "must be more than 0 (intervals at most 24h)");
+			if (nl_opt_duration(c == 'i' ? "interval" : "timeout", optarg,
+					    c == 'i' ? &interval_ns : &timeout_ns,
+					    c == 'i' ? 86400ULL * 1000000000ULL : 0, false))
 				return NL_EXIT_USAGE;
-			}
 			break;
 		case 'q':
 		case 'v':

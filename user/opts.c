@@ -2,6 +2,7 @@
 /* Shared option parsing: every refusal is one line naming the option and input. */
 #include <getopt.h>
 #include <string.h>
+#include "exitcode.h"
 #include "log.h"
 #include "opts.h"
 #include "dataplane.h"
@@ -220,4 +221,28 @@ void nl_opt_unknown(const char *cmd, int c, char **argv)
 		nl_err("unknown option '-%c' (see 'netlimit %s --help')", optopt, cmd);
 	else
 		nl_err("unknown option '%s' (see 'netlimit %s --help')", argv[optind - 1], cmd);
+}
+
+int nl_opt_duration(const char *name, const char *arg, __u64 *ns, __u64 max_ns, bool zero_ok)
+{
+	const char *why = NULL;
+
+	if (nl_parse_duration(arg, ns, &why)) {
+		nl_err("--%s: '%s' %s", name, arg, why);
+		return NL_EXIT_USAGE;
+	}
+	if ((!*ns && !zero_ok) || (max_ns && *ns > max_ns)) {
+		nl_err("--%s: '%s' must be more than 0%s", name, arg,
+		       max_ns ? " and at most 24h" : "");
+		return NL_EXIT_USAGE;
+	}
+	return 0;
+}
+
+int nl_opt_no_args(const char *cmd, int argc, char **argv)
+{
+	if (optind >= argc)
+		return 0;
+	nl_err("%s takes no arguments (see 'netlimit %s --help')", cmd, cmd);
+	return NL_EXIT_USAGE;
 }

@@ -95,5 +95,12 @@ bool nl_opt_name(const char *arg, const char **name);
 bool nl_name_char_ok(char ch);
 /* The message for getopt's '?' and ':' returns. */
 void nl_opt_unknown(const char *cmd, int c, char **argv);
+/*
+ * --NAME=DURATION: above 0 and at most max_ns (0: no bound) unless zero_ok.
+ * 0, or NL_EXIT_USAGE after one line saying what is wrong.
+ */
+int nl_opt_duration(const char *name, const char *arg, __u64 *ns, __u64 max_ns, bool zero_ok);
+/* A command that takes no arguments: 0, or NL_EXIT_USAGE after saying so. */
+int nl_opt_no_args(const char *cmd, int argc, char **argv);
 
 #endif

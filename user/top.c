@@ -484,7 +484,6 @@ static int parse_opts(int argc, char **argv, struct top_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *why;
 	char *end;
 	int c;
 
@@ -525,17 +524,10 @@ static int parse_opts(int argc, char **argv, struct top_opts *o)
 			break;
 		case 'i':
 		case 'T':
-			why = NULL;
-			if (nl_parse_duration(optarg, c == 'i' ? &o->interval_ns : &o->timeout_ns,
-					      &why) ||
-			    !(c == 'i' ? o->interval_ns : o->timeout_ns) ||
-			    (c == 'i' && o->interval_ns > 86400ULL * 1000000000ULL)) {
-				nl_err("--%s: '%s' %s", c == 'i' ? "interval" : "timeout", optarg,
-				       why ? why
-					   : (c == 'i' ? "must be more than 0 and at most 24h"
-						       : "must be more than 0"));
+			if (nl_opt_duration(c == 'i' ? "interval" : "timeout", optarg,
+					    c == 'i' ? &o->interval_ns : &o->timeout_ns,
+					    c == 'i' ? 86400ULL * 1000000000ULL : 0, false))
 				return NL_EXIT_USAGE;
-			}
 			break;
 		case 'N':
 			errno = 0;
@@ -557,10 +549,8 @@ static int parse_opts(int argc, char **argv, struct top_opts *o)
 			return NL_EXIT_USAGE;
 		}
 	}
-	if (optind < argc) {
-		nl_err("top takes no arguments (see 'netlimit top --help')");
+	if (nl_opt_no_args("top", argc, argv))
 		return NL_EXIT_USAGE;
-	}
 	if (o->once)
 		o->iterations = 1;
 	return 0;

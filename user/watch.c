@@ -305,7 +305,7 @@ static int parse_opts(int argc, char **argv, struct watch_opts *o)
 	};
 	bool have_above = false, have_view = false;
 	const char *why;
-	__u64 bits, *dur;
+	__u64 bits;
 	int c;
 
 	optind = 0;
@@ -358,14 +358,10 @@ static int parse_opts(int argc, char **argv, struct watch_opts *o)
 		case 'F':
 		case 'i':
 		case 'T':
-			why = NULL;
-			dur = c == 'F' ? &o->for_ns : c == 'i' ? &o->interval_ns : &o->timeout_ns;
-			if (nl_parse_duration(optarg, dur, &why) || (c != 'F' && !*dur) ||
-			    (c == 'i' && *dur > 86400ULL * 1000000000ULL)) {
-				nl_err("--%s: '%s' %s", c == 'F' ? "for" : c == 'i' ? "interval" : "timeout",
-				       optarg, why ? why : "must be more than 0 (intervals at most 24h)");
+			if (nl_opt_duration(c == 'F' ? "for" : c == 'i' ? "interval" : "timeout", optarg,
+					    c == 'F' ? &o->for_ns : c == 'i' ? &o->interval_ns : &o->timeout_ns,
+					    c == 'i' ? 86400ULL * 1000000000ULL : 0, c == 'F'))
 				return NL_EXIT_USAGE;
-			}
 			break;
 		case 'q':
 		case 'v':
@@ -379,10 +375,8 @@ static int parse_opts(int argc, char **argv, struct watch_opts *o)
 			return NL_EXIT_USAGE;
 		}
 	}
-	if (optind < argc) {
-		nl_err("watch takes no arguments (see 'netlimit watch --help')");
+	if (nl_opt_no_args("watch", argc, argv))
 		return NL_EXIT_USAGE;
-	}
 	if (!have_above) {
 		nl_err("watch needs --above=RATE, the threshold (see 'netlimit watch --help')");
 		return NL_EXIT_USAGE;
