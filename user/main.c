@@ -56,7 +56,10 @@ static void usage(FILE *f)
 		"  sudo netlimit run --limit=25M -- curl -O https://example.com/file\n"
 		"  sudo netlimit run --in=1G --on-limit=block -- ./backup.sh\n"
 		"  sudo netlimit attach --pid=4242 --limit=100M --name=dl\n"
-		"  sudo netlimit list\n");
+		"  sudo netlimit list\n"
+		"  sudo netlimit top\n"
+		"  sudo netlimit watch --above=10mbit --for=5s\n"
+		"  sudo netlimit audit --json --output=/var/log/netlimit-audit.jsonl\n");
 }
 
 int main(int argc, char **argv)
