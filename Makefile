@@ -180,7 +180,7 @@ fuzz: deps
 
 # The scale tests at full size (the default suite makes 1,000 of each kind).
 test-scale: build-tests
-	NETLIMIT_TEST_SCALE=$${SCALE:-10000} $(BUILD)/test_netlimit scale_
+	NETLIMIT_TEST_SCALE=$${SCALE:-10000} NETLIMIT_TEST_TIMEOUT=7200 $(BUILD)/test_netlimit scale_
 
 install: $(BUILD)/netlimit
 	install -D -m 0755 $(BUILD)/netlimit $(DESTDIR)$(PREFIX)/sbin/netlimit

@@ -28,11 +28,14 @@ cleanup() {
 	# `ip netns exec` forks: its children are ended through their cgroup.
 	[ -e "$BASE/load/cgroup.kill" ] && echo 1 > "$BASE/load/cgroup.kill"
 	wait 2>/dev/null || true
-	while [ -s "$BASE/load/cgroup.procs" ]; do sleep 0.1; done
+	i=0
+	while [ -n "$(cat "$BASE/load/cgroup.procs" 2>/dev/null)" ] && [ "$i" -lt 100 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
 	"$NL" meter off > /dev/null 2>&1 || true
 	rm -rf "$NETLIMIT_STATE"
 	ip netns del "$NS" 2>/dev/null || true
-	for d in "$BASE/load" "$BASE"; do [ -d "$d" ] && rmdir "$d" 2>/dev/null || true; done
+	for d in "$BASE/load" "$BASE/runs" "$BASE"; do [ -d "$d" ] && rmdir "$d" 2>/dev/null || true; done
 	rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM

@@ -39,6 +39,15 @@ static const struct test tests[] = {
 
 #define TEST_TIMEOUT_S 180
 
+/* NETLIMIT_TEST_TIMEOUT (seconds) for long runs: `make test-scale` sets it. */
+static int test_timeout(void)
+{
+	const char *s = getenv("NETLIMIT_TEST_TIMEOUT");
+	int v = s ? atoi(s) : 0;
+
+	return v > 0 ? v : TEST_TIMEOUT_S;
+}
+
 int test_failures;
 bool test_skipped;
 
@@ -211,13 +220,13 @@ static int run_one(const struct test *t)
 		fflush(NULL);
 		_exit(test_failures ? 1 : 0);
 	}
-	deadline = time(NULL) + TEST_TIMEOUT_S;
+	deadline = time(NULL) + test_timeout();
 	for (;;) {
 		w = waitpid(pid, &status, WNOHANG);
 		if (w == pid)
 			break;
 		if (time(NULL) > deadline) {
-			fprintf(stderr, "    timed out after %d s\n", TEST_TIMEOUT_S);
+			fprintf(stderr, "    timed out after %d s\n", test_timeout());
 			kill(-pid, SIGKILL);
 			waitpid(pid, &status, 0);
 			shared->failures++;
