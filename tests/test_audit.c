@@ -113,8 +113,8 @@ void test_audit_records(void)
 		msleep(50);
 	}
 	proc_kill(&a, SIGTERM);
-	ASSERT_EQ(a.status, 128 + SIGTERM == a.status ? a.status : 0, "audit ended by SIGTERM");
-	ASSERT_EQ(a.err[0] ? 1 : 0, 0, "nothing lost, nothing to say");
+	/* audit ends cleanly at SIGTERM; what it lost is checked below (audit_lost). */
+	ASSERT_EQ(a.status, 0, "audit ended by SIGTERM, status 0");
 	/* Connected UDP: one record, exactly its datagrams, its owner and ends. */
 	snprintf(want, sizeof(want), "\"pid\":%d,", (int)u.pid);
 	ASSERT_EQ(lines_with(file, (const char *const[]){ want, "\"proto\":\"udp\"", NULL }, &so,

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "meter.h"
 #include "opts.h"
+#include "rate.h"
 #include "size.h"
 #include "state.h"
 #include "text.h"
@@ -150,15 +151,11 @@ static size_t visible(const struct nl_use *u, int v, const char *filter,
 
 static char *rate_text(const struct nl_use_row *r, bool in, char *buf, size_t len)
 {
-	char h[32];
-
 	if (!r->has_rate) {
 		snprintf(buf, len, "-");
 		return buf;
 	}
-	nl_format_size((__u64)(in ? r->rate_in : r->rate_out), h, sizeof(h));
-	snprintf(buf, len, "%.24s/s", h);
-	return buf;
+	return nl_format_rate(in ? r->rate_in : r->rate_out, buf, len);
 }
 
 static const char *const heads[NL_USE_VIEWS] = {
@@ -205,13 +202,13 @@ static void head_text(int v, char *buf, size_t len)
 
 static void total_text(const struct nl_use *u, char *buf, size_t len)
 {
-	char a[32], b[32], c[32], d[32];
+	char a[40], b[40], c[32], d[32];
 
-	nl_format_size((__u64)u->rate_in, a, sizeof(a));
-	nl_format_size((__u64)u->rate_out, b, sizeof(b));
+	nl_format_rate(u->rate_in, a, sizeof(a));
+	nl_format_rate(u->rate_out, b, sizeof(b));
 	nl_format_size(u->total.in_bytes, c, sizeof(c));
 	nl_format_size(u->total.out_bytes, d, sizeof(d));
-	snprintf(buf, len, "in %.24s/s (%.24s in all)   out %.24s/s (%.24s in all)", a, c, b, d);
+	snprintf(buf, len, "in %.30s (%.24s in all)   out %.30s (%.24s in all)", a, c, b, d);
 }
 
 static void print_table(const struct nl_use *u, const struct top_opts *o)

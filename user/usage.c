@@ -243,7 +243,6 @@ struct lim_ctx {
 	size_t ncgl, capcgl;
 	struct nl_use_row *ifaces;
 	size_t nifaces;
-	const struct nl_use *prev;
 };
 
 static void append(char *buf, size_t len, const char *fmt, __u32 v)
@@ -408,7 +407,6 @@ int nl_use__collect(struct nl_dp *dp, struct nl_state *st, const struct nl_use *
 	lc.rows = &v[NL_USE_LIMITS];
 	lc.ifaces = v[NL_USE_IFACES].v;
 	lc.nifaces = v[NL_USE_IFACES].n;
-	lc.prev = prev;
 	if (st)
 		nl_lim__each(st, one_limit, &lc);
 	for (i = 0; i < nproc; i++) {
