@@ -325,7 +325,21 @@ static void signal_reaches_command(int sig)
 				   "20000", NULL),
 		       "start"))
 		return;
-	msleep(300);
+	/* Until the command runs (netlimit blocks the signals before it forks it). */
+	for (int i = 0; i < 250; i++) {
+		char path[96], kids[64] = "";
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)p.pid, (int)p.pid);
+		f = fopen(path, "r");
+		if (f && fgets(kids, sizeof(kids), f) && kids[0] >= '0' && kids[0] <= '9') {
+			fclose(f);
+			break;
+		}
+		if (f)
+			fclose(f);
+		msleep(20);
+	}
 	kill(p.pid, sig);
 	proc_finish(&p, 10);
 	ASSERT_EQ(p.status, 128 + sig, "the command died of the signal, netlimit reports it");
