@@ -33,6 +33,14 @@ struct {
 	__type(value, __u8);
 } nl_scopes SEC(".maps");
 
+/* What the meter and the rates keep per socket (bpf/dataplane.bpf.c). */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct nl_sock);
+} nl_socks SEC(".maps");
+
 /* An event ring per owner (netlimit run, a watcher), by limit id. */
 struct nl_ring {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -310,10 +318,98 @@ static __always_inline __u32 reserve(struct nl_limit *l, const int dir, __u64 le
 /* how: enum nl_dir | NL_HOW_CG | l3 offset << 8 */
 #define NL_HOW_CG 2
 
-/* Limits the fast path cannot charge alone: a scope, wire bytes, a cgroup subtree. */
+/* Limits the fast path cannot charge alone: a scope, wire bytes, a cgroup subtree, a rate. */
 static __always_inline bool slow_limit(const struct nl_limit *l)
 {
-	return l->scope | l->wire | l->cg_level;
+	return l->scope | l->wire | l->cg_level | l->rated;
+}
+
+/*
+ * Take len bytes from a token bucket kept as its theoretical arrival time
+ * (GCRA): the packet passes if the bucket, caught up to now, is less than
+ * burst_ns ahead of now after paying for it, or is not ahead at all (a packet
+ * larger than the burst, a GSO one, passes on a full bucket). Over any span
+ * T a bucket passes at most rate * T + burst + one packet. Two CPUs race
+ * through a compare-and-swap; a CPU that keeps losing holds the packet back,
+ * never lets it through unpaid.
+ */
+static __always_inline bool police(__u64 *tat, __u64 *full, __u64 mult, __u64 burst_ns, __u64 len,
+				   __u64 now)
+{
+	__u64 cost = (len * mult) >> NL_RATE_SHIFT, slack, t, base;
+	int i;
+
+	slack = burst_ns > cost ? burst_ns - cost : 0;
+	for (i = 0; i < 3; i++) {
+		t = NL_READ(*tat);
+		base = t > now ? t : now;
+		/* A full bucket: the rate went unused (nl_pace speeds its flows up). */
+		if (t < now && i == 0)
+			NL_READ(*full) = now;
+		if (base - now > slack)
+			return false;
+		if (__sync_val_compare_and_swap(tat, t, base + cost) == t)
+			return true;
+	}
+	return false;
+}
+
+/* A bucket's time back for a packet another limit refused (approximate when it idled between). */
+static __always_inline void unpolice(__u64 *tat, __u64 mult, __u64 len)
+{
+	if (mult)
+		__sync_fetch_and_add(tat, -((len * mult) >> NL_RATE_SHIFT));
+}
+
+/*
+ * What a paced TCP socket may run ahead of its buckets: TCP sends a refused
+ * packet again only on the next ACK or after 200 ms with none in flight, so
+ * refusing a paced flow costs it far more than the packet. Its pacing
+ * (nl_pace in bpf/dataplane.bpf.c) brings the bucket back; the debt stays
+ * bounded, and with it the excess over any span.
+ */
+#define NL_TCP_DEBT_NS 50000000ULL
+
+/*
+ * A TCP socket sending under limit l's egress, total or throttle rate is
+ * marked to be paced by it (the first such limit it meets). Returns the
+ * debt its buckets allow this packet: NL_TCP_DEBT_NS once it is paced.
+ */
+static __always_inline __u64 pace_mark(struct __sk_buff *skb, struct nl_limit *l, __u32 id)
+{
+	struct bpf_sock *sk = skb->sk;
+	struct nl_sock *s;
+
+	if (!(l->rate_mult[NL_B_OUT] | l->rate_mult[NL_B_TOTAL] | l->rate_mult[NL_B_THROTTLE]))
+		return 0;
+	if (sk)
+		sk = bpf_sk_fullsock(sk);
+	if (!sk || sk->protocol != IPPROTO_TCP)
+		return 0;
+	s = bpf_sk_storage_get(&nl_socks, sk, 0, 0);
+	if (!s)
+		return 0;
+	if (!s->rate_id)
+		s->rate_id = id;
+	return s->rate_id == id && s->pace ? NL_TCP_DEBT_NS : 0;
+}
+
+/* The rates of l in direction dir, and both directions' together: true if they pass len. */
+static __always_inline bool police_rates(struct nl_limit *l, const int dir, __u64 len, __u64 now,
+					 __u64 debt)
+{
+	const int b = dir == NL_IN ? NL_B_IN : NL_B_OUT;
+	struct nl_usage *u = dir == NL_IN ? &l->in : &l->out;
+	__u64 m = l->rate_mult[b], mt = l->rate_mult[NL_B_TOTAL];
+
+	if (m && !police(&u->tat, &u->full_ns, m, l->rate_burst_ns[b] + debt, len, now))
+		return false;
+	if (mt && !police(&l->tat_total, &l->full_total_ns, mt, l->rate_burst_ns[NL_B_TOTAL] + debt,
+			  len, now)) {
+		unpolice(&u->tat, m, len);
+		return false;
+	}
+	return true;
 }
 
 /* Whether limit l counts this packet at all, and how many bytes. */
@@ -344,7 +440,8 @@ static __always_inline bool counts(struct __sk_buff *skb, struct nl_limit *l, __
 __noinline int nl_charge_slow(struct __sk_buff *skb, __u32 id, __u32 how, struct nl_pkt *p)
 {
 	struct nl_limit *l;
-	__u64 len = 0;
+	struct nl_usage *u;
+	__u64 len = 0, now = 0, debt = 0;
 	__u32 bit;
 
 	if (!skb || !p)
@@ -352,10 +449,34 @@ __noinline int nl_charge_slow(struct __sk_buff *skb, __u32 id, __u32 how, struct
 	l = bpf_map_lookup_elem(&nl_limits, &id);
 	if (!l || !counts(skb, l, id, how, p, &len))
 		return 0;
+	u = (how & 1) == NL_IN ? &l->in : &l->out;
 	bit = reserve(l, how & 1, len, &p->used, &p->cap);
-	if (bit)
+	if (bit && !(l->rated & NL_THROTTLED))
 		return (int)bit;
-	__sync_fetch_and_add((how & 1) == NL_IN ? &l->in.packets : &l->out.packets, 1);
+	if (l->rated) {
+		now = bpf_ktime_get_ns();
+		if ((how & 1) == NL_OUT)
+			debt = pace_mark(skb, l, id);
+	}
+	if (bit) {
+		/* Past the cap of a throttled limit: counted, and let through at its rate. */
+		__sync_fetch_and_add(&u->bytes, len);
+		notify(l, bit, p->used, p->cap);
+		if (!police(&l->tat_throttle, &l->full_throttle_ns, l->rate_mult[NL_B_THROTTLE],
+			    l->rate_burst_ns[NL_B_THROTTLE] + debt, len, now)) {
+			__sync_fetch_and_add(&u->bytes, -len);
+			return NL_HELD;
+		}
+	}
+	if (l->rated & NL_RATED) {
+		if (!police_rates(l, how & 1, len, now, debt)) {
+			if (bit)
+				unpolice(&l->tat_throttle, l->rate_mult[NL_B_THROTTLE], len);
+			__sync_fetch_and_add(&u->bytes, -len);
+			return NL_HELD;
+		}
+	}
+	__sync_fetch_and_add(&u->packets, 1);
 	return 0;
 }
 
@@ -380,6 +501,15 @@ __noinline int nl_charge_back(struct __sk_buff *skb, __u32 id, __u32 how, __u32 
 	if (!bit) {
 		__sync_fetch_and_add(&u->bytes, -len);
 		__sync_fetch_and_add(&u->packets, -1);
+		if (l->rated & NL_RATED) {
+			unpolice(&u->tat, l->rate_mult[(how & 1) == NL_IN ? NL_B_IN : NL_B_OUT], len);
+			unpolice(&l->tat_total, l->rate_mult[NL_B_TOTAL], len);
+		}
+		return 0;
+	}
+	if (bit == NL_HELD) {
+		__sync_fetch_and_add(&u->held_bytes, len);
+		__sync_fetch_and_add(&u->held_packets, 1);
 		return 0;
 	}
 	__sync_fetch_and_add(&u->drop_bytes, len);

@@ -52,13 +52,6 @@ struct {
 	__type(value, struct nl_ids);
 } nl_hosts SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct nl_sock);
-} nl_socks SEC(".maps");
-
 /*
  * Per CPU, a direct-mapped cache of cgroup chains: slot cgroup id mod
  * NL_CG_CACHE. A hit costs one inlined lookup and two compares; a miss (or a
@@ -977,24 +970,118 @@ int BPF_PROG(nl_sock_state, struct sock *sk, int oldstate, int newstate)
 	return 0;
 }
 
-/* `netlimit stat`: one record per metered socket, with its remote end. */
-SEC("iter/bpf_sk_storage_map")
-int nl_meter_iter(struct bpf_iter__bpf_sk_storage_map *ctx)
+#define NL_SOL_SOCKET 1
+#define NL_SO_MAX_PACING_RATE 47
+/* How often a socket's pacing may change: a few RTTs of a LAN. */
+#define NL_PACE_EVERY_NS 1000000ULL
+
+/*
+ * Pacing under a rate. A TCP socket that egress marked with a rated limit
+ * (nl_sock.rate_id, bpf/charge.h pace_mark) gets SO_MAX_PACING_RATE: the
+ * limit's rate at first, then on ACKs, at most once a millisecond, 1/8 more
+ * when a packet lately found the limit's bucket full (its flows together
+ * send less than the rate) and 1/8 less while it runs half its debt past
+ * its burst. Flows sharing a limit settle on
+ * shares of its rate; what waits, waits in its own socket, so a ping-pong
+ * connection of the same limit is not queued behind a bulk one. TCP paces
+ * on its own timer (no fq qdisc needed).
+ */
+SEC("sockops")
+int nl_pace(struct bpf_sock_ops *ops)
 {
-	struct nl_sock *s = ctx->value;
-	struct sock *sk = ctx->sk;
+	struct bpf_sock *sk = ops->sk;
+	__u64 now, tat, full, burst, rate, pace;
+	struct nl_limit *l;
+	struct nl_sock *s;
+	__u32 id, v;
+	int b;
+
+	if (ops->op == BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB ||
+	    ops->op == BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB) {
+		bpf_sock_ops_cb_flags_set(ops, ops->bpf_sock_ops_cb_flags | BPF_SOCK_OPS_RTT_CB_FLAG);
+		return 1;
+	}
+	if (ops->op != BPF_SOCK_OPS_RTT_CB || !sk)
+		return 1;
+	s = bpf_sk_storage_get(&nl_socks, sk, 0, 0);
+	if (!s || !s->rate_id)
+		return 1;
+	now = bpf_ktime_get_ns();
+	if (s->pace && now - s->pace_ns < NL_PACE_EVERY_NS)
+		return 1;
+	id = s->rate_id;
+	l = bpf_map_lookup_elem(&nl_limits, &id);
+	if (!l)
+		return 1;
+	if ((l->rated & NL_THROTTLED) && l->hit)
+		b = NL_B_THROTTLE;
+	else
+		b = l->rate_mult[NL_B_OUT] ? NL_B_OUT : NL_B_TOTAL;
+	rate = l->kind && l->rated && l->rate_mult[b] ? l->rate[b] / 8 : 0;
+	if (!rate) {
+		/* The rate went (or the limit): the socket goes unpaced. */
+		if (s->pace) {
+			v = ~0U;
+			bpf_setsockopt(ops, NL_SOL_SOCKET, NL_SO_MAX_PACING_RATE, &v, sizeof(v));
+		}
+		s->pace = 0;
+		s->rate_id = 0;
+		return 1;
+	}
+	if (b == NL_B_OUT) {
+		tat = l->out.tat;
+		full = l->out.full_ns;
+	} else if (b == NL_B_TOTAL) {
+		tat = l->tat_total;
+		full = l->full_total_ns;
+	} else {
+		tat = l->tat_throttle;
+		full = l->full_throttle_ns;
+	}
+	burst = l->rate_burst_ns[b];
+	pace = s->pace ? s->pace : rate;
+	if (tat > now + burst + NL_TCP_DEBT_NS / 2)
+		pace -= pace / 8;
+	else if (full + 2 * NL_PACE_EVERY_NS > now)
+		pace += pace / 8 + 1;
+	if (pace > 4 * rate)
+		pace = 4 * rate;
+	if (pace < rate / 1024 + 125)
+		pace = rate / 1024 + 125;
+	if (pace > 0xfffffffeULL)
+		pace = 0xfffffffeULL;
+	if (pace != s->pace) {
+		v = (__u32)pace;
+		if (!bpf_setsockopt(ops, NL_SOL_SOCKET, NL_SO_MAX_PACING_RATE, &v, sizeof(v)))
+			s->pace = v;
+	}
+	s->pace_ns = now;
+	return 1;
+}
+
+/*
+ * `netlimit stat`, top, inspect, audit: one record per metered socket, with
+ * its remote end. The walk goes through the TCP and UDP socket tables (of
+ * the reader's network namespace); the iterator over nl_socks itself would
+ * reach every namespace, but kernels may refuse map-element iterators
+ * (EPERM here, even to root).
+ */
+static __always_inline void meter_rec(struct seq_file *seq, struct sock *sk)
+{
 	struct nl_meter_rec r = {};
 	struct nl_sk_slot *sl;
+	struct nl_sock *s;
 	__u64 cookie;
 	__u32 idx;
 
-	if (!s || !sk)
-		return 0;
+	s = bpf_sk_storage_get(&nl_socks, sk, 0, 0);
+	if (!s)
+		return;
 	cookie = sk->__sk_common.skc_cookie.counter;
 	if (s->closed) {
 		/* Only for the audit: released, its record still to come at CLOSE. */
 		if (s->audit_due != 1)
-			return 0;
+			return;
 		r.released = 1;
 		r.m = s->life;
 		goto out;
@@ -1010,7 +1097,7 @@ int nl_meter_iter(struct bpf_iter__bpf_sk_storage_map *ctx)
 	}
 out:
 	if (!(r.m.in_packets | r.m.out_packets))
-		return 0;
+		return;
 	r.cookie = cookie;
 	if (sk->sk_socket && sk->sk_socket->file)
 		r.ino = sk->sk_socket->file->f_inode->i_ino;
@@ -1033,7 +1120,31 @@ out:
 		__builtin_memcpy(r.raddr, &sk->__sk_common.skc_v6_daddr, 16);
 		__builtin_memcpy(r.laddr, &sk->__sk_common.skc_v6_rcv_saddr, 16);
 	}
-	bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
+	bpf_seq_write(seq, &r, sizeof(r));
+}
+
+SEC("iter/tcp")
+int nl_meter_tcp(struct bpf_iter__tcp *ctx)
+{
+	struct sock_common *skc = ctx->sk_common;
+	struct tcp_sock *tp;
+
+	if (!skc)
+		return 0;
+	/* Full sockets only: request and TIME_WAIT sockets have no storage. */
+	tp = bpf_skc_to_tcp_sock(skc);
+	if (tp)
+		meter_rec(ctx->meta->seq, &tp->inet_conn.icsk_inet.sk);
+	return 0;
+}
+
+SEC("iter/udp")
+int nl_meter_udp(struct bpf_iter__udp *ctx)
+{
+	struct udp_sock *u = ctx->udp_sk;
+
+	if (u)
+		meter_rec(ctx->meta->seq, &u->inet.sk);
 	return 0;
 }
 

@@ -81,6 +81,33 @@ enum nl_hit {
 	NL_HIT_TOTAL = 4,
 };
 
+/* What the charging path returns for a packet a rate holds back (never in nl_limit.hit). */
+#define NL_HELD 8
+
+/*
+ * Rates: a token bucket per direction, one on both directions together, and
+ * the throttle rate that --on-limit=throttle applies past a cap. A bucket is
+ * kept as its theoretical arrival time (GCRA; bpf/charge.h police()): a packet of len bytes costs len * mult >> 20 ns,
+ * and passes while the bucket's time stays within burst_ns of now.
+ */
+enum nl_bucket {
+	NL_B_IN = 0,
+	NL_B_OUT = 1,
+	NL_B_TOTAL = 2,
+	NL_B_THROTTLE = 3,
+	NL_BUCKETS = 4,
+};
+#define NL_RATE_SHIFT 20
+/* Rates netlimit takes, in bits per second: len * mult stays below 2^64. */
+#define NL_RATE_MIN 1000ULL
+#define NL_RATE_MAX 1000000000000ULL
+
+/* Bits of nl_limit.rated. */
+enum nl_rated {
+	NL_RATED = 1,	 /* some of the in/out/total buckets has a rate */
+	NL_THROTTLED = 2, /* action throttle: past a cap, the throttle bucket */
+};
+
 /* What a limit is attached to (nl_limit.kind; 0: the slot is free). */
 enum nl_kind {
 	NL_KIND_RUN = 1,    /* a command started by `netlimit run` */
@@ -124,14 +151,19 @@ enum nl_action {
 	NL_ACT_KILL = 0,  /* drop the excess, end the processes */
 	NL_ACT_BLOCK = 1, /* drop the excess, keep running */
 	NL_ACT_DOWN = 2,  /* iface: drop the excess, bring the interface down */
+	NL_ACT_THROTTLE = 3, /* let the excess through at the throttle rate */
 };
 
 /* Traffic in one direction: accepted and refused. */
 struct nl_usage {
 	__u64 bytes;
 	__u64 packets;
-	__u64 drop_bytes;
+	__u64 drop_bytes;   /* refused at a cap */
 	__u64 drop_packets;
+	__u64 held_bytes;   /* held back by a rate: dropped, or for TCP sent again later */
+	__u64 held_packets;
+	__u64 tat;	    /* the direction's bucket (bpf/charge.h police()) */
+	__u64 full_ns;	    /* when a packet last found that bucket full: the rate was not used */
 };
 
 #define NL_NAME_LEN   32
@@ -153,13 +185,27 @@ struct nl_limit {
 	__u32 id;
 	__u32 gen;	  /* changes each time the slot is reused: tags carry it */
 	__u32 action;	  /* enum nl_action */
+	__u32 rated;	  /* enum nl_rated bits: 0, no rate to keep */
+	/* Rates, written by userland; a bucket with mult 0 has none. */
+	__u64 rate_mult[NL_BUCKETS] NL_CACHELINE;
+	__u64 rate_burst_ns[NL_BUCKETS];
+	/* Description, written by userland. */
+	__u64 rate[NL_BUCKETS]; /* bits per second as given; 0: none */
+	__u64 burst[NL_BUCKETS]; /* bytes */
+	__u64 burst_opt;	 /* --burst as given; 0: each bucket's default */
 	__u32 pid;	  /* the command's or attached process's PID */
+	__u32 pad0;
 	__u64 created_ns; /* CLOCK_REALTIME */
 	/* Written by the BPF programs, one cache line per direction. */
 	struct nl_usage in NL_CACHELINE;
 	struct nl_usage out NL_CACHELINE;
 	/* Rarely written: at a cap, and by userland to re-arm. */
 	__u32 hit NL_CACHELINE;	 /* enum nl_hit bits; userland clears a bit to re-arm */
+	__u32 pad1;
+	__u64 tat_total;	 /* the total and throttle buckets */
+	__u64 tat_throttle;
+	__u64 full_total_ns;
+	__u64 full_throttle_ns;
 	__u32 events_lost;	 /* ring buffer was full */
 	__u32 tasks;		 /* NL_KIND_PID: tagged processes still alive */
 	__s32 socks;		 /* NL_KIND_PID: tagged TCP sockets not yet closed */
@@ -242,7 +288,10 @@ struct nl_sock {
 	char comm[16];
 	__u64 open_ns; /* CLOCK_MONOTONIC: created, or first seen */
 	__u32 audit_due; /* TCP: 1 released, 2 reached CLOSE; whoever makes it 3 writes the record */
+	__u32 rate_id;	 /* TCP: the rated limit whose rate paces the socket (bpf/charge.h) */
+	__u32 pace;	 /* its pacing rate now, bytes a second (0: not paced) */
 	__u32 pad2;
+	__u64 pace_ns;	 /* when pace was last changed */
 	struct nl_meter m NL_CACHELINE;
 	struct nl_meter life; /* everything, for the audit: m is emptied at release */
 };

@@ -48,10 +48,12 @@ static const char attach_usage[] =
 	"  -c, --cgroup=PATH       a cgroup v2 directory (absolute, or relative to the\n"
 	"                          cgroup2 mount, e.g. system.slice/nginx.service)\n"
 	"\n"
-	"Caps (at least one): -l, --limit=SIZE (in+out), --in=SIZE, --out=SIZE\n"
+	"Caps: -l, --limit=SIZE (in+out), --in=SIZE, --out=SIZE (a cap or a rate at least)\n"
+	NL_RATES_HELP
 	"\n"
 	"Options:\n"
 	"      --on-limit=block  drop what exceeds the cap, keep the targets running (default)\n"
+	"      --on-limit=throttle:RATE  past the cap, let traffic go on at RATE (in+out)\n"
 	"      --on-limit=kill   end the targets at the cap: SIGTERM, SIGKILL after --grace\n"
 	"      --grace=DURATION  SIGTERM to SIGKILL delay (default 2s)\n"
 	"  -n, --name=NAME       a name to use instead of the id\n"
@@ -65,7 +67,8 @@ static const char attach_usage[] =
 	"Examples:\n"
 	"  sudo netlimit attach --pid=4242 --limit=100M --name=dl\n"
 	"  sudo netlimit attach --cgroup=system.slice/backup.service --out=5G\n"
-	"  sudo netlimit attach --pid=4242 --in=1G --on-limit=kill && sudo netlimit wait dl\n";
+	"  sudo netlimit attach --pid=4242 --in=1G --on-limit=kill && sudo netlimit wait dl\n"
+	"  sudo netlimit attach --cgroup=user.slice --in-rate=50mbit --out-rate=10mbit\n";
 
 static bool parse_pids(const char *arg, struct nl_attach_opts *o)
 {
@@ -133,7 +136,7 @@ bool nl_attach_parse(int argc, char **argv, struct nl_attach_opts *o, int *statu
 			o->no_children = true;
 			break;
 		case NL_OPT_ON_LIMIT:
-			if (!nl_opt_action(optarg, &o->action))
+			if (!nl_opt_action(optarg, &o->action, &cm.caps))
 				return false;
 			break;
 		case NL_OPT_GRACE:
@@ -160,13 +163,12 @@ bool nl_attach_parse(int argc, char **argv, struct nl_attach_opts *o, int *statu
 		nl_err("give exactly one target: --pid or --cgroup (see 'netlimit attach --help')");
 		return false;
 	}
-	if (!nl_caps_given(&cm.caps)) {
-		nl_err("no cap given: use --limit, --in or --out (see 'netlimit attach --help')");
+	if (!nl_caps_complete(&cm.caps, o->action, "attach"))
 		return false;
-	}
 	o->cap_in = cm.caps.in;
 	o->cap_out = cm.caps.out;
 	o->cap_total = cm.caps.total;
+	o->rates = cm.caps.rates;
 	return true;
 }
 
@@ -619,6 +621,7 @@ int nl_attach_run(struct nl_attach_opts *po, __u32 kind, const char *what)
 	qo.cap_in = o.cap_in;
 	qo.cap_out = o.cap_out;
 	qo.cap_total = o.cap_total;
+	qo.rates = o.rates;
 	qo.name = o.name;
 	qo.target = target;
 	if (o.cgroup)
@@ -723,11 +726,14 @@ static const char host_usage[] =
 	"Cap all traffic between this machine and an address or prefix, whatever\n"
 	"process makes it (every process below the cgroup2 root, or below PATH).\n"
 	"\n"
-	"Caps (at least one): -l, --limit=SIZE, --in=SIZE, --out=SIZE\n"
-	"Options: --cgroup=PATH, --count=l3|wire, -n/--name=NAME, --json, -v, -q, -h\n"
+	"Caps: -l, --limit=SIZE, --in=SIZE, --out=SIZE (a cap or a rate at least)\n"
+	NL_RATES_HELP
+	"Options: --cgroup=PATH, --count=l3|wire, --on-limit=block|throttle:RATE,\n"
+	"         -n/--name=NAME, --json, -v, -q, -h\n"
 	"\n"
 	"Examples:\n"
 	"  sudo netlimit host 203.0.113.7 --limit=1G\n"
+	"  sudo netlimit host 192.0.2.0/24 --in-rate=20mbit\n"
 	"  sudo netlimit host 2001:db8::/32 --in=10G --name=mirror\n";
 
 int nl_cmd_host(int argc, char **argv)
@@ -736,6 +742,7 @@ int nl_cmd_host(int argc, char **argv)
 		NL_CAP_LONGOPTS,
 		{ "count", required_argument, NULL, NL_OPT_COUNT },
 		{ "cgroup", required_argument, NULL, 'c' },
+		{ "on-limit", required_argument, NULL, NL_OPT_ON_LIMIT },
 		NL_COMMON_LONGOPTS,
 		{ 0 },
 	};
@@ -755,6 +762,15 @@ int nl_cmd_host(int argc, char **argv)
 			return NL_EXIT_USAGE;
 		case 'c':
 			o.cgroup = optarg;
+			break;
+		case NL_OPT_ON_LIMIT:
+			if (!nl_opt_action(optarg, &o.action, &cm.caps))
+				return NL_EXIT_USAGE;
+			if (o.action == NL_ACT_KILL) {
+				nl_err("--on-limit: a host limit cannot end processes: use 'block' or "
+				       "'throttle:RATE'");
+				return NL_EXIT_USAGE;
+			}
 			break;
 		case 'h':
 			fputs(host_usage, stdout);
@@ -778,13 +794,12 @@ int nl_cmd_host(int argc, char **argv)
 	}
 	o.scope.n = 1;
 	o.scope.mode = NL_SCOPE_ONLY;
-	if (!nl_caps_given(&cm.caps)) {
-		nl_err("no cap given: use --limit, --in or --out (see 'netlimit host --help')");
+	if (!nl_caps_complete(&cm.caps, o.action, "host"))
 		return NL_EXIT_USAGE;
-	}
 	o.cap_in = cm.caps.in;
 	o.cap_out = cm.caps.out;
 	o.cap_total = cm.caps.total;
+	o.rates = cm.caps.rates;
 	if (!o.cgroup) {
 		if (nl_dp_base_path(mnt, sizeof(mnt))) {
 			nl_err("no cgroup2 file system is mounted; mount one with 'mount -t "

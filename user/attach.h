@@ -6,12 +6,14 @@
 #include <stdbool.h>
 #include <sys/types.h>
 #include <linux/types.h>
+#include "rate.h"
 #include "opts.h"
 
 #define NL_MAX_PIDS 64
 
 struct nl_attach_opts {
 	__u64 cap_in, cap_out, cap_total;
+	struct nl_rates rates; /* and the throttle rate of --on-limit=throttle:RATE */
 	int action; /* default NL_ACT_BLOCK: nobody stays behind unless asked */
 	__u64 grace_ns;
 	pid_t pids[NL_MAX_PIDS];

@@ -29,16 +29,16 @@ static const char *const map_names[NL_MAP_COUNT] = {
 _Static_assert(sizeof(map_names) / sizeof(map_names[0]) == NL_MAP_COUNT, "a pin name per map");
 
 /* Pin names of the links; the iterator program is pinned to be found again. */
-enum { L_IN, L_OUT, L_CREATE, L_RELEASE, L_FORK, L_EXIT, L_STATE, L_COUNT };
+enum { L_IN, L_OUT, L_CREATE, L_RELEASE, L_FORK, L_EXIT, L_STATE, L_PACE, L_COUNT };
 static const char *const link_names[L_COUNT] = {
 	"link_in",   "link_out",  "link_create", "link_release",
-	"link_fork", "link_exit", "link_state",
+	"link_fork", "link_exit", "link_state",	 "link_pace",
 };
 
 struct nl_dp {
 	struct dataplane_bpf *skel; /* set while loading, and for private instances */
 	int fds[NL_MAP_COUNT];
-	int prog_in, prog_out, prog_iter, prog_tasks;
+	int prog_in, prog_out, prog_iter[2], prog_tasks; /* prog_iter: TCP, UDP sockets */
 	/* The limits table, mapped a chunk at a time on first use (see nl_dp__limit). */
 	struct nl_limit *chunks[NL_MAX_LIMITS / NL_LIMIT_CHUNK];
 	struct nl_conf *conf;
@@ -119,7 +119,7 @@ static struct nl_dp *dp_alloc(void)
 		return NULL;
 	for (i = 0; i < NL_MAP_COUNT; i++)
 		dp->fds[i] = -1;
-	dp->prog_in = dp->prog_out = dp->prog_iter = dp->prog_tasks = -1;
+	dp->prog_in = dp->prog_out = dp->prog_iter[0] = dp->prog_iter[1] = dp->prog_tasks = -1;
 	return dp;
 }
 
@@ -139,7 +139,8 @@ static void take_skel_fds(struct nl_dp *dp)
 		dp->fds[i] = bpf_map__fd(maps[i]);
 	dp->prog_in = bpf_program__fd(s->progs.nl_ingress);
 	dp->prog_out = bpf_program__fd(s->progs.nl_egress);
-	dp->prog_iter = bpf_program__fd(s->progs.nl_meter_iter);
+	dp->prog_iter[0] = bpf_program__fd(s->progs.nl_meter_tcp);
+	dp->prog_iter[1] = bpf_program__fd(s->progs.nl_meter_udp);
 	dp->prog_tasks = bpf_program__fd(s->progs.nl_task_iter);
 }
 
@@ -222,8 +223,11 @@ static int pin_all(struct nl_dp *dp, struct bpf_link **links, const char *dir)
 	snprintf(path, sizeof(path), "%s/prog_out", dir);
 	if (bpf_obj_pin(dp->prog_out, path))
 		return -errno;
-	snprintf(path, sizeof(path), "%s/prog_iter", dir);
-	if (bpf_obj_pin(dp->prog_iter, path))
+	snprintf(path, sizeof(path), "%s/prog_iter_tcp", dir);
+	if (bpf_obj_pin(dp->prog_iter[0], path))
+		return -errno;
+	snprintf(path, sizeof(path), "%s/prog_iter_udp", dir);
+	if (bpf_obj_pin(dp->prog_iter[1], path))
 		return -errno;
 	snprintf(path, sizeof(path), "%s/prog_tasks", dir);
 	if (bpf_obj_pin(dp->prog_tasks, path))
@@ -295,6 +299,7 @@ static int create(struct nl_state *st, struct nl_dp *dp)
 	links[L_FORK] = bpf_program__attach(dp->skel->progs.nl_fork);
 	links[L_EXIT] = bpf_program__attach(dp->skel->progs.nl_exit);
 	links[L_STATE] = bpf_program__attach(dp->skel->progs.nl_sock_state);
+	links[L_PACE] = bpf_program__attach_cgroup(dp->skel->progs.nl_pace, cg_fd);
 	for (i = 0; i < L_COUNT; i++) {
 		if (!links[i]) {
 			err = -errno;
@@ -376,8 +381,10 @@ static int open_pins(struct nl_state *st, struct nl_dp *dp)
 	dp->prog_in = bpf_obj_get(path);
 	snprintf(path, sizeof(path), "%s/prog_out", dir);
 	dp->prog_out = bpf_obj_get(path);
-	snprintf(path, sizeof(path), "%s/prog_iter", dir);
-	dp->prog_iter = bpf_obj_get(path);
+	snprintf(path, sizeof(path), "%s/prog_iter_tcp", dir);
+	dp->prog_iter[0] = bpf_obj_get(path);
+	snprintf(path, sizeof(path), "%s/prog_iter_udp", dir);
+	dp->prog_iter[1] = bpf_obj_get(path);
 	snprintf(path, sizeof(path), "%s/prog_tasks", dir);
 	dp->prog_tasks = bpf_obj_get(path);
 	return map_shared(dp);
@@ -495,8 +502,9 @@ void nl_dp__free(struct nl_dp *dp)
 			close(dp->prog_in);
 		if (dp->prog_out >= 0)
 			close(dp->prog_out);
-		if (dp->prog_iter >= 0)
-			close(dp->prog_iter);
+		for (i = 0; i < 2; i++)
+			if (dp->prog_iter[i] >= 0)
+				close(dp->prog_iter[i]);
 		if (dp->prog_tasks >= 0)
 			close(dp->prog_tasks);
 	}
@@ -550,9 +558,9 @@ int nl_dp__prog_fds(const struct nl_dp *dp, int *in, int *out)
 	return 0;
 }
 
-int nl_dp__iter_fd(const struct nl_dp *dp)
+int nl_dp__iter_fd(const struct nl_dp *dp, int which)
 {
-	return dp->prog_iter;
+	return dp->prog_iter[which & 1];
 }
 
 const char *nl_dp__base(const struct nl_dp *dp)

@@ -69,7 +69,8 @@ bool nl_dp_pinned_compatible(const char *dir);
 bool nl_dp_usable(struct nl_state *st);
 /* Ingress and egress programs (BPF_PROG_TEST_RUN), the meter iterator. */
 int nl_dp__prog_fds(const struct nl_dp *dp, int *in, int *out);
-int nl_dp__iter_fd(const struct nl_dp *dp);
+/* The meter's socket iterators: 0 TCP, 1 UDP. */
+int nl_dp__iter_fd(const struct nl_dp *dp, int which);
 /* Every process and its parent, from the kernel's task list (one read, no /proc walk). */
 int nl_dp__tasks(const struct nl_dp *dp, struct nl_task_rec **recs, size_t *n);
 /* The base cgroup's path; whether path (absolute) lies at or below it. */

@@ -32,17 +32,20 @@ static const char iface_usage[] =
 	"\n"
 	"Count everything that crosses IFACE (in this network namespace), and cap it.\n"
 	"\n"
-	"Caps (at least one): -l, --limit=SIZE (in+out), --in=SIZE, --out=SIZE\n"
+	"Caps: -l, --limit=SIZE (in+out), --in=SIZE, --out=SIZE (a cap or a rate at least)\n"
+	NL_RATES_HELP
 	"Options:\n"
 	"      --on-limit=drop   drop what exceeds the cap (default)\n"
 	"      --on-limit=down   and bring the interface down at the cap\n"
+	"      --on-limit=throttle:RATE  past the cap, let traffic go on at RATE (in+out)\n"
 	"      --count=l3|wire   IP bytes (default), or wire bytes as the interface\n"
 	"                        counters see them (per-segment headers + link header)\n"
 	"  -n, --name=NAME, --json, -v, -q, -h\n"
 	"\n"
 	"Examples:\n"
 	"  sudo netlimit iface wlan0 --limit=2GB --count=wire --on-limit=down\n"
-	"  sudo netlimit down && sudo netlimit up eth0\n";
+	"  sudo netlimit down && sudo netlimit up eth0\n"
+	"  sudo netlimit iface eth0 --out-rate=100mbit\n";
 
 static const char links_usage[] =
 	"Usage: netlimit down [IFACE...]     (no name: every interface but loopback)\n"
@@ -101,8 +104,11 @@ int nl_cmd_iface(int argc, char **argv)
 				action = NL_ACT_BLOCK;
 			} else if (!strcmp(optarg, "down")) {
 				action = NL_ACT_DOWN;
+			} else if (!strncmp(optarg, "throttle:", 9)) {
+				if (!nl_opt_action(optarg, &action, &cm.caps))
+					return NL_EXIT_USAGE;
 			} else {
-				nl_err("--on-limit: '%s' is not 'drop' or 'down'", optarg);
+				nl_err("--on-limit: '%s' is not 'drop', 'down' or 'throttle:RATE'", optarg);
 				return NL_EXIT_USAGE;
 			}
 			break;
@@ -122,10 +128,8 @@ int nl_cmd_iface(int argc, char **argv)
 		return NL_EXIT_USAGE;
 	}
 	ifname = argv[optind];
-	if (!nl_caps_given(&cm.caps)) {
-		nl_err("no cap given: use --limit, --in or --out (see 'netlimit iface --help')");
+	if (!nl_caps_complete(&cm.caps, action, "iface"))
 		return NL_EXIT_USAGE;
-	}
 	status = nl_preflight("netlimit iface");
 	if (status)
 		return status;
@@ -154,6 +158,7 @@ int nl_cmd_iface(int argc, char **argv)
 	qo.cap_in = cm.caps.in;
 	qo.cap_out = cm.caps.out;
 	qo.cap_total = cm.caps.total;
+	qo.rates = cm.caps.rates;
 	qo.name = name;
 	qo.target = target;
 	qo.wire = scope.wire;

@@ -106,6 +106,7 @@ int nl_lim__new_in(struct nl_dp *dp, const struct nl_lim_opts *o, struct nl_lim 
 	l->cap_in = o->cap_in;
 	l->cap_out = o->cap_out;
 	l->cap_total = o->cap_total;
+	nl_rate_apply(l, &o->rates);
 	l->cgroup_id = o->cgroup_id;
 	l->cg_level = o->cg_level;
 	l->scope = o->scope;
@@ -371,7 +372,8 @@ int nl_lim__load_iface(struct nl_lim *q)
 	/* The interface's programs charge the dataplane's own slot. */
 	if ((err = bpf_map__reuse_fd(s->maps.nl_limits, nl_dp__map_fd(q->dp, NL_MAP_LIMITS))) ||
 	    (err = bpf_map__reuse_fd(s->maps.nl_scopes, nl_dp__map_fd(q->dp, NL_MAP_SCOPES))) ||
-	    (err = bpf_map__reuse_fd(s->maps.nl_rings, nl_dp__map_fd(q->dp, NL_MAP_RINGS))))
+	    (err = bpf_map__reuse_fd(s->maps.nl_rings, nl_dp__map_fd(q->dp, NL_MAP_RINGS))) ||
+	    (err = bpf_map__reuse_fd(s->maps.nl_socks, nl_dp__map_fd(q->dp, NL_MAP_SOCKS))))
 		return err;
 	return iface_bpf__load(s);
 }

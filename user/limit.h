@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include "dataplane.h"
 #include "prefix.h"
+#include "rate.h"
 
 struct nl_lim;
 struct nl_state;
@@ -25,6 +26,7 @@ struct nl_lim_opts {
 	__u32 action; /* enum nl_action */
 	__u32 pid;
 	__u64 cap_in, cap_out, cap_total; /* NL_UNLIMITED for none */
+	struct nl_rates rates;
 	__u64 cgroup_id;
 	__u32 cg_level; /* host: only below cgroup_id (its level); 0: every cgroup */
 	const char *name;

@@ -46,13 +46,17 @@ static const struct {
 	  "  sudo netlimit show 3\n"
 	  "  sudo netlimit show dl --json\n" },
 	{ "set",
-	  "Usage: netlimit set ID|NAME CAPS [-q] [-v]\n"
+	  "Usage: netlimit set ID|NAME CAPS|RATES [-q] [-v]\n"
 	  "\n"
-	  "Change caps live. CAPS: -l, --limit=SIZE, --in=SIZE, --out=SIZE; 'none'\n"
-	  "removes a cap. A raised cap lets traffic flow again at once.\n"
+	  "Change caps and rates live. CAPS: -l, --limit=SIZE, --in=SIZE, --out=SIZE;\n"
+	  "RATES: --rate=RATE, --in-rate=RATE, --out-rate=RATE, --burst=SIZE; 'none'\n"
+	  "removes a cap or a rate. A raised cap lets traffic flow again at once; a\n"
+	  "new rate holds from the next packet.\n"
 	  "\n"
 	  "Examples:\n"
-	  "  sudo netlimit set dl --in=2G --out=none\n" },
+	  "  sudo netlimit set dl --in=2G --out=none\n"
+	  "  sudo netlimit set dl --in-rate=5mbit\n"
+	  "  sudo netlimit set dl --rate=none\n" },
 	{ "reset",
 	  "Usage: netlimit reset ID|NAME [--json] [-q] [-v]\n"
 	  "\n"
@@ -201,9 +205,73 @@ static void close_one(struct opened *o)
 }
 
 
-/* One limit as a JSON object (inside an array or alone). */
-static void json_limit(struct nl_json *j, const struct nl_limit *l)
+/*
+ * What rates achieve: the counters twice, this far apart, when some limit
+ * has a rate (list and show take that long then, and only then).
+ */
+#define ACHIEVED_MS 500
+
+struct achieved {
+	__u64 *in, *out; /* by id, at the first read */
+	double dt;	 /* seconds between the reads; 0: not measured */
+};
+
+static int achieved_first(struct nl_lim *q, void *ctx)
 {
+	struct nl_limit *l = nl_lim__limit(q);
+	struct achieved *a = ctx;
+
+	if (!l->rated || l->id >= NL_MAX_LIMITS)
+		return 0;
+	a->in[l->id] = nl_read(&l->in.bytes);
+	a->out[l->id] = nl_read(&l->out.bytes);
+	a->dt = 1;
+	return 0;
+}
+
+/* Read every rated limit (or only id, if not 0), wait, and keep the time apart. */
+static void achieved_start(struct nl_state *st, struct nl_lim *one, struct achieved *a)
+{
+	struct timespec t0, t1, nap = { 0, ACHIEVED_MS * 1000000L };
+
+	memset(a, 0, sizeof(*a));
+	a->in = calloc(NL_MAX_LIMITS, sizeof(*a->in));
+	a->out = calloc(NL_MAX_LIMITS, sizeof(*a->out));
+	if (!a->in || !a->out)
+		return;
+	if (one)
+		achieved_first(one, a);
+	else
+		nl_lim__each(st, achieved_first, a);
+	if (!a->dt)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	nanosleep(&nap, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	a->dt = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+}
+
+/* Bits a second in and out since the first read; -1 where not measured. */
+static void achieved_of(const struct achieved *a, const struct nl_limit *l, double *in,
+			double *out)
+{
+	*in = *out = -1;
+	if (!a || !a->dt || !a->in || !l->rated || l->id >= NL_MAX_LIMITS)
+		return;
+	*in = (double)(l->in.bytes - a->in[l->id]) * 8 / a->dt;
+	*out = (double)(l->out.bytes - a->out[l->id]) * 8 / a->dt;
+}
+
+static void achieved_free(struct achieved *a)
+{
+	free(a->in);
+	free(a->out);
+}
+
+/* One limit as a JSON object (inside an array or alone). */
+static void json_limit(struct nl_json *j, const struct nl_limit *l, const struct achieved *a)
+{
+	double in, out;
 	char hit[32];
 
 	nl_json_open(j, NULL, '{');
@@ -212,10 +280,7 @@ static void json_limit(struct nl_json *j, const struct nl_limit *l)
 	nl_json_str(j, "kind", nl_kind_name(l->kind));
 	nl_json_str(j, "target", l->target);
 	nl_json_str(j, "state", nl_state_name(l));
-	nl_json_str(j, "action",
-		    l->action == NL_ACT_KILL   ? "kill"
-		    : l->action == NL_ACT_DOWN ? "down"
-					       : "block");
+	nl_json_str(j, "action", nl_action_name(l->action));
 	nl_json_str(j, "count", l->wire ? "wire" : "l3");
 	nl_json_str(j, "scope",
 		    l->kind == NL_KIND_HOST	   ? "host"
@@ -223,6 +288,14 @@ static void json_limit(struct nl_json *j, const struct nl_limit *l)
 		    : l->scope == NL_SCOPE_EXCLUDE ? "exclude"
 						   : "all");
 	nl_json_counters(j, l);
+	achieved_of(a, l, &in, &out);
+	if (in >= 0) {
+		nl_json_double(j, "in_achieved_bps", in);
+		nl_json_double(j, "out_achieved_bps", out);
+	} else {
+		nl_json_null(j, "in_achieved_bps");
+		nl_json_null(j, "out_achieved_bps");
+	}
 	nl_json_u64(j, "pid", l->pid);
 	nl_json_bool(j, "limit_hit", l->hit);
 	nl_json_str(j, "hit", nl_hit_names(l->hit, hit, sizeof(hit)));
@@ -233,12 +306,12 @@ static void json_limit(struct nl_json *j, const struct nl_limit *l)
 }
 
 /* A limit as one JSON document on its own line. */
-static void json_limit_line(const struct nl_limit *l)
+static void json_limit_line(const struct nl_limit *l, const struct achieved *a)
 {
 	struct nl_json j;
 
 	nl_json_init(&j, stdout);
-	json_limit(&j, l);
+	json_limit(&j, l, a);
 }
 
 static bool parse_json_flag(int argc, char **argv, const char *cmd, bool *json, int *nargs,
@@ -272,29 +345,36 @@ static bool parse_json_flag(int argc, char **argv, const char *cmd, bool *json, 
 struct list_ctx {
 	bool json;
 	struct nl_json j;
+	struct achieved a;
 };
 
 static int list_one(struct nl_lim *q, void *ctx)
 {
-	char in[32], out[32], caps[96], used[64], target[NL_TARGET_LEN];
+	char in[32], out[32], caps[96], used[64], target[NL_TARGET_LEN], rates[128], ach[64];
 	struct list_ctx *c = ctx;
 	struct nl_limit l;
+	double ain, aout;
 	size_t tl;
 
 	nl_limit_snapshot(nl_lim__limit(q), &l);
 	if (c->json) {
-		json_limit(&c->j, &l);
+		json_limit(&c->j, &l, &c->a);
 		return 0;
 	}
+	nl_rates_cell(&l, rates, sizeof(rates));
+	achieved_of(&c->a, &l, &ain, &aout);
+	nl_achieved_cell(&l, ain, aout, ach, sizeof(ach));
 	/* Paths are data: no control character or broken UTF-8 reaches the terminal. */
 	nl_printable(l.target, target, sizeof(target));
 	tl = strlen(target);
 	nl_caps_cells(&l, caps, sizeof(caps), used, sizeof(used));
 	/* A long path: its end names the target; keep that. */
-	printf("%-4u %-16s %-6s %s%-*s %12s %12s  %-24s %-18s %s\n", l.id, l.name[0] ? l.name : "-",
-	       nl_kind_name(l.kind), tl > 34 ? "..." : "", tl > 34 ? 31 : 34,
-	       tl > 34 ? target + tl - 31 : target, nl_format_size(l.in.bytes, in, sizeof(in)),
-	       nl_format_size(l.out.bytes, out, sizeof(out)), caps, used, nl_state_name(&l));
+	printf("%-4u %-16s %-6s %s%-*s %12s %12s  %-24s %-18s %-12s %-26s %s\n", l.id,
+	       l.name[0] ? l.name : "-", nl_kind_name(l.kind), tl > 34 ? "..." : "",
+	       tl > 34 ? 31 : 34, tl > 34 ? target + tl - 31 : target,
+	       nl_format_size(l.in.bytes, in, sizeof(in)),
+	       nl_format_size(l.out.bytes, out, sizeof(out)), caps[0] ? caps : "-",
+	       used[0] ? used : "-", nl_state_name(&l), rates, ach);
 	return 0;
 }
 
@@ -322,16 +402,20 @@ int nl_cmd_list(int argc, char **argv)
 		nl_gc(st, false); /* cheap, and list then shows what really is */
 		nl_state__unlock(st);
 	}
+	if (st)
+		achieved_start(st, NULL, &c.a);
 	nl_json_init(&c.j, stdout);
 	if (c.json)
 		nl_json_open(&c.j, NULL, '[');
 	else
-		printf("%-4s %-16s %-6s %-34s %12s %12s  %-24s %-18s %s\n", "ID", "NAME", "KIND",
-		       "TARGET", "IN", "OUT", "CAPS", "USED", "STATE");
+		printf("%-4s %-16s %-6s %-34s %12s %12s  %-24s %-18s %-12s %-26s %s\n", "ID", "NAME",
+		       "KIND", "TARGET", "IN", "OUT", "CAPS", "USED", "STATE", "RATES",
+		       "ACHIEVED");
 	if (st)
 		nl_lim__each(st, list_one, &c);
 	if (c.json)
 		nl_json_close(&c.j, ']');
+	achieved_free(&c.a);
 	nl_state__free(st);
 	return NL_EXIT_OK;
 }
@@ -347,6 +431,7 @@ static int need_one_arg(const char *cmd, int nargs)
 int nl_cmd_show(int argc, char **argv)
 {
 	char *args[4], created[64], target[NL_TARGET_LEN];
+	struct achieved a = { 0 };
 	struct opened o;
 	struct nl_limit l;
 	struct tm tm;
@@ -362,9 +447,10 @@ int nl_cmd_show(int argc, char **argv)
 	status = open_one("netlimit show", args[0], &o);
 	if (status)
 		goto out;
+	achieved_start(o.st, o.q, &a);
 	nl_limit_snapshot(nl_lim__limit(o.q), &l);
 	if (json) {
-		json_limit_line(&l);
+		json_limit_line(&l, &a);
 		goto out;
 	}
 	t = (time_t)(l.created_ns / 1000000000ULL);
@@ -373,9 +459,7 @@ int nl_cmd_show(int argc, char **argv)
 	printf("limit %u%s%s%s\n", l.id, l.name[0] ? " (" : "", l.name, l.name[0] ? ")" : "");
 	printf("  kind     %s\n  target   %s\n  state    %s\n  action   %s at the cap\n",
 	       nl_kind_name(l.kind), nl_printable(l.target, target, sizeof(target)), nl_state_name(&l),
-	       l.action == NL_ACT_KILL	 ? "kill"
-	       : l.action == NL_ACT_DOWN ? "down"
-					 : "block");
+	       nl_action_name(l.action));
 	printf("  count    %s bytes%s\n", l.wire ? "wire" : "L3",
 	       l.scope == NL_SCOPE_ONLY	     ? ", only some remote prefixes"
 	       : l.scope == NL_SCOPE_EXCLUDE ? ", all but some remote prefixes"
@@ -387,7 +471,16 @@ int nl_cmd_show(int argc, char **argv)
 		       l.socks);
 	printf("  created  %s\n", created);
 	nl_report_table(stdout, &l);
+	if (l.rated) {
+		char ach[64];
+		double in, out;
+
+		achieved_of(&a, &l, &in, &out);
+		nl_achieved_cell(&l, in, out, ach, sizeof(ach));
+		printf("  achieved %s (over the last %.1f s)\n", ach, a.dt);
+	}
 out:
+	achieved_free(&a);
 	close_one(&o);
 	return status;
 }
@@ -428,8 +521,9 @@ int nl_cmd_set(int argc, char **argv)
 		nl_err("set takes one limit id or name (see 'netlimit set --help')");
 		return NL_EXIT_USAGE;
 	}
-	if (!nl_caps_given(&caps)) {
-		nl_err("set needs a cap to change: --limit, --in or --out (SIZE or 'none')");
+	if (!nl_caps_given(&caps) && !caps.given_burst) {
+		nl_err("set needs a cap or a rate to change: --limit, --in, --out (SIZE or 'none'), "
+		       "--rate, --in-rate, --out-rate (RATE or 'none'), --burst");
 		return NL_EXIT_USAGE;
 	}
 	status = open_one("netlimit set", argv[optind], &o);
@@ -449,10 +543,19 @@ int nl_cmd_set(int argc, char **argv)
 		__atomic_store_n(&l->cap_total, caps.total, __ATOMIC_RELAXED);
 		rearm |= NL_HIT_TOTAL;
 	}
+	if (nl_rates_given(&caps) || caps.given_burst) {
+		struct nl_rates r;
+		int b;
+
+		for (b = 0; b < NL_BUCKETS; b++)
+			r.bits[b] = caps.given_rate[b] ? caps.rates.bits[b] : l->rate[b];
+		r.burst = caps.given_burst ? caps.rates.burst : l->burst_opt;
+		nl_rate_apply(l, &r);
+	}
 	/* A changed cap is armed again: its next refusal sends a new event. */
 	__atomic_fetch_and(&l->hit, ~rearm, __ATOMIC_RELAXED);
 	nl_state__unlock(o.st);
-	nl_info("limit %u: caps set", o.id);
+	nl_info("limit %u: %s set", o.id, nl_rates_given(&caps) ? "rates" : "caps");
 out:
 	close_one(&o);
 	return status;
@@ -485,13 +588,17 @@ int nl_cmd_reset(int argc, char **argv)
 	__atomic_store_n(&l->out.packets, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&l->out.drop_bytes, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&l->out.drop_packets, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&l->in.held_bytes, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&l->in.held_packets, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&l->out.held_bytes, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&l->out.held_packets, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&l->hit, 0, __ATOMIC_RELAXED);
 	nl_state__unlock(o.st);
 	if (json) {
 		struct nl_limit snap;
 
 		nl_limit_snapshot(l, &snap);
-		json_limit_line(&snap);
+		json_limit_line(&snap, NULL);
 	}
 	nl_info("limit %u: counters reset", o.id);
 out:

@@ -103,7 +103,6 @@ static void fold(struct rows *r)
 	r->n = n + 1;
 }
 
-/* Every live socket's record, through the sk_storage iterator; fn is called for each. */
 static int cmp_cookie(const void *a, const void *b)
 {
 	__u64 x = ((const struct nl_meter_rec *)a)->cookie, y = ((const struct nl_meter_rec *)b)->cookie;
@@ -111,10 +110,9 @@ static int cmp_cookie(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-int nl_meter_walk(struct nl_dp *dp, int (*fn)(const struct nl_meter_rec *r, void *ctx), void *ctx)
+/* Read one iterator to its end, appending its records to *all. */
+static int walk_one(int prog, struct nl_meter_rec **all, size_t *nall, size_t *capall)
 {
-	union bpf_iter_link_info info = { .map.map_fd = (__u32)nl_dp__map_fd(dp, NL_MAP_SOCKS) };
-	LIBBPF_OPTS(bpf_link_create_opts, opts, .iter_info = &info, .iter_info_len = sizeof(info));
 	/*
 	 * Read in large blocks: each read() of an iterator resumes its walk
 	 * (a read per record made a round over 10,000 sockets cost 0.5 s). The
@@ -122,8 +120,6 @@ int nl_meter_walk(struct nl_dp *dp, int (*fn)(const struct nl_meter_rec *r, void
 	 * bring one already seen round again: each cookie is passed on once.
 	 */
 	enum { BLOCK = 1024 * sizeof(struct nl_meter_rec) };
-	struct nl_meter_rec *all = NULL;
-	size_t nall = 0, capall = 0;
 	char *buf = malloc(BLOCK);
 	int link, it, err = 0;
 	size_t got = 0, off;
@@ -131,7 +127,7 @@ int nl_meter_walk(struct nl_dp *dp, int (*fn)(const struct nl_meter_rec *r, void
 
 	if (!buf)
 		return -ENOMEM;
-	link = bpf_link_create(nl_dp__iter_fd(dp), 0, BPF_TRACE_ITER, &opts);
+	link = bpf_link_create(prog, 0, BPF_TRACE_ITER, NULL);
 	if (link < 0) {
 		err = -errno;
 		free(buf);
@@ -148,18 +144,18 @@ int nl_meter_walk(struct nl_dp *dp, int (*fn)(const struct nl_meter_rec *r, void
 		got += (size_t)n;
 		for (off = 0; !err && off + sizeof(struct nl_meter_rec) <= got;
 		     off += sizeof(struct nl_meter_rec)) {
-			if (nall == capall) {
-				size_t cap = capall ? 2 * capall : 1024;
-				struct nl_meter_rec *v = realloc(all, cap * sizeof(*v));
+			if (*nall == *capall) {
+				size_t cap = *capall ? 2 * *capall : 1024;
+				struct nl_meter_rec *v = realloc(*all, cap * sizeof(*v));
 
 				if (!v) {
 					err = -ENOMEM;
 					break;
 				}
-				all = v;
-				capall = cap;
+				*all = v;
+				*capall = cap;
 			}
-			memcpy(&all[nall++], buf + off, sizeof(*all));
+			memcpy(&(*all)[(*nall)++], buf + off, sizeof(**all));
 		}
 		memmove(buf, buf + off, got - off);
 		got -= off;
@@ -169,6 +165,18 @@ int nl_meter_walk(struct nl_dp *dp, int (*fn)(const struct nl_meter_rec *r, void
 	close(it);
 	close(link);
 	free(buf);
+	return err;
+}
+
+int nl_meter_walk(struct nl_dp *dp, int (*fn)(const struct nl_meter_rec *r, void *ctx), void *ctx)
+{
+	struct nl_meter_rec *all = NULL;
+	size_t nall = 0, capall = 0;
+	int err;
+
+	err = walk_one(nl_dp__iter_fd(dp, 0), &all, &nall, &capall);
+	if (!err)
+		err = walk_one(nl_dp__iter_fd(dp, 1), &all, &nall, &capall);
 	if (nall)
 		qsort(all, nall, sizeof(*all), cmp_cookie);
 	for (size_t i = 0; i < nall && !err; i++)

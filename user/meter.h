@@ -30,7 +30,7 @@ struct nl_meter_row {
  */
 int nl_meter_read(struct nl_dp *dp, struct nl_meter_row **cg, size_t *ncg,
 		  struct nl_meter_row **proc, size_t *nproc);
-/* Every live metered socket's record (through the sk_storage iterator), to fn. */
+/* Every live metered TCP and UDP socket of this network namespace, to fn (each once). */
 int nl_meter_walk(struct nl_dp *dp, int (*fn)(const struct nl_meter_rec *r, void *ctx), void *ctx);
 /* The same, and the live connected sockets (as nl_meter_sockets), in one walk. */
 int nl_meter_read_all(struct nl_dp *dp, struct nl_meter_row **cg, size_t *ncg,

@@ -6,6 +6,7 @@
 #include "log.h"
 #include "opts.h"
 #include "dataplane.h"
+#include "rate.h"
 #include "size.h"
 
 void nl_caps_init(struct nl_caps *c)
@@ -29,9 +30,50 @@ static void parse_cap(const char *opt, const char *arg, __u64 *cap, bool *given,
 	}
 }
 
+static void parse_rate(const char *opt, const char *arg, int b, struct nl_caps *c)
+{
+	const char *why;
+
+	c->given_rate[b] = true;
+	if (c->allow_none && !strcmp(arg, "none")) {
+		c->rates.bits[b] = 0;
+		return;
+	}
+	if (nl_parse_rate(arg, &c->rates.bits[b], &why) ||
+	    nl_rate_check(c->rates.bits[b], &why)) {
+		nl_err("--%s: '%s' %s (examples: 10mbit, 1.5Mbit/s, 500KB/s, 2MiB/s; a bare number "
+		       "is bytes/s)",
+		       opt, arg, why);
+		c->error = true;
+	}
+}
+
 bool nl_caps_opt(int opt, const char *arg, struct nl_caps *c)
 {
+	const char *why;
+
 	switch (opt) {
+	case NL_OPT_RATE:
+		parse_rate("rate", arg, NL_B_TOTAL, c);
+		return true;
+	case NL_OPT_IN_RATE:
+		parse_rate("in-rate", arg, NL_B_IN, c);
+		return true;
+	case NL_OPT_OUT_RATE:
+		parse_rate("out-rate", arg, NL_B_OUT, c);
+		return true;
+	case NL_OPT_BURST:
+		c->given_burst = true;
+		if (nl_parse_size(arg, &c->rates.burst, &why)) {
+			nl_err("--burst: '%s' %s (examples: 64K, 1M)", arg, why);
+			c->error = true;
+		} else if (c->rates.burst < NL_BURST_MIN) {
+			nl_err("--burst: '%s' is smaller than one full-size packet: give at least %u "
+			       "bytes",
+			       arg, NL_BURST_MIN);
+			c->error = true;
+		}
+		return true;
 	case 'l':
 		parse_cap("limit", arg, &c->total, &c->given_total, c);
 		return true;
@@ -46,9 +88,33 @@ bool nl_caps_opt(int opt, const char *arg, struct nl_caps *c)
 	}
 }
 
+bool nl_rates_given(const struct nl_caps *c)
+{
+	return c->given_rate[NL_B_IN] || c->given_rate[NL_B_OUT] || c->given_rate[NL_B_TOTAL];
+}
+
 bool nl_caps_given(const struct nl_caps *c)
 {
-	return c->given_in || c->given_out || c->given_total;
+	return c->given_in || c->given_out || c->given_total || nl_rates_given(c);
+}
+
+bool nl_caps_complete(const struct nl_caps *c, int action, const char *cmd)
+{
+	if (!nl_caps_given(c)) {
+		nl_err("no cap or rate given: use --limit, --in, --out, --rate, --in-rate or "
+		       "--out-rate (see 'netlimit %s --help')",
+		       cmd);
+		return false;
+	}
+	if (action == NL_ACT_THROTTLE && !c->given_in && !c->given_out && !c->given_total) {
+		nl_err("--on-limit=throttle needs a cap to throttle after: add --limit, --in or --out");
+		return false;
+	}
+	if (c->given_burst && !nl_rates_given(c) && action != NL_ACT_THROTTLE) {
+		nl_err("--burst applies to a rate: add --rate, --in-rate or --out-rate");
+		return false;
+	}
+	return true;
 }
 
 bool nl_scope_opt(int opt, const char *arg, struct nl_scope_opts *s)
@@ -165,14 +231,25 @@ int nl_getopt(int argc, char **argv, const char *shortopts, const struct option 
 	return -1;
 }
 
-bool nl_opt_action(const char *arg, int *action)
+bool nl_opt_action(const char *arg, int *action, struct nl_caps *c)
 {
-	if (!strcmp(arg, "kill"))
+	const char *why;
+
+	if (!strcmp(arg, "kill")) {
 		*action = NL_ACT_KILL;
-	else if (!strcmp(arg, "block"))
+	} else if (!strcmp(arg, "block")) {
 		*action = NL_ACT_BLOCK;
-	else {
-		nl_err("--on-limit: '%s' is not 'kill' or 'block'", arg);
+	} else if (!strncmp(arg, "throttle:", 9)) {
+		*action = NL_ACT_THROTTLE;
+		c->given_rate[NL_B_THROTTLE] = true;
+		if (nl_parse_rate(arg + 9, &c->rates.bits[NL_B_THROTTLE], &why) ||
+		    nl_rate_check(c->rates.bits[NL_B_THROTTLE], &why)) {
+			nl_err("--on-limit=throttle: '%s' %s (example: throttle:1mbit)", arg + 9,
+			       why);
+			return false;
+		}
+	} else {
+		nl_err("--on-limit: '%s' is not 'kill', 'block' or 'throttle:RATE'", arg);
 		return false;
 	}
 	return true;

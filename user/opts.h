@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <linux/types.h>
 #include "prefix.h"
+#include "rate.h"
 
 enum {
 	NL_OPT_IN = 256,
@@ -18,26 +19,54 @@ enum {
 	NL_OPT_EXCLUDE,
 	NL_OPT_COUNT,
 	NL_OPT_DRAIN,
+	NL_OPT_RATE,
+	NL_OPT_IN_RATE,
+	NL_OPT_OUT_RATE,
+	NL_OPT_BURST,
 };
 
+/* The rate options as every limit-making command's --help shows them. */
+#define NL_RATES_HELP                                                                              \
+	"Rates (alone or with caps; traffic over a rate waits or is dropped, the\n"                \
+	"command goes on):\n"                                                                      \
+	"      --rate=RATE       received plus sent\n"                                              \
+	"      --in-rate=RATE    received\n"                                                        \
+	"      --out-rate=RATE   sent\n"                                                            \
+	"  RATE: bits per second (10mbit, 1.5Mbit/s, 1gbit; powers of 1000) or bytes per\n"        \
+	"        second (500KB/s, 2MiB/s, 64K; a bare number is bytes/s); 1kbit to 1tbit.\n"       \
+	"      --burst=SIZE      what may pass at once above the rate (default: 10 ms\n"           \
+	"                        at the rate, at least 16K; at least 1514 bytes)\n"
+
+/* Caps and rates: every command that makes or changes a limit takes them. */
 #define NL_CAP_LONGOPTS                                                                            \
 	{ "limit", required_argument, NULL, 'l' }, { "in", required_argument, NULL, NL_OPT_IN },   \
+		{ "out", required_argument, NULL, NL_OPT_OUT },                                    \
+		{ "rate", required_argument, NULL, NL_OPT_RATE },                                  \
+		{ "in-rate", required_argument, NULL, NL_OPT_IN_RATE },                            \
+		{ "out-rate", required_argument, NULL, NL_OPT_OUT_RATE },                          \
 	{                                                                                          \
-		"out", required_argument, NULL, NL_OPT_OUT                                         \
+		"burst", required_argument, NULL, NL_OPT_BURST                                     \
 	}
 
-/* Caps as given on the command line; NL_UNLIMITED where not given. */
+/* Caps and rates as given on the command line; NL_UNLIMITED / 0 where not given. */
 struct nl_caps {
 	__u64 in, out, total;
 	bool given_in, given_out, given_total;
-	bool allow_none; /* `set`: "none" removes a cap */
+	struct nl_rates rates;
+	bool given_rate[NL_BUCKETS]; /* NL_B_THROTTLE: --on-limit=throttle:RATE */
+	bool given_burst;
+	bool allow_none; /* `set`: "none" removes a cap or a rate */
 	bool error;
 };
 
 void nl_caps_init(struct nl_caps *c);
 /* Handle -l/--in/--out; false if c is not a cap option. Errors set c->error. */
 bool nl_caps_opt(int opt, const char *arg, struct nl_caps *c);
+/* Whether a cap or a rate was given (a burst alone is not a limit). */
 bool nl_caps_given(const struct nl_caps *c);
+bool nl_rates_given(const struct nl_caps *c);
+/* A limit-making command's caps make sense together; else one line, false. */
+bool nl_caps_complete(const struct nl_caps *c, int action, const char *cmd);
 
 #define NL_SCOPE_LONGOPTS                                                                          \
 	{ "only", required_argument, NULL, NL_OPT_ONLY },                                          \
@@ -88,7 +117,8 @@ void nl_common_init(struct nl_common_opts *c, struct nl_scope_opts *scope);
 int nl_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
 	      struct nl_common_opts *c);
 
-bool nl_opt_action(const char *arg, int *action);
+/* kill, block or throttle:RATE (the rate into c). */
+bool nl_opt_action(const char *arg, int *action, struct nl_caps *c);
 bool nl_opt_grace(const char *arg, __u64 *ns);
 bool nl_opt_name(const char *arg, const char **name);
 /* Letters, digits, '-', '_' and '.': what a limit's name may hold. */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include "dataplane.h"
 #include "rate.h"
 #include "size.h"
 
@@ -114,5 +115,63 @@ char *nl_format_rate(double bytes_per_s, char *buf, size_t len)
 
 	nl_format_size(bytes_per_s > 0 ? (__u64)bytes_per_s : 0, h, sizeof(h));
 	snprintf(buf, len, "%.24s/s", h);
+	return buf;
+}
+
+int nl_rate_check(__u64 bits, const char **why)
+{
+	if (bits < NL_RATE_MIN) {
+		*why = "is below the smallest rate netlimit keeps, 1kbit";
+		return -ERANGE;
+	}
+	if (bits > NL_RATE_MAX) {
+		*why = "is above the largest rate netlimit keeps, 1tbit";
+		return -ERANGE;
+	}
+	return 0;
+}
+
+void nl_rate_apply(struct nl_limit *l, const struct nl_rates *r)
+{
+	const __u64 *bits = r->bits, burst = r->burst;
+	__u32 rated = 0;
+	int b;
+
+	for (b = 0; b < NL_BUCKETS; b++) {
+		__u64 mult = 0, ns = 0, size = 0;
+
+		if (bits[b]) {
+			/* ns per byte << NL_RATE_SHIFT; bytes/s = bits / 8. */
+			mult = (__u64)(((unsigned __int128)1000000000ULL << NL_RATE_SHIFT) * 8 /
+				       bits[b]);
+			size = burst ? burst : bits[b] / 8 * NL_BURST_MS / 1000;
+			if (size < NL_BURST_DEFAULT_MIN && !burst)
+				size = NL_BURST_DEFAULT_MIN;
+			ns = (__u64)((unsigned __int128)size * 8 * 1000000000ULL / bits[b]);
+			if (b != NL_B_THROTTLE)
+				rated |= NL_RATED;
+		}
+		__atomic_store_n(&l->rate_mult[b], mult, __ATOMIC_RELAXED);
+		__atomic_store_n(&l->rate_burst_ns[b], ns, __ATOMIC_RELAXED);
+		l->rate[b] = bits[b];
+		l->burst[b] = size;
+	}
+	l->burst_opt = burst;
+	if (l->action == NL_ACT_THROTTLE)
+		rated |= NL_THROTTLED;
+	__atomic_store_n(&l->rated, rated, __ATOMIC_RELEASE);
+}
+
+char *nl_format_bits(__u64 bits, char *buf, size_t len)
+{
+	static const char *const unit[] = { "bit/s", "kbit/s", "Mbit/s", "Gbit/s", "Tbit/s" };
+	double v = (double)bits;
+	int i = 0;
+
+	while (v >= 1000 && i < 4) {
+		v /= 1000;
+		i++;
+	}
+	snprintf(buf, len, "%.4g %s", v, unit[i]);
 	return buf;
 }

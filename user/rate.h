@@ -5,6 +5,13 @@
 
 #include <stddef.h>
 #include <linux/types.h>
+#include "dataplane.h"
+
+/* Rates of one limit (include/dataplane.h: enum nl_bucket). */
+struct nl_rates {
+	__u64 bits[NL_BUCKETS]; /* bits per second; 0: none */
+	__u64 burst;		/* bytes; 0: each bucket's default */
+};
 
 /*
  * Parse a rate into bits per second. Bits: bit, kbit, mbit, gbit, tbit (and
@@ -16,7 +23,25 @@
  */
 int nl_parse_rate(const char *s, __u64 *bits_per_s, const char **why);
 
+/* 0 if netlimit can keep this rate (NL_RATE_MIN..NL_RATE_MAX), else -ERANGE and *why. */
+int nl_rate_check(__u64 bits_per_s, const char **why);
+
+/* The smallest --burst: one full-size Ethernet packet. */
+#define NL_BURST_MIN 1514U
+/* A bucket's default burst: this long at its rate, and at least NL_BURST_DEFAULT_MIN bytes. */
+#define NL_BURST_MS 10
+#define NL_BURST_DEFAULT_MIN 16384ULL
+
+struct nl_limit;
+/*
+ * Set the buckets of a limit from bits[NL_BUCKETS] (0: no rate) and burst
+ * (0: each bucket's default): what BPF reads first, its rated bits last.
+ */
+void nl_rate_apply(struct nl_limit *l, const struct nl_rates *r);
+
 /* "12.5 MiB/s" from bytes per second. */
 char *nl_format_rate(double bytes_per_s, char *buf, size_t len);
+/* "10 Mbit/s" from bits per second (how rates are given). */
+char *nl_format_bits(__u64 bits_per_s, char *buf, size_t len);
 
 #endif

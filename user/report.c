@@ -3,6 +3,7 @@
 #include <string.h>
 #include "limit.h"
 #include "gc.h"
+#include "rate.h"
 #include "report.h"
 #include "size.h"
 
@@ -18,6 +19,10 @@ void nl_limit_snapshot(const struct nl_limit *live, struct nl_limit *c)
 	c->out.packets = nl_read(&live->out.packets);
 	c->out.drop_bytes = nl_read(&live->out.drop_bytes);
 	c->out.drop_packets = nl_read(&live->out.drop_packets);
+	c->in.held_bytes = nl_read(&live->in.held_bytes);
+	c->in.held_packets = nl_read(&live->in.held_packets);
+	c->out.held_bytes = nl_read(&live->out.held_bytes);
+	c->out.held_packets = nl_read(&live->out.held_packets);
 	c->hit = __atomic_load_n(&live->hit, __ATOMIC_RELAXED);
 }
 
@@ -64,6 +69,60 @@ void nl_report_table(FILE *f, const struct nl_limit *l)
 		(unsigned long long)(l->in.packets + l->out.packets),
 		(unsigned long long)(l->in.drop_bytes + l->out.drop_bytes),
 		(unsigned long long)(l->in.drop_packets + l->out.drop_packets), ctot);
+	if (l->rated) {
+		char rates[160];
+
+		nl_rates_cell(l, rates, sizeof(rates));
+		fprintf(f, "  rates  %s; held back: in %llu bytes (%llu packets), out %llu bytes "
+			   "(%llu packets)\n",
+			rates, (unsigned long long)l->in.held_bytes,
+			(unsigned long long)l->in.held_packets, (unsigned long long)l->out.held_bytes,
+			(unsigned long long)l->out.held_packets);
+	}
+}
+
+static const char *const bucket_names[NL_BUCKETS] = { "in", "out", "total", "throttle" };
+
+void nl_rates_cell(const struct nl_limit *l, char *buf, size_t len)
+{
+	size_t o = 0;
+	char r[32];
+	int b;
+
+	buf[0] = '\0';
+	for (b = 0; b < NL_BUCKETS; b++) {
+		if (!l->rate[b] || o >= len)
+			continue;
+		o += (size_t)snprintf(buf + o, len - o, "%s%s %s", o ? ", " : "", bucket_names[b],
+				      nl_format_bits(l->rate[b], r, sizeof(r)));
+	}
+	if (!o)
+		snprintf(buf, len, "-");
+}
+
+void nl_json_rates(struct nl_json *j, const struct nl_limit *l)
+{
+	static const char *const keys[NL_BUCKETS][2] = {
+		{ "rate_in_bps", "burst_in_bytes" },
+		{ "rate_out_bps", "burst_out_bytes" },
+		{ "rate_total_bps", "burst_total_bytes" },
+		{ "throttle_bps", "burst_throttle_bytes" },
+	};
+	int b;
+
+	for (b = 0; b < NL_BUCKETS; b++) {
+		if (l->rate[b]) {
+			nl_json_u64(j, keys[b][0], l->rate[b]);
+			nl_json_u64(j, keys[b][1], l->burst[b]);
+		} else {
+			nl_json_null(j, keys[b][0]);
+			nl_json_null(j, keys[b][1]);
+		}
+	}
+	nl_json_u64(j, "in_held_bytes", l->in.held_bytes);
+	nl_json_u64(j, "out_held_bytes", l->out.held_bytes);
+	nl_json_u64(j, "in_held_packets", l->in.held_packets);
+	nl_json_u64(j, "out_held_packets", l->out.held_packets);
 }
 
 void nl_report_run(FILE *f, const struct nl_limit *l, const struct nl_run_result *r)
@@ -97,6 +156,7 @@ void nl_json_counters(struct nl_json *j, const struct nl_limit *l)
 	nl_json_cap(j, "cap_in", l->cap_in);
 	nl_json_cap(j, "cap_out", l->cap_out);
 	nl_json_cap(j, "cap_total", l->cap_total);
+	nl_json_rates(j, l);
 }
 
 void nl_report_run_json(FILE *f, const struct nl_limit *l, const struct nl_run_result *r)
@@ -150,10 +210,39 @@ const char *nl_kind_name(__u32 kind)
 	}
 }
 
+const char *nl_action_name(__u32 action)
+{
+	switch (action) {
+	case NL_ACT_KILL:
+		return "kill";
+	case NL_ACT_DOWN:
+		return "down";
+	case NL_ACT_THROTTLE:
+		return "throttle";
+	default:
+		return "block";
+	}
+}
+
+void nl_achieved_cell(const struct nl_limit *l, double in_bps, double out_bps, char *buf,
+		      size_t len)
+{
+	char a[32], b[32];
+
+	if (!l->rated || in_bps < 0) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	snprintf(buf, len, "in %s, out %s", nl_format_bits((__u64)in_bps, a, sizeof(a)),
+		 nl_format_bits((__u64)out_bps, b, sizeof(b)));
+}
+
 const char *nl_state_name(const struct nl_limit *l)
 {
 	if (nl_limit_target_gone(l))
 		return "target gone";
+	if (l->hit && l->action == NL_ACT_THROTTLE)
+		return "throttled";
 	return l->hit ? "cap reached" : "active";
 }
 

@@ -42,12 +42,14 @@ static const char run_usage[] =
 	"Run COMMAND in a cgroup of its own under a data cap the kernel enforces.\n"
 	"Every process and thread COMMAND starts stays inside the cap.\n"
 	"\n"
-	"Caps (at least one; each holds on its own):\n"
+	"Caps (a cap or a rate at least; each holds on its own):\n"
 	"  -l, --limit=SIZE      cap on bytes received plus sent\n"
 	"      --in=SIZE         cap on bytes received\n"
 	"      --out=SIZE        cap on bytes sent\n"
 	"  SIZE: bytes, or K M G T (powers of 1024), KB MB GB TB (powers of 1000),\n"
 	"        KiB MiB GiB TiB; fractions such as 1.5G are allowed.\n"
+	"\n"
+	NL_RATES_HELP
 	"\n"
 	"Which bytes count:\n"
 	"      --only=PREFIX[,PREFIX...]     only traffic with these remote prefixes\n"
@@ -59,6 +61,8 @@ static const char run_usage[] =
 	"      --on-limit=kill   end every process of COMMAND: SIGTERM, then SIGKILL\n"
 	"                        after the grace time (default)\n"
 	"      --on-limit=block  keep COMMAND running; traffic over the cap is dropped\n"
+	"      --on-limit=throttle:RATE  keep COMMAND running; past the cap its traffic\n"
+	"                        goes on at RATE (in plus out), as a data plan's fair use\n"
 	"      --grace=DURATION  SIGTERM to SIGKILL delay (default 2s; ms, s, m, h)\n"
 	"      --drain=DURATION  after COMMAND ends, how long its TCP connections may\n"
 	"                        finish sending, still under the cap (default 5s);\n"
@@ -76,6 +80,8 @@ static const char run_usage[] =
 	"  sudo netlimit run --limit=25M -- curl -O https://example.com/big.iso\n"
 	"  sudo netlimit run --in=1G --out=100M --on-limit=block -- rsync -a src/ host:dst/\n"
 	"  sudo netlimit run --user=$USER --limit=1.5GB --json -- ./sync.sh\n"
+	"  sudo netlimit run --in-rate=10mbit -- apt-get download firefox-esr\n"
+	"  sudo netlimit run --limit=5G --on-limit=throttle:1mbit -- ./backup.sh\n"
 	"  sudo netlimit run --exclude=192.168.0.0/16,fd00::/8 --limit=2G -- apt-get upgrade\n"
 	"\n"
 	"Exit status: COMMAND's own (128+N if signal N ended it); 120 if netlimit\n"
@@ -110,7 +116,7 @@ bool nl_run_parse(int argc, char **argv, struct nl_run_opts *o, int *status)
 		case NL_OPT_REFUSED:
 			return false;
 		case NL_OPT_ON_LIMIT:
-			if (!nl_opt_action(optarg, &o->action))
+			if (!nl_opt_action(optarg, &o->action, &cm.caps))
 				return false;
 			break;
 		case NL_OPT_GRACE:
@@ -141,10 +147,8 @@ bool nl_run_parse(int argc, char **argv, struct nl_run_opts *o, int *status)
 	o->name = cm.name;
 	o->json = cm.json;
 	o->verbosity = cm.verbosity;
-	if (!nl_caps_given(&cm.caps)) {
-		nl_err("no cap given: use --limit, --in or --out (see 'netlimit run --help')");
+	if (!nl_caps_complete(&cm.caps, o->action, "run"))
 		return false;
-	}
 	if (optind >= argc) {
 		nl_err("no command given: put it after -- (see 'netlimit run --help')");
 		return false;
@@ -152,6 +156,7 @@ bool nl_run_parse(int argc, char **argv, struct nl_run_opts *o, int *status)
 	o->cap_in = cm.caps.in;
 	o->cap_out = cm.caps.out;
 	o->cap_total = cm.caps.total;
+	o->rates = cm.caps.rates;
 	o->argv = argv + optind;
 	return true;
 }
@@ -213,6 +218,14 @@ static void on_event(void *ctx, const struct nl_event *e)
 	if (r->o->action == NL_ACT_BLOCK) {
 		nl_info("%s cap of %llu bytes (%s) reached: dropping what exceeds it", hit,
 			(unsigned long long)e->cap, cap);
+		return;
+	}
+	if (r->o->action == NL_ACT_THROTTLE) {
+		char rate[32];
+
+		nl_info("%s cap of %llu bytes (%s) reached: going on at %s", hit,
+			(unsigned long long)e->cap, cap,
+			nl_format_bits(r->o->rates.bits[NL_B_THROTTLE], rate, sizeof(rate)));
 		return;
 	}
 	if (r->killing)
@@ -509,6 +522,7 @@ int nl_cmd_run(int argc, char **argv)
 	qo.cap_in = o.cap_in;
 	qo.cap_out = o.cap_out;
 	qo.cap_total = o.cap_total;
+	qo.rates = o.rates;
 	qo.cgroup_id = cgid;
 	qo.name = o.name ? o.name : cmdname;
 	qo.target = cgpath;

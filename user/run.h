@@ -5,10 +5,12 @@
 
 #include <stdbool.h>
 #include <linux/types.h>
+#include "rate.h"
 #include "opts.h"
 
 struct nl_run_opts {
-	__u64 cap_in, cap_out, cap_total; /* NL_UNLIMITED when not given */
+	__u64 cap_in, cap_out, cap_total;
+	struct nl_rates rates; /* and the throttle rate of --on-limit=throttle:RATE */ /* NL_UNLIMITED when not given */
 	int action;			  /* enum nl_action */
 	__u64 grace_ns;			  /* SIGTERM to SIGKILL */
 	__u64 drain_ns;			  /* how long leftover TCP sockets may finish */

@@ -166,10 +166,28 @@ static const char *const heads[NL_USE_VIEWS] = {
 	"ID   NAME             STATE        TARGET",
 };
 
+/* A limit's rates and what they held back: "out 10 Mbit/s; held 1.2 MiB". */
+static void limit_rates_text(const struct nl_use_row *r, char *tmp, size_t tlen, char *buf,
+			     size_t len)
+{
+	static const char *const names[NL_BUCKETS] = { "in", "out", "total", "throttle" };
+	size_t o = 0;
+	int b;
+
+	buf[0] = '\0';
+	for (b = 0; b < NL_BUCKETS; b++)
+		if (r->set_rate[b] && o < len)
+			o += (size_t)snprintf(buf + o, len - o, "%s%s %s", o ? ", " : "", names[b],
+					      nl_format_bits(r->set_rate[b], tmp, tlen));
+	if (o && o < len)
+		snprintf(buf + o, len - o, "; held %s",
+			 nl_format_size(r->held_in + r->held_out, tmp, tlen));
+}
+
 /* One row as text, width w, the same in the table and on the screen. */
 static void row_text(const struct nl_use_row *r, int v, char *buf, size_t len)
 {
-	char ri[32], ro[32], ti[32], to[32], user[32], first[96];
+	char ri[32], ro[32], ti[32], to[32], user[32], first[96], last[128];
 
 	rate_text(r, true, ri, sizeof(ri));
 	rate_text(r, false, ro, sizeof(ro));
@@ -187,14 +205,17 @@ static void row_text(const struct nl_use_row *r, int v, char *buf, size_t len)
 	default:
 		snprintf(first, sizeof(first), "%-.60s", r->name);
 	}
+	if (v == NL_USE_LIMITS)
+		limit_rates_text(r, user, sizeof(user), last, sizeof(last));
 	snprintf(buf, len, "%-44s %12s %12s %12s %12s  %s%s", first, ri, ro, ti, to,
 		 v == NL_USE_PROCS && r->ended > 0 ? "ended " : "",
-		 v == NL_USE_LIMITS ? "" : r->who);
+		 v == NL_USE_LIMITS ? last : r->who);
 }
 
 static void head_text(int v, char *buf, size_t len)
 {
-	static const char *const last[NL_USE_VIEWS] = { "LIMITS", "", "PROCESSES", "LIMITS", "" };
+	static const char *const last[NL_USE_VIEWS] = { "LIMITS", "", "PROCESSES", "LIMITS",
+							 "RATES" };
 
 	snprintf(buf, len, "%-44s %12s %12s %12s %12s  %s", heads[v], "IN RATE", "OUT RATE",
 		 "IN", "OUT", last[v]);
@@ -266,6 +287,12 @@ static void json_row(struct nl_json *j, const struct nl_use_row *r, int v)
 		nl_json_str(j, "name", r->name);
 		nl_json_str(j, "target", r->who);
 		nl_json_str(j, "state", r->state);
+		nl_json_u64(j, "rate_in_bps", r->set_rate[NL_B_IN]);
+		nl_json_u64(j, "rate_out_bps", r->set_rate[NL_B_OUT]);
+		nl_json_u64(j, "rate_total_bps", r->set_rate[NL_B_TOTAL]);
+		nl_json_u64(j, "throttle_bps", r->set_rate[NL_B_THROTTLE]);
+		nl_json_u64(j, "in_held_bytes", r->held_in);
+		nl_json_u64(j, "out_held_bytes", r->held_out);
 	}
 	nl_json_u64(j, "in_bytes", r->m.in_bytes);
 	nl_json_u64(j, "in_packets", r->m.in_packets);

@@ -269,6 +269,9 @@ static int one_limit(struct nl_lim *q, void *arg)
 	snprintf(r->who, sizeof(r->who), "%s %.100s", nl_kind_name(l.kind), l.target);
 	nl_printable(r->who, r->who, sizeof(r->who));
 	snprintf(r->state, sizeof(r->state), "%s", nl_state_name(&l));
+	memcpy(r->set_rate, l.rate, sizeof(r->set_rate));
+	r->held_in = l.in.held_bytes;
+	r->held_out = l.out.held_bytes;
 	r->m.in_bytes = l.in.bytes;
 	r->m.in_packets = l.in.packets;
 	r->m.out_bytes = l.out.bytes;

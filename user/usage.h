@@ -38,6 +38,8 @@ struct nl_use_row {
 	bool has_rate;		  /* there was a last round with this row */
 	double ended;		  /* a process that ended: when it was seen gone (s) */
 	char state[24];		  /* limits: ok, blocked, capped ... */
+	__u64 set_rate[NL_BUCKETS]; /* limits: the rates set (bits/s; 0 none) */
+	__u64 held_in, held_out;    /* limits: bytes its rates held back */
 };
 
 struct nl_use {
