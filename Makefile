@@ -69,7 +69,8 @@ MAIN_OBJ := $(BUILD)/user/main.o
 TEST_SRCS := $(wildcard tests/test_*.c) tests/harness.c tests/helpers.c
 TEST_OBJS := $(patsubst tests/%.c,$(BUILD)/tests/%.o,$(TEST_SRCS))
 
-BINS := $(BUILD)/netlimit $(BUILD)/test_netlimit $(BUILD)/nltraffic $(BUILD)/nlbench
+BINS := $(BUILD)/netlimit $(BUILD)/test_netlimit $(BUILD)/nltraffic $(BUILD)/nltraffic-static \
+	$(BUILD)/nlbench
 
 all: $(BUILD)/netlimit
 
@@ -115,6 +116,12 @@ $(BUILD)/test_netlimit: $(TEST_OBJS) $(USER_OBJS)
 $(BUILD)/nltraffic: $(BUILD)/tests/nltraffic.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ -lpthread -o $@
+
+# The same, linked statically: what LD_PRELOAD shims such as trickle cannot reach.
+# No sanitizers: their runtimes do not link statically.
+$(BUILD)/nltraffic-static: tests/nltraffic.c | $(BUILD)/tests
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -static $< -lpthread -o $@
 
 $(BUILD)/nlbench: $(BUILD)/tests/nlbench.o $(USER_OBJS)
 	$(call msg,LINK,$@)

@@ -362,50 +362,48 @@ static __always_inline void unpolice(__u64 *tat, __u64 mult, __u64 len)
 }
 
 /*
- * What a paced TCP socket may run ahead of its buckets: TCP sends a refused
- * packet again only on the next ACK or after 200 ms with none in flight, so
- * refusing a paced flow costs it far more than the packet. Its pacing
- * (nl_pace in bpf/dataplane.bpf.c) brings the bucket back; the debt stays
- * bounded, and with it the excess over any span.
- */
-#define NL_TCP_DEBT_NS 50000000ULL
-
-/*
+ * TCP runs ahead of a bucket by up to its rate_debt_ns (50 ms, or two 64 KiB
+ * packets at the rate if longer): TCP sends a refused packet again only on
+ * the next ACK, or after 200 ms when none is in flight, so refusing it costs
+ * far more than the packet. Pacing (nl_pace in bpf/dataplane.bpf.c) brings
+ * the bucket back; over any span the excess stays within the debt.
  * A TCP socket sending under limit l's egress, total or throttle rate is
- * marked to be paced by it (the first such limit it meets). Returns the
- * debt its buckets allow this packet: NL_TCP_DEBT_NS once it is paced.
+ * marked to be paced by it (the first such limit it meets). Returns whether
+ * the packet is TCP.
  */
-static __always_inline __u64 pace_mark(struct __sk_buff *skb, struct nl_limit *l, __u32 id)
+static __always_inline bool pace_mark(struct __sk_buff *skb, struct nl_limit *l, __u32 id,
+				      const int dir)
 {
 	struct bpf_sock *sk = skb->sk;
 	struct nl_sock *s;
 
-	if (!(l->rate_mult[NL_B_OUT] | l->rate_mult[NL_B_TOTAL] | l->rate_mult[NL_B_THROTTLE]))
-		return 0;
 	if (sk)
 		sk = bpf_sk_fullsock(sk);
 	if (!sk || sk->protocol != IPPROTO_TCP)
-		return 0;
+		return false;
+	if (dir != NL_OUT || !(l->rate_mult[NL_B_OUT] | l->rate_mult[NL_B_TOTAL] |
+			       (l->hit ? l->rate_mult[NL_B_THROTTLE] : 0)))
+		return true;
 	s = bpf_sk_storage_get(&nl_socks, sk, 0, 0);
-	if (!s)
-		return 0;
-	if (!s->rate_id)
+	if (s && !s->rate_id)
 		s->rate_id = id;
-	return s->rate_id == id && s->pace ? NL_TCP_DEBT_NS : 0;
+	return true;
 }
 
 /* The rates of l in direction dir, and both directions' together: true if they pass len. */
 static __always_inline bool police_rates(struct nl_limit *l, const int dir, __u64 len, __u64 now,
-					 __u64 debt)
+					 bool tcp)
 {
 	const int b = dir == NL_IN ? NL_B_IN : NL_B_OUT;
 	struct nl_usage *u = dir == NL_IN ? &l->in : &l->out;
 	__u64 m = l->rate_mult[b], mt = l->rate_mult[NL_B_TOTAL];
 
-	if (m && !police(&u->tat, &u->full_ns, m, l->rate_burst_ns[b] + debt, len, now))
+	if (m && !police(&u->tat, &u->full_ns, m,
+			 l->rate_burst_ns[b] + (tcp ? l->rate_debt_ns[b] : 0), len, now))
 		return false;
-	if (mt && !police(&l->tat_total, &l->full_total_ns, mt, l->rate_burst_ns[NL_B_TOTAL] + debt,
-			  len, now)) {
+	if (mt && !police(&l->tat_total, &l->full_total_ns, mt,
+			  l->rate_burst_ns[NL_B_TOTAL] + (tcp ? l->rate_debt_ns[NL_B_TOTAL] : 0), len,
+			  now)) {
 		unpolice(&u->tat, m, len);
 		return false;
 	}
@@ -441,7 +439,8 @@ __noinline int nl_charge_slow(struct __sk_buff *skb, __u32 id, __u32 how, struct
 {
 	struct nl_limit *l;
 	struct nl_usage *u;
-	__u64 len = 0, now = 0, debt = 0;
+	__u64 len = 0, now = 0;
+	bool tcp = false;
 	__u32 bit;
 
 	if (!skb || !p)
@@ -455,21 +454,22 @@ __noinline int nl_charge_slow(struct __sk_buff *skb, __u32 id, __u32 how, struct
 		return (int)bit;
 	if (l->rated) {
 		now = bpf_ktime_get_ns();
-		if ((how & 1) == NL_OUT)
-			debt = pace_mark(skb, l, id);
+		tcp = pace_mark(skb, l, id, how & 1);
 	}
 	if (bit) {
 		/* Past the cap of a throttled limit: counted, and let through at its rate. */
 		__sync_fetch_and_add(&u->bytes, len);
 		notify(l, bit, p->used, p->cap);
 		if (!police(&l->tat_throttle, &l->full_throttle_ns, l->rate_mult[NL_B_THROTTLE],
-			    l->rate_burst_ns[NL_B_THROTTLE] + debt, len, now)) {
+			    l->rate_burst_ns[NL_B_THROTTLE] +
+				    (tcp ? l->rate_debt_ns[NL_B_THROTTLE] : 0),
+			    len, now)) {
 			__sync_fetch_and_add(&u->bytes, -len);
 			return NL_HELD;
 		}
 	}
 	if (l->rated & NL_RATED) {
-		if (!police_rates(l, how & 1, len, now, debt)) {
+		if (!police_rates(l, how & 1, len, now, tcp)) {
 			if (bit)
 				unpolice(&l->tat_throttle, l->rate_mult[NL_B_THROTTLE], len);
 			__sync_fetch_and_add(&u->bytes, -len);

@@ -978,10 +978,8 @@ int BPF_PROG(nl_sock_state, struct sock *sk, int oldstate, int newstate)
 /*
  * Pacing under a rate. A TCP socket that egress marked with a rated limit
  * (nl_sock.rate_id, bpf/charge.h pace_mark) gets SO_MAX_PACING_RATE: the
- * limit's rate at first, then on ACKs, at most once a millisecond, 1/8 more
- * when a packet lately found the limit's bucket full (its flows together
- * send less than the rate) and 1/8 less while it runs half its debt past
- * its burst. Flows sharing a limit settle on
+ * limit's rate at first, then on ACKs, at most once a millisecond, up or
+ * down by 1/32 or 1/8 to keep the limit's bucket in debt (below). Flows sharing a limit settle on
  * shares of its rate; what waits, waits in its own socket, so a ping-pong
  * connection of the same limit is not queued behind a bulk one. TCP paces
  * on its own timer (no fq qdisc needed).
@@ -1018,6 +1016,8 @@ int nl_pace(struct bpf_sock_ops *ops)
 	else
 		b = l->rate_mult[NL_B_OUT] ? NL_B_OUT : NL_B_TOTAL;
 	rate = l->kind && l->rated && l->rate_mult[b] ? l->rate[b] / 8 : 0;
+	if (!rate && l->kind && b != NL_B_THROTTLE && l->rate_mult[NL_B_THROTTLE])
+		return 1; /* not throttled yet */
 	if (!rate) {
 		/* The rate went (or the limit): the socket goes unpaced. */
 		if (s->pace) {
@@ -1040,10 +1040,20 @@ int nl_pace(struct bpf_sock_ops *ops)
 	}
 	burst = l->rate_burst_ns[b];
 	pace = s->pace ? s->pace : rate;
-	if (tat > now + burst + NL_TCP_DEBT_NS / 2)
-		pace -= pace / 8;
-	else if (full + 2 * NL_PACE_EVERY_NS > now)
+	/*
+	 * Keep the bucket's time between burst and burst + half the debt
+	 * ahead of now: never full, so no token goes unused (the flows get
+	 * the whole rate), never near the end of the debt, where packets are
+	 * refused.
+	 */
+	if (full + 2 * NL_PACE_EVERY_NS > now || tat < now)
 		pace += pace / 8 + 1;
+	else if (tat < now + burst)
+		pace += pace / 32 + 1;
+	else if (tat > now + burst + l->rate_debt_ns[b] / 2)
+		pace -= pace / 8;
+	else if (tat > now + burst + l->rate_debt_ns[b] / 4)
+		pace -= pace / 32;
 	if (pace > 4 * rate)
 		pace = 4 * rate;
 	if (pace < rate / 1024 + 125)

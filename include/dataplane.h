@@ -189,6 +189,7 @@ struct nl_limit {
 	/* Rates, written by userland; a bucket with mult 0 has none. */
 	__u64 rate_mult[NL_BUCKETS] NL_CACHELINE;
 	__u64 rate_burst_ns[NL_BUCKETS];
+	__u64 rate_debt_ns[NL_BUCKETS]; /* what TCP may run past the burst (bpf/charge.h) */
 	/* Description, written by userland. */
 	__u64 rate[NL_BUCKETS]; /* bits per second as given; 0: none */
 	__u64 burst[NL_BUCKETS]; /* bytes */

@@ -31,6 +31,13 @@
  *                                                 held until killed; prints "ready"
  *   nltraffic forks N                             fork N children that exit at once, one
  *                                                 at a time; prints "us_per_fork X"
+ *   nltraffic tcp-for ADDR PORT MS [FLOWS]        FLOWS connections send as fast as they
+ *                                                 may for MS ms, then reset; prints "queued N"
+ *   nltraffic udp-for ADDR PORT MS SIZE           datagrams of SIZE as fast as they go, MS ms
+ *   nltraffic tcp-recv-for ADDR PORT MS           read for MS ms, then reset; "received N"
+ *   nltraffic echo-serve ADDR                     echo every byte back; prints "port N"
+ *   nltraffic ping-pong ADDR PORT N               N one-byte round trips; prints
+ *                                                 "rtt_us p50 X p99 Y"
  * Prints what it did on stdout ("sent N", "received N").
  */
 #include <arpa/inet.h>
@@ -44,6 +51,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -615,6 +623,195 @@ static int daemonize(int argc, char **argv)
 	_exit(127);
 }
 
+/* Close at once: a reset, not a drain of what is still queued under a rate. */
+static void reset_close(int fd)
+{
+	struct linger l = { 1, 0 };
+
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	close(fd);
+}
+
+struct timed_flow {
+	const char *host, *port;
+	double until;
+	long queued;
+};
+
+static void *timed_send(void *arg)
+{
+	static char buf[65536];
+	struct timed_flow *f = arg;
+	int fd = connect_to(f->host, f->port, SOCK_STREAM);
+	ssize_t n;
+
+	while (now_s() < f->until) {
+		n = send(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n > 0) {
+			f->queued += n;
+		} else {
+			struct timespec nap = { 0, 200000 };
+
+			nanosleep(&nap, NULL);
+		}
+	}
+	reset_close(fd);
+	return NULL;
+}
+
+static int tcp_for(int argc, char **argv)
+{
+	struct timed_flow flows[64];
+	pthread_t t[64];
+	long i, nflows = 1, total = 0;
+	double until;
+
+	if (argc < 5)
+		return 2;
+	if (argc > 5)
+		nflows = atol(argv[5]);
+	if (nflows < 1 || nflows > 64)
+		return 2;
+	until = now_s() + (double)atol(argv[4]) / 1e3;
+	for (i = 0; i < nflows; i++) {
+		flows[i] = (struct timed_flow){ argv[2], argv[3], until, 0 };
+		pthread_create(&t[i], NULL, timed_send, &flows[i]);
+	}
+	for (i = 0; i < nflows; i++) {
+		pthread_join(t[i], NULL);
+		total += flows[i].queued;
+	}
+	printf("queued %ld\n", total);
+	return 0;
+}
+
+static int udp_for(int argc, char **argv)
+{
+	static char buf[65536];
+	double until;
+	long sent = 0, size;
+	int fd;
+
+	if (argc < 6)
+		return 2;
+	size = atol(argv[5]);
+	if (size < 1 || size > (long)sizeof(buf))
+		return 2;
+	fd = connect_to(argv[2], argv[3], SOCK_DGRAM);
+	until = now_s() + (double)atol(argv[4]) / 1e3;
+	while (now_s() < until) {
+		/* Refused datagrams come back as errors on a connected socket: go on. */
+		if (send(fd, buf, (size_t)size, 0) == size)
+			sent++;
+	}
+	printf("sent %ld\n", sent);
+	return 0;
+}
+
+static int tcp_recv_for(int argc, char **argv)
+{
+	static char buf[65536];
+	long total = 0;
+	double until;
+	ssize_t n;
+	int fd;
+
+	if (argc < 5)
+		return 2;
+	fd = connect_to(argv[2], argv[3], SOCK_STREAM);
+	until = now_s() + (double)atol(argv[4]) / 1e3;
+	while (now_s() < until) {
+		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n > 0) {
+			total += n;
+		} else if (n == 0) {
+			break;
+		} else {
+			struct timespec nap = { 0, 200000 };
+
+			nanosleep(&nap, NULL);
+		}
+	}
+	reset_close(fd);
+	printf("received %ld\n", total);
+	return 0;
+}
+
+static void *echo_conn(void *arg)
+{
+	char buf[4096];
+	int fd = (int)(long)arg;
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		if (write(fd, buf, (size_t)n) != n)
+			break;
+	close(fd);
+	return NULL;
+}
+
+static int echo_serve(int argc, char **argv)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int lfd, fd, one = 1;
+	pthread_t t;
+
+	if (argc < 3)
+		return 2;
+	addr_of(argv[2], "0", &ss, &len);
+	lfd = socket(ss.ss_family, SOCK_STREAM, 0);
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&ss, len) || listen(lfd, 64))
+		return 1;
+	len = sizeof(ss);
+	getsockname(lfd, (struct sockaddr *)&ss, &len);
+	printf("port %d\n", ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
+						       : ((struct sockaddr_in6 *)&ss)->sin6_port));
+	fflush(stdout);
+	while ((fd = accept(lfd, NULL, NULL)) >= 0) {
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		pthread_create(&t, NULL, echo_conn, (void *)(long)fd);
+		pthread_detach(t);
+	}
+	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int ping_pong(int argc, char **argv)
+{
+	double *rtt, t0;
+	long i, n;
+	int fd, one = 1;
+	char c = 'x';
+
+	if (argc < 5)
+		return 2;
+	n = atol(argv[4]);
+	if (n < 1 || n > 1000000)
+		return 2;
+	rtt = calloc((size_t)n, sizeof(*rtt));
+	fd = connect_to(argv[2], argv[3], SOCK_STREAM);
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	for (i = 0; i < n; i++) {
+		t0 = now_s();
+		if (write(fd, &c, 1) != 1 || read(fd, &c, 1) != 1)
+			return 1;
+		rtt[i] = (now_s() - t0) * 1e6;
+		usleep(2000);
+	}
+	qsort(rtt, (size_t)n, sizeof(*rtt), cmp_double);
+	printf("rtt_us p50 %.1f p99 %.1f\n", rtt[n / 2], rtt[n * 99 / 100]);
+	reset_close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	/* A peer ended at its cap must not take the sender down with SIGPIPE. */
@@ -655,6 +852,16 @@ int main(int argc, char **argv)
 		return fork_after(argc, argv);
 	if (!strcmp(argv[1], "serve"))
 		return serve(argc, argv);
+	if (!strcmp(argv[1], "tcp-for"))
+		return tcp_for(argc, argv);
+	if (!strcmp(argv[1], "udp-for"))
+		return udp_for(argc, argv);
+	if (!strcmp(argv[1], "tcp-recv-for"))
+		return tcp_recv_for(argc, argv);
+	if (!strcmp(argv[1], "echo-serve"))
+		return echo_serve(argc, argv);
+	if (!strcmp(argv[1], "ping-pong"))
+		return ping_pong(argc, argv);
 	if (!strcmp(argv[1], "daemon"))
 		return daemonize(argc, argv);
 	if (!strcmp(argv[1], "sleep") && argc > 2) {

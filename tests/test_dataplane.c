@@ -25,9 +25,9 @@ static bool exists(const char *name)
 	return !access(path, F_OK);
 }
 
-/* The dataplane's programs: ingress, egress, sock create/release, fork, exit, TCP state, two
- * iterators. */
-#define DP_PROGS 9
+/* The dataplane's programs: ingress, egress, sock create/release, fork, exit, TCP state, pacing,
+ * three iterators (TCP and UDP sockets, tasks). */
+#define DP_PROGS 11
 
 void test_dataplane_once_for_two(void)
 {

@@ -138,7 +138,7 @@ void nl_rate_apply(struct nl_limit *l, const struct nl_rates *r)
 	int b;
 
 	for (b = 0; b < NL_BUCKETS; b++) {
-		__u64 mult = 0, ns = 0, size = 0;
+		__u64 mult = 0, ns = 0, size = 0, debt = 0;
 
 		if (bits[b]) {
 			/* ns per byte << NL_RATE_SHIFT; bytes/s = bits / 8. */
@@ -148,11 +148,16 @@ void nl_rate_apply(struct nl_limit *l, const struct nl_rates *r)
 			if (size < NL_BURST_DEFAULT_MIN && !burst)
 				size = NL_BURST_DEFAULT_MIN;
 			ns = (__u64)((unsigned __int128)size * 8 * 1000000000ULL / bits[b]);
+			/* TCP's debt: 50 ms, or two 64 KiB packets at the rate. */
+			debt = (__u64)((unsigned __int128)2 * 65536 * 8 * 1000000000ULL / bits[b]);
+			if (debt < NL_TCP_DEBT_MS * 1000000ULL)
+				debt = NL_TCP_DEBT_MS * 1000000ULL;
 			if (b != NL_B_THROTTLE)
 				rated |= NL_RATED;
 		}
 		__atomic_store_n(&l->rate_mult[b], mult, __ATOMIC_RELAXED);
 		__atomic_store_n(&l->rate_burst_ns[b], ns, __ATOMIC_RELAXED);
+		__atomic_store_n(&l->rate_debt_ns[b], debt, __ATOMIC_RELAXED);
 		l->rate[b] = bits[b];
 		l->burst[b] = size;
 	}

@@ -31,6 +31,8 @@ int nl_rate_check(__u64 bits_per_s, const char **why);
 /* A bucket's default burst: this long at its rate, and at least NL_BURST_DEFAULT_MIN bytes. */
 #define NL_BURST_MS 10
 #define NL_BURST_DEFAULT_MIN 16384ULL
+/* What TCP may run past a bucket's burst, at least (bpf/charge.h). */
+#define NL_TCP_DEBT_MS 50ULL
 
 struct nl_limit;
 /*
