@@ -35,7 +35,7 @@ endif
 
 # Debian packages the build, the tests and the benchmark need.
 DEPS := clang libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make gcc \
-	iproute2 iperf3 ethtool nftables libclang-rt-14-dev libncurses-dev tmux
+	iproute2 iperf3 ethtool nftables libclang-rt-14-dev libncurses-dev tmux trickle
 
 # Evaluated lazily: on a fresh machine pkg-config arrives with `make deps`.
 LIBBPF_CFLAGS = $(shell pkg-config --cflags libbpf)
@@ -166,6 +166,12 @@ bench: deps
 	tests/bench.sh $(BUILD)
 	tests/bench-scale.sh $(BUILD)
 	tests/bench-views.sh $(BUILD)
+	SECS=$${RATE_SECS:-10} tests/bench-rate.sh $(BUILD)
+
+# Rates against trickle and tc alone (RATE_SECS a run, RATES to pick).
+bench-rate: deps
+	$(MAKE) --no-print-directory build-tests
+	SECS=$${RATE_SECS:-10} tests/bench-rate.sh $(BUILD)
 
 # libFuzzer on every parser of untrusted text, under ASan and UBSan, for
 # FUZZ_SECS seconds; the seed corpus is tests/fuzz/corpus (read only: what
@@ -198,6 +204,6 @@ vmlinux:
 clean:
 	rm -rf $(BUILD) $(BUILD)-asan
 
-.PHONY: all build-tests deps test check asan demo bench test-scale fuzz install vmlinux clean
+.PHONY: all build-tests deps test check asan demo bench bench-rate test-scale fuzz install vmlinux clean
 
 -include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/user/*.d $(BUILD)/tests/*.d)

@@ -333,8 +333,7 @@ static __always_inline bool slow_limit(const struct nl_limit *l)
  * through a compare-and-swap; a CPU that keeps losing holds the packet back,
  * never lets it through unpaid.
  */
-static __always_inline bool police(__u64 *tat, __u64 *full, __u64 mult, __u64 burst_ns, __u64 len,
-				   __u64 now)
+static __always_inline bool police(__u64 *tat, __u64 mult, __u64 burst_ns, __u64 len, __u64 now)
 {
 	__u64 cost = (len * mult) >> NL_RATE_SHIFT, slack, t, base;
 	int i;
@@ -343,9 +342,6 @@ static __always_inline bool police(__u64 *tat, __u64 *full, __u64 mult, __u64 bu
 	for (i = 0; i < 3; i++) {
 		t = NL_READ(*tat);
 		base = t > now ? t : now;
-		/* A full bucket: the rate went unused (nl_pace speeds its flows up). */
-		if (t < now && i == 0)
-			NL_READ(*full) = now;
 		if (base - now > slack)
 			return false;
 		if (__sync_val_compare_and_swap(tat, t, base + cost) == t)
@@ -390,6 +386,19 @@ static __always_inline bool pace_mark(struct __sk_buff *skb, struct nl_limit *l,
 	return true;
 }
 
+/*
+ * TCP flows paced together run in and out of step: each may be a packet or
+ * two ahead at once, so the debt grows with the flows heard from (up to
+ * NL_DEBT_FLOWS times).
+ */
+#define NL_DEBT_FLOWS 4
+static __always_inline __u64 tcp_flows(const struct nl_limit *l)
+{
+	__u32 n = NL_READ(l->pacer.flows);
+
+	return n < 1 ? 1 : n > NL_DEBT_FLOWS ? NL_DEBT_FLOWS : n;
+}
+
 /* The rates of l in direction dir, and both directions' together: true if they pass len. */
 static __always_inline bool police_rates(struct nl_limit *l, const int dir, __u64 len, __u64 now,
 					 bool tcp)
@@ -398,12 +407,13 @@ static __always_inline bool police_rates(struct nl_limit *l, const int dir, __u6
 	struct nl_usage *u = dir == NL_IN ? &l->in : &l->out;
 	__u64 m = l->rate_mult[b], mt = l->rate_mult[NL_B_TOTAL];
 
-	if (m && !police(&u->tat, &u->full_ns, m,
-			 l->rate_burst_ns[b] + (tcp ? l->rate_debt_ns[b] : 0), len, now))
+	__u64 f = tcp ? tcp_flows(l) : 0;
+
+	if (m && !police(&u->tat, m, l->rate_burst_ns[b] + f * l->rate_debt_ns[b], len,
+			 now))
 		return false;
-	if (mt && !police(&l->tat_total, &l->full_total_ns, mt,
-			  l->rate_burst_ns[NL_B_TOTAL] + (tcp ? l->rate_debt_ns[NL_B_TOTAL] : 0), len,
-			  now)) {
+	if (mt && !police(&l->tat_total, mt,
+			  l->rate_burst_ns[NL_B_TOTAL] + f * l->rate_debt_ns[NL_B_TOTAL], len, now)) {
 		unpolice(&u->tat, m, len);
 		return false;
 	}
@@ -460,9 +470,9 @@ __noinline int nl_charge_slow(struct __sk_buff *skb, __u32 id, __u32 how, struct
 		/* Past the cap of a throttled limit: counted, and let through at its rate. */
 		__sync_fetch_and_add(&u->bytes, len);
 		notify(l, bit, p->used, p->cap);
-		if (!police(&l->tat_throttle, &l->full_throttle_ns, l->rate_mult[NL_B_THROTTLE],
+		if (!police(&l->tat_throttle, l->rate_mult[NL_B_THROTTLE],
 			    l->rate_burst_ns[NL_B_THROTTLE] +
-				    (tcp ? l->rate_debt_ns[NL_B_THROTTLE] : 0),
+				    (tcp ? tcp_flows(l) * l->rate_debt_ns[NL_B_THROTTLE] : 0),
 			    len, now)) {
 			__sync_fetch_and_add(&u->bytes, -len);
 			return NL_HELD;

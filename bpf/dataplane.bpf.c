@@ -972,34 +972,39 @@ int BPF_PROG(nl_sock_state, struct sock *sk, int oldstate, int newstate)
 
 #define NL_SOL_SOCKET 1
 #define NL_SO_MAX_PACING_RATE 47
-/* How often a socket's pacing may change: a few RTTs of a LAN. */
+/* How often a socket's pacing, and a limit's pace, may change: a few RTTs of a LAN. */
 #define NL_PACE_EVERY_NS 1000000ULL
+/* How long a flow counts as sharing a limit's pace after it was last heard from. */
+#define NL_PACE_EPOCH_NS 100000000ULL
 
 /*
  * Pacing under a rate. A TCP socket that egress marked with a rated limit
  * (nl_sock.rate_id, bpf/charge.h pace_mark) gets SO_MAX_PACING_RATE: the
- * limit's rate at first, then on ACKs, at most once a millisecond, up or
- * down by 1/32 or 1/8 to keep the limit's bucket in debt (below). Flows sharing a limit settle on
- * shares of its rate; what waits, waits in its own socket, so a ping-pong
- * connection of the same limit is not queued behind a bulk one. TCP paces
+ * limit's pace (its rate at first, then moved on ACKs by 1/32 or 1/8 to
+ * keep the limit's bucket in debt, below) divided by the flows heard from
+ * in the last 100 ms: equal shares, and what a flow leaves unused the
+ * pace gives the others. What waits, waits in its own socket, so a
+ * ping-pong connection of the same limit is not queued behind a bulk one. TCP paces
  * on its own timer (no fq qdisc needed).
  */
 SEC("sockops")
 int nl_pace(struct bpf_sock_ops *ops)
 {
 	struct bpf_sock *sk = ops->sk;
-	__u64 now, tat, full, burst, rate, pace;
+	__u64 now, tat, burst, rate, pace, total, a, e, got, d, debt;
+	struct nl_pacer *pc;
 	struct nl_limit *l;
 	struct nl_sock *s;
-	__u32 id, v;
+	__u32 id, v, n;
 	int b;
 
 	if (ops->op == BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB ||
-	    ops->op == BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB) {
+	    ops->op == BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB)
+		/* From here on, and at once: the SYN marked a connecting socket. */
 		bpf_sock_ops_cb_flags_set(ops, ops->bpf_sock_ops_cb_flags | BPF_SOCK_OPS_RTT_CB_FLAG);
+	else if (ops->op != BPF_SOCK_OPS_RTT_CB)
 		return 1;
-	}
-	if (ops->op != BPF_SOCK_OPS_RTT_CB || !sk)
+	if (!sk)
 		return 1;
 	s = bpf_sk_storage_get(&nl_socks, sk, 0, 0);
 	if (!s || !s->rate_id)
@@ -1028,36 +1033,64 @@ int nl_pace(struct bpf_sock_ops *ops)
 		s->rate_id = 0;
 		return 1;
 	}
-	if (b == NL_B_OUT) {
-		tat = l->out.tat;
-		full = l->out.full_ns;
-	} else if (b == NL_B_TOTAL) {
-		tat = l->tat_total;
-		full = l->full_total_ns;
-	} else {
-		tat = l->tat_throttle;
-		full = l->full_throttle_ns;
-	}
+	tat = b == NL_B_OUT ? l->out.tat : b == NL_B_TOTAL ? l->tat_total : l->tat_throttle;
 	burst = l->rate_burst_ns[b];
-	pace = s->pace ? s->pace : rate;
+	pc = &l->pacer;
+	/* The bytes the bucket charged so far. */
+	got = NL_READ(l->out.bytes);
+	if (b != NL_B_OUT)
+		got += NL_READ(l->in.bytes);
+	total = NL_READ(pc->total);
+	if (total < rate / 16 || total > 4 * rate)
+		total = rate;
 	/*
-	 * Keep the bucket's time between burst and burst + half the debt
-	 * ahead of now: never full, so no token goes unused (the flows get
-	 * the whole rate), never near the end of the debt, where packets are
-	 * refused.
+	 * Every epoch (100 ms), the flows' pace together moves by half the gap
+	 * between what the limit achieved in the last one and its rate, and the
+	 * flows heard from in it share that pace.
 	 */
-	if (full + 2 * NL_PACE_EVERY_NS > now || tat < now)
-		pace += pace / 8 + 1;
-	else if (tat < now + burst)
-		pace += pace / 32 + 1;
-	else if (tat > now + burst + l->rate_debt_ns[b] / 2)
-		pace -= pace / 8;
-	else if (tat > now + burst + l->rate_debt_ns[b] / 4)
-		pace -= pace / 32;
-	if (pace > 4 * rate)
-		pace = 4 * rate;
-	if (pace < rate / 1024 + 125)
-		pace = rate / 1024 + 125;
+	e = NL_READ(pc->epoch_ns);
+	if (now - e > NL_PACE_EPOCH_NS) {
+		if (__sync_val_compare_and_swap(&pc->epoch_ns, e, now) == e) {
+			d = got - NL_READ(pc->bytes);
+			NL_READ(pc->bytes) = got;
+			NL_READ(pc->flows) = NL_READ(pc->seen);
+			NL_READ(pc->seen) = 0;
+			/* Achieved, bytes a second; an epoch cut short by idling is not judged. */
+			if (now - e < 4 * NL_PACE_EPOCH_NS) {
+				d = d * 1000000000ULL / (now - e);
+				if (d < rate)
+					total += total / 2 * (rate - d) / rate;
+				else
+					total -= total / 2 * (d - rate > rate ? rate : d - rate) / rate;
+				NL_READ(pc->total) = total + 1;
+			}
+		}
+		e = NL_READ(pc->epoch_ns);
+	}
+	if (s->epoch_ns != e) {
+		s->epoch_ns = e;
+		__sync_fetch_and_add(&pc->seen, 1);
+	}
+	n = NL_READ(pc->flows);
+	if (NL_READ(pc->seen) > n)
+		n = NL_READ(pc->seen);
+	if (!n)
+		n = 1;
+	/*
+	 * Between epochs, at most once a millisecond: back off before the
+	 * bucket reaches the end of its debt, where packets are refused.
+	 */
+	a = NL_READ(pc->adj_ns);
+	if (now - a >= NL_PACE_EVERY_NS && __sync_val_compare_and_swap(&pc->adj_ns, a, now) == a) {
+		debt = l->rate_debt_ns[b] * (n > NL_DEBT_FLOWS ? NL_DEBT_FLOWS : n);
+		if (tat > now + burst + debt / 4) {
+			total -= total / 32;
+			NL_READ(pc->total) = total + 1;
+		}
+	}
+	pace = total / n;
+	if (pace < 125)
+		pace = 125;
 	if (pace > 0xfffffffeULL)
 		pace = 0xfffffffeULL;
 	if (pace != s->pace) {

@@ -163,7 +163,6 @@ struct nl_usage {
 	__u64 held_bytes;   /* held back by a rate: dropped, or for TCP sent again later */
 	__u64 held_packets;
 	__u64 tat;	    /* the direction's bucket (bpf/charge.h police()) */
-	__u64 full_ns;	    /* when a packet last found that bucket full: the rate was not used */
 };
 
 #define NL_NAME_LEN   32
@@ -205,8 +204,15 @@ struct nl_limit {
 	__u32 pad1;
 	__u64 tat_total;	 /* the total and throttle buckets */
 	__u64 tat_throttle;
-	__u64 full_total_ns;
-	__u64 full_throttle_ns;
+	/* Written by nl_pace (sockops): how fast the limit's TCP flows may send together. */
+	struct nl_pacer {
+		__u64 total;	/* bytes a second, shared by the flows heard from lately */
+		__u64 adj_ns;	/* when total last moved */
+		__u64 epoch_ns; /* start of the current count of flows */
+		__u32 seen;	/* flows heard from in this epoch */
+		__u32 flows;	/* in the one before */
+		__u64 bytes;	/* the bucket's bytes at the epoch's start */
+	} pacer NL_CACHELINE;
 	__u32 events_lost;	 /* ring buffer was full */
 	__u32 tasks;		 /* NL_KIND_PID: tagged processes still alive */
 	__s32 socks;		 /* NL_KIND_PID: tagged TCP sockets not yet closed */
@@ -293,6 +299,7 @@ struct nl_sock {
 	__u32 pace;	 /* its pacing rate now, bytes a second (0: not paced) */
 	__u32 pad2;
 	__u64 pace_ns;	 /* when pace was last changed */
+	__u64 epoch_ns;	 /* the rated limit's count of flows it was last counted in */
 	struct nl_meter m NL_CACHELINE;
 	struct nl_meter life; /* everything, for the audit: m is emptied at release */
 };

@@ -1,0 +1,135 @@
+#!/bin/sh
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# `make bench-rate`: how close rates come to what was set, against trickle
+# (LD_PRELOAD) and tc (HTB egress, ingress policing as wondershaper does it),
+# from the same run. Two network namespaces of the benchmark's own, linked by
+# a veth pair (MTU 1500), and the first one's loopback (MTU 64 KiB); iperf3
+# flows of SECS seconds (the first one omitted: TCP's start and the burst),
+# TCP with BBR and with cubic, 1 and 8 flows, UDP, sent and received.
+# Prints achieved / set, where achieved counts IP bytes (goodput plus headers).
+# Also the RTT of a ping-pong connection beside a bulk one under the same rate.
+# SECS (default 10), RATES (default "1mbit 100mbit 1gbit") tune it.
+set -eu
+B=${1:-build}
+SECS=${SECS:-10}
+RATES=${RATES:-1mbit 100mbit 1gbit}
+[ "$(id -u)" = 0 ] || { echo "bench-rate: run it as root" >&2; exit 77; }
+MNT=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
+export NETLIMIT_STATE=/sys/fs/bpf/netlimit-bench-rate NETLIMIT_CGROUP=netlimit-bench-rate/runs \
+	NETLIMIT_DATAPLANE_CGROUP=$MNT/netlimit-bench-rate
+mkdir -p "$MNT/netlimit-bench-rate"
+A=nlr-a-$$ Z=nlr-z-$$
+NA=/run/netns/$A NZ=/run/netns/$Z
+pids=
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null || true; done
+	for p in $pids; do wait "$p" 2>/dev/null || true; done
+	ip netns del "$A" 2>/dev/null || true
+	ip netns del "$Z" 2>/dev/null || true
+	"$B/netlimit" gc -q 2>/dev/null || true
+	rmdir "$MNT/netlimit-bench-rate/runs" "$MNT/netlimit-bench-rate" 2>/dev/null || true
+}
+trap cleanup EXIT INT TERM
+ip netns add "$A"
+ip netns add "$Z"
+ip link add vr-a netns "$A" type veth peer name vr-z netns "$Z"
+ip -n "$A" addr add 10.77.0.1/24 dev vr-a
+ip -n "$Z" addr add 10.77.0.2/24 dev vr-z
+ip -n "$A" link set vr-a up
+ip -n "$Z" link set vr-z up
+ip -n "$A" link set lo up
+ip -n "$Z" link set lo up
+# nsenter, not `ip netns exec`: that remounts /sys, and netlimit needs cgroup2.
+ina() { nsenter --net="$NA" "$@"; }
+inz() { nsenter --net="$NZ" "$@"; }
+inz iperf3 -s -B 10.77.0.2 -p 5301 >/dev/null 2>&1 &
+pids="$pids $!"
+ina iperf3 -s -B 127.0.0.1 -p 5301 >/dev/null 2>&1 &
+pids="$pids $!"
+sleep 0.5
+
+bits() { # 1mbit -> 1000000
+	echo "$1" | awk '{ v = $1 + 0; u = tolower($1); sub(/^[0-9.]+/, "", u)
+		m = u == "kbit" ? 1e3 : u == "mbit" ? 1e6 : u == "gbit" ? 1e9 : 1; printf "%.0f\n", v * m }'
+}
+# Achieved IP bit/s from iperf3's JSON (the receiver's goodput), headers added back.
+achieved() { # json mtu
+	python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1])); e = d["end"]; mtu = int(sys.argv[2])
+s = e.get("sum_received") or e.get("sum")
+mss = mtu - 52
+print("%.0f" % (s["bits_per_second"] * mtu / mss))' "$1" "$2" 2>/dev/null || echo 0
+}
+
+# One run: tool path proto flows dir rate -> achieved/set
+one() {
+	tool=$1 path=$2 proto=$3 flows=$4 dir=$5 rate=$6
+	r=$(bits "$rate")
+	if [ "$path" = veth ]; then dst=10.77.0.2 dev=vr-a mtu=1500; else dst=127.0.0.1 dev=lo mtu=65535; fi
+	args="-c $dst -p 5301 -t $((SECS + 1)) -O 1 -J -P $flows"
+	case $proto in
+	bbr) args="$args -C bbr" ;;
+	cubic) args="$args -C cubic" ;;
+	udp) args="$args -u -b $((r * 2 / flows)) -l 1400" ;;
+	esac
+	[ "$dir" = in ] && args="$args -R"
+	out=$(mktemp)
+	case $tool in
+	netlimit)
+		opt=--out-rate=$rate
+		[ "$dir" = in ] && opt=--in-rate=$rate
+		ina "$B/netlimit" run -q --on-limit=block "$opt" -- iperf3 $args > "$out" 2>/dev/null || true ;;
+	trickle)
+		kb=$((r / 8 / 1024))
+		[ "$kb" -lt 1 ] && kb=1
+		t=-u
+		[ "$dir" = in ] && t=-d
+		ina trickle -s $t "$kb" iperf3 $args > "$out" 2>/dev/null || true ;;
+	tc)
+		if [ "$dir" = out ]; then
+			ina tc qdisc add dev "$dev" root handle 1: htb default 10
+			ina tc class add dev "$dev" parent 1: classid 1:10 htb rate "$rate" ceil "$rate"
+		else
+			ina tc qdisc add dev "$dev" handle ffff: ingress
+			ina tc filter add dev "$dev" parent ffff: protocol all u32 match u32 0 0 \
+				police rate "$rate" burst $((r / 8 / 100 + 16384)) drop flowid :1
+		fi
+		ina iperf3 $args > "$out" 2>/dev/null || true
+		ina tc qdisc del dev "$dev" root 2>/dev/null || true
+		ina tc qdisc del dev "$dev" ingress 2>/dev/null || true ;;
+	esac
+	a=$(achieved "$out" "$mtu")
+	rm -f "$out"
+	echo "$a $r" | awk '{ printf "%.3f", $1 / $2 }'
+}
+
+echo "rates (achieved IP bytes / set rate over ${SECS}s, first second omitted; 1.000 = exact):"
+printf '%-6s %-6s %-5s %-4s %-8s %10s %10s %10s\n' path proto flows dir rate netlimit trickle tc
+for path in veth lo; do
+	for rate in $RATES; do
+		for proto in bbr cubic udp; do
+			for flows in 1 8; do
+				[ "$proto" = cubic ] && [ "$flows" = 8 ] && continue
+				for dir in out in; do
+					n=$(one netlimit "$path" "$proto" "$flows" "$dir" "$rate")
+					if [ "$proto" = udp ]; then t=-; else t=$(one trickle "$path" "$proto" "$flows" "$dir" "$rate"); fi
+					c=$(one tc "$path" "$proto" "$flows" "$dir" "$rate")
+					printf '%-6s %-6s %-5s %-4s %-8s %10s %10s %10s\n' "$path" "$proto" "$flows" "$dir" "$rate" "$n" "$t" "$c"
+				done
+			done
+		done
+	done
+done
+
+# Latency under a rate: a ping-pong connection beside a bulk flow of the same limit.
+inz "$B/nltraffic" echo-serve 10.77.0.2 > /tmp/nlr-echo.$$ &
+pids="$pids $!"
+sleep 0.3
+eport=$(awk '/port/ { print $2 }' /tmp/nlr-echo.$$)
+rm -f /tmp/nlr-echo.$$
+idle=$(ina "$B/nltraffic" ping-pong 10.77.0.2 "$eport" 500)
+loaded=$(ina "$B/netlimit" run -q --out-rate=100mbit -- sh -c \
+	"iperf3 -c 10.77.0.2 -p 5301 -t 4 >/dev/null & sleep 1; $B/nltraffic ping-pong 10.77.0.2 $eport 500; wait")
+echo
+echo "ping-pong RTT over the veth (us): idle: $idle; beside a bulk TCP flow under the same --out-rate=100mbit: $loaded"
