@@ -35,7 +35,8 @@ endif
 
 # Debian packages the build, the tests and the benchmark need.
 DEPS := clang libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make gcc \
-	iproute2 iperf3 ethtool nftables libclang-rt-14-dev libncurses-dev tmux trickle
+	iproute2 iperf3 ethtool nftables libclang-rt-14-dev libncurses-dev tmux trickle \
+	libmicrohttpd-dev prometheus chromium curl
 
 # Evaluated lazily: on a fresh machine pkg-config arrives with `make deps`.
 LIBBPF_CFLAGS = $(shell pkg-config --cflags libbpf)
@@ -43,13 +44,16 @@ LIBBPF_LIBS = $(shell pkg-config --libs libbpf) -lelf -lz
 # ncurses for top's full screen; threads for its background name lookups.
 UI_CFLAGS = $(shell pkg-config --cflags ncursesw)
 UI_LIBS = $(shell pkg-config --libs ncursesw) -lpthread
+# libmicrohttpd for serve's HTTP.
+HTTP_CFLAGS = $(shell pkg-config --cflags libmicrohttpd)
+HTTP_LIBS = $(shell pkg-config --libs libmicrohttpd)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-unused-parameter
 SAN ?=
 CFLAGS ?= -g -O2
 ALL_CFLAGS = $(CFLAGS) $(WARN) $(SAN) -std=gnu11 -D_GNU_SOURCE \
-	-DNETLIMIT_VERSION='"$(VERSION)"' -Iinclude -Iuser -I$(BUILD) $(LIBBPF_CFLAGS) $(UI_CFLAGS) -MMD -MP
+	-DNETLIMIT_VERSION='"$(VERSION)"' -Iinclude -Iuser -I$(BUILD) $(LIBBPF_CFLAGS) $(UI_CFLAGS) $(HTTP_CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SAN)
 
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Werror \
@@ -91,6 +95,13 @@ $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(Q)$(BPFTOOL) gen object $(BUILD)/bpf/$*.linked.o $<
 	$(Q)$(BPFTOOL) gen skeleton $(BUILD)/bpf/$*.linked.o name $*_bpf > $@
 
+# serve's page, as a C string: the HTML stays a file of its own.
+$(BUILD)/page.inc: user/page.html | $(BUILD)/user
+	$(call msg,GEN,$@)
+	$(Q)sed 's/\\/\\\\/g; s/"/\\"/g; s/^/"/; s/$$/\\n"/' $< > $@
+
+$(BUILD)/user/serve.o: $(BUILD)/page.inc
+
 # User side; every object waits for the skeletons it may include.
 $(BUILD)/user/%.o: user/%.c $(SKELS) | $(BUILD)/user
 	$(call msg,CC,$@)
@@ -107,11 +118,11 @@ $(BUILD)/tests/tests.inc: $(wildcard tests/test_*.c) | $(BUILD)/tests
 
 $(BUILD)/netlimit: $(MAIN_OBJ) $(USER_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LIBBPF_LIBS) $(UI_LIBS) -o $@
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LIBBPF_LIBS) $(UI_LIBS) $(HTTP_LIBS) -o $@
 
 $(BUILD)/test_netlimit: $(TEST_OBJS) $(USER_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LIBBPF_LIBS) $(UI_LIBS) -o $@
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LIBBPF_LIBS) $(UI_LIBS) $(HTTP_LIBS) -o $@
 
 $(BUILD)/nltraffic: $(BUILD)/tests/nltraffic.o
 	$(call msg,LINK,$@)
@@ -125,7 +136,7 @@ $(BUILD)/nltraffic-static: tests/nltraffic.c | $(BUILD)/tests
 
 $(BUILD)/nlbench: $(BUILD)/tests/nlbench.o $(USER_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LIBBPF_LIBS) $(UI_LIBS) -o $@
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LIBBPF_LIBS) $(UI_LIBS) $(HTTP_LIBS) -o $@
 
 $(BUILD)/tests/nltraffic.o $(BUILD)/tests/nlbench.o: $(BUILD)/tests/%.o: tests/%.c $(SKELS) $(TEST_SKELS) | $(BUILD)/tests
 	$(call msg,CC,$@)
@@ -167,6 +178,12 @@ bench: deps
 	tests/bench-scale.sh $(BUILD)
 	tests/bench-views.sh $(BUILD)
 	SECS=$${RATE_SECS:-10} tests/bench-rate.sh $(BUILD)
+	tests/bench-serve.sh $(BUILD)
+
+# serve with 10,000 limits and 1,000 cgroups (N, C to change them).
+bench-serve: deps
+	$(MAKE) --no-print-directory build-tests
+	tests/bench-serve.sh $(BUILD)
 
 # Rates against trickle and tc alone (RATE_SECS a run, RATES to pick).
 bench-rate: deps
@@ -195,8 +212,17 @@ fuzz: deps
 test-scale: build-tests
 	NETLIMIT_TEST_SCALE=$${SCALE:-10000} NETLIMIT_TEST_TIMEOUT=7200 $(BUILD)/test_netlimit scale_
 
+UNITDIR ?= /lib/systemd/system
+
 install: $(BUILD)/netlimit
 	install -D -m 0755 $(BUILD)/netlimit $(DESTDIR)$(PREFIX)/sbin/netlimit
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' units/netlimit-serve.service.in > \
+		$(DESTDIR)$(UNITDIR)/netlimit-serve.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/netlimit-serve.service
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/sbin/netlimit $(DESTDIR)$(UNITDIR)/netlimit-serve.service
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux.h
@@ -204,6 +230,6 @@ vmlinux:
 clean:
 	rm -rf $(BUILD) $(BUILD)-asan
 
-.PHONY: all build-tests deps test check asan demo bench bench-rate test-scale fuzz install vmlinux clean
+.PHONY: all build-tests deps test check asan demo bench bench-rate bench-serve uninstall test-scale fuzz install vmlinux clean
 
 -include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/user/*.d $(BUILD)/tests/*.d)

@@ -26,7 +26,7 @@ gbps() { awk '/receiver/ { for (i = 1; i < NF; i++) if ($(i+1) == "Mbits/sec") p
 client() { iperf3 -c 127.0.0.1 -p "$PORT" -t "$SECS" -f m; }
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-base=$(mktemp) with=$(mktemp) empty=$(mktemp) ratio=$(mktemp) eratio=$(mktemp) e=$(mktemp) q=$(mktemp) sc=$(mktemp)
+base=$(mktemp) with=$(mktemp) empty=$(mktemp) ratio=$(mktemp) eratio=$(mktemp) e=$(mktemp) q=$(mktemp) sc=$(mktemp) rt=$(mktemp)
 run_base() { client | gbps; }
 run_with() { "$B/netlimit" run --limit=1P -q -- iperf3 -c 127.0.0.1 -p "$PORT" -t "$SECS" -f m | gbps; }
 run_empty() { NLBENCH_NOSTATS=1 "$B/nlbench" empty -- iperf3 -c 127.0.0.1 -p "$PORT" -t "$SECS" -f m | gbps; }
@@ -53,6 +53,8 @@ while [ "$i" -le 5 ]; do
 	awk '/^runs/ { print $4 }' "$q.out" >> "$q"
 	"$B/nlbench" scoped -- iperf3 -c 127.0.0.1 -p "$PORT" -t "$SECS" > "$q.out" 2>/dev/null || true
 	awk '/^runs/ { print $4 }' "$q.out" >> "$sc"
+	"$B/nlbench" rated -- iperf3 -c 127.0.0.1 -p "$PORT" -t "$SECS" > "$q.out" 2>/dev/null || true
+	awk '/^runs/ { print $4 }' "$q.out" >> "$rt"
 	i=$((i + 1))
 done
 
@@ -68,5 +70,7 @@ echo "  the dataplane, one limit   $qn ns   (a private instance on nlbench's cgr
 echo "  ratio                       $(echo "$qn $en" | awk '{ printf "%.2f", $1 / $2 }')   (aim <= 1.5)"
 sn=$(median < "$sc")
 echo "  a scoped limit (--only)     $sn ns   ratio $(echo "$sn $en" | awk '{ printf "%.2f", $1 / $2 }')   (one LPM lookup more)"
-rm -f "$base" "$with" "$empty" "$eratio" "$ratio" "$e" "$q" "$sc" "$e.out" "$q.out"
+rn=$(median < "$rt")
+echo "  a rated limit (--rate, --out-rate)  $rn ns   ratio to one limit $(echo "$rn $qn" | awk '{ printf "%.2f", $1 / $2 }')   (aim <= 1.5)"
+rm -f "$base" "$with" "$empty" "$eratio" "$ratio" "$e" "$q" "$sc" "$rt" "$e.out" "$q.out"
 rmdir "$NETLIMIT_STATE" 2>/dev/null || true

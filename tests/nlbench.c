@@ -5,8 +5,10 @@
  * to a fresh cgroup, run a command inside it with kernel BPF stats on, and
  * print the programs' run count and nanoseconds per run.
  *
- *   nlbench empty|limit|scoped -- CMD [ARGS...]
- *   (scoped: a limit with --only=127.0.0.0/8,::1, so every packet takes the LPM lookup)
+ *   nlbench empty|limit|scoped|rated -- CMD [ARGS...]
+ *   (scoped: a limit with --only=127.0.0.0/8,::1, so every packet takes the LPM lookup;
+ *   rated: a limit with rates of 1 Tbit/s out and in plus out, which every packet pays
+ *   for and none reaches)
  *   -> "runs 123456 ns_per_run 41.2"
  * With NLBENCH_NOSTATS=1 stats stay off and only the command's output shows.
  */
@@ -49,7 +51,7 @@ int main(int argc, char **argv)
 	pid_t pid;
 
 	if (argc < 4 || strcmp(argv[2], "--")) {
-		fprintf(stderr, "usage: nlbench empty|limit|scoped -- CMD [ARGS...]\n");
+		fprintf(stderr, "usage: nlbench empty|limit|scoped|rated -- CMD [ARGS...]\n");
 		return 2;
 	}
 	setenv("NETLIMIT_CGROUP", "netlimit-bench", 0);
@@ -75,6 +77,8 @@ int main(int argc, char **argv)
 		const char *why;
 
 		o.cap_in = o.cap_out = o.cap_total = 1ULL << 50; /* never reached */
+		if (!strcmp(argv[1], "rated"))
+			o.rates.bits[NL_B_OUT] = o.rates.bits[NL_B_TOTAL] = NL_RATE_MAX;
 		if (!strcmp(argv[1], "scoped")) {
 			if (nl_parse_prefix("127.0.0.0/8", &pv[0], &why) ||
 			    nl_parse_prefix("::1", &pv[1], &why))

@@ -12,6 +12,7 @@ enum nl_exit {
 	NL_EXIT_USAGE = 64,	  /* bad option, size, duration or argument */
 	NL_EXIT_NOTARGET = 66,	  /* no such PID, cgroup, limit id or interface */
 	NL_EXIT_UNSUPPORTED = 69, /* no cgroup2, no BTF, no cgroup BPF, no bpffs */
+	NL_EXIT_INUSE = 75,	  /* serve: the address to listen on is in use */
 	NL_EXIT_NOPERM = 77,	  /* not root */
 	NL_EXIT_LIMIT = 120,	  /* run: netlimit ended the command at its cap */
 	NL_EXIT_FAIL = 125,	  /* netlimit itself failed */

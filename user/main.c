@@ -13,6 +13,7 @@
 #include "watch.h"
 #include "meter.h"
 #include "run.h"
+#include "serve.h"
 
 struct command {
 	const char *name;
@@ -38,6 +39,7 @@ static const struct command commands[] = {
 	{ "audit", nl_cmd_audit, "one record per connection: who talked to whom, and how much" },
 	{ "inspect", nl_cmd_inspect, "one process: its sockets, limits and network context" },
 	{ "watch", nl_cmd_watch, "alert when a rate stays above a threshold, and at recovery" },
+	{ "serve", nl_cmd_serve, "Prometheus metrics and a live page over HTTP, read only" },
 	{ "meter", nl_cmd_meter, "count every socket's traffic: on, off, status" },
 	{ "stat", nl_cmd_stat, "the meter's totals per cgroup and per process" },
 };

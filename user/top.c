@@ -114,17 +114,6 @@ static int cmp_rows(const void *a, const void *b)
 	return strcmp(x->key, y->key);
 }
 
-static const char *user_of(__u32 uid, char *buf, size_t len)
-{
-	struct passwd *pw = getpwuid(uid);
-
-	if (pw)
-		nl_printable(pw->pw_name, buf, len);
-	else
-		snprintf(buf, len, "%u", uid);
-	return buf;
-}
-
 /* Rows of view v to show now: filtered, ended processes kept a while, sorted. */
 static size_t visible(const struct nl_use *u, int v, const char *filter,
 		      const struct nl_use_row ***out)
@@ -196,7 +185,7 @@ static void row_text(const struct nl_use_row *r, int v, char *buf, size_t len)
 	switch (v) {
 	case NL_USE_PROCS:
 		snprintf(first, sizeof(first), "%-8llu %-10.10s %-16.16s",
-			 (unsigned long long)r->id, user_of(r->uid, user, sizeof(user)), r->name);
+			 (unsigned long long)r->id, nl_user_name(r->uid, user, sizeof(user)), r->name);
 		break;
 	case NL_USE_LIMITS:
 		snprintf(first, sizeof(first), "%-4llu %-16.16s %-12.12s %-.40s",
@@ -252,62 +241,6 @@ static void print_table(const struct nl_use *u, const struct top_opts *o)
 	free(rows);
 }
 
-static void json_row(struct nl_json *j, const struct nl_use_row *r, int v)
-{
-	char user[64], a[64];
-
-	nl_json_open(j, NULL, '{');
-	switch (v) {
-	case NL_USE_PROCS:
-		nl_json_u64(j, "pid", r->id);
-		nl_json_u64(j, "uid", r->uid);
-		nl_json_str(j, "user", user_of(r->uid, user, sizeof(user)));
-		nl_json_str(j, "comm", r->name);
-		nl_json_u64(j, "cgroup_id", r->cgroup_id);
-		nl_json_str(j, "limits", r->who);
-		nl_json_bool(j, "ended", r->ended > 0);
-		break;
-	case NL_USE_CGROUPS:
-		nl_json_u64(j, "cgroup_id", r->id);
-		nl_json_str(j, "path", r->name);
-		break;
-	case NL_USE_HOSTS:
-		snprintf(a, sizeof(a), "%s", r->key + 2);
-		nl_json_str(j, "address", a);
-		nl_json_str(j, "name", r->name);
-		nl_json_str(j, "processes", r->who);
-		break;
-	case NL_USE_IFACES:
-		nl_json_str(j, "interface", r->name);
-		nl_json_u64(j, "ifindex", r->id);
-		nl_json_str(j, "limits", r->who);
-		break;
-	default:
-		nl_json_u64(j, "id", r->id);
-		nl_json_str(j, "name", r->name);
-		nl_json_str(j, "target", r->who);
-		nl_json_str(j, "state", r->state);
-		nl_json_u64(j, "rate_in_bps", r->set_rate[NL_B_IN]);
-		nl_json_u64(j, "rate_out_bps", r->set_rate[NL_B_OUT]);
-		nl_json_u64(j, "rate_total_bps", r->set_rate[NL_B_TOTAL]);
-		nl_json_u64(j, "throttle_bps", r->set_rate[NL_B_THROTTLE]);
-		nl_json_u64(j, "in_held_bytes", r->held_in);
-		nl_json_u64(j, "out_held_bytes", r->held_out);
-	}
-	nl_json_u64(j, "in_bytes", r->m.in_bytes);
-	nl_json_u64(j, "in_packets", r->m.in_packets);
-	nl_json_u64(j, "out_bytes", r->m.out_bytes);
-	nl_json_u64(j, "out_packets", r->m.out_packets);
-	if (r->has_rate) {
-		nl_json_double(j, "in_rate", r->rate_in);
-		nl_json_double(j, "out_rate", r->rate_out);
-	} else {
-		nl_json_null(j, "in_rate");
-		nl_json_null(j, "out_rate");
-	}
-	nl_json_close(j, '}');
-}
-
 static void print_json(const struct nl_use *u, const struct top_opts *o)
 {
 	struct nl_json j;
@@ -329,7 +262,7 @@ static void print_json(const struct nl_use *u, const struct top_opts *o)
 
 		nl_json_open(&j, nl_use_view_name(v), '[');
 		for (size_t i = 0; i < n; i++)
-			json_row(&j, rows[i], v);
+			nl_use_row_json(&j, rows[i], v);
 		nl_json_close(&j, ']');
 		free(rows);
 	}

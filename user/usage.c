@@ -10,11 +10,13 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <pwd.h>
 #include <net/if.h>
 #include <sys/syscall.h>
 #include <bpf/bpf.h>
 #include "cgroup.h"
 #include "dataplane_user.h"
+#include "json.h"
 #include "limit.h"
 #include "meter.h"
 #include "report.h"
@@ -540,4 +542,71 @@ void nl_use__free(struct nl_use *u)
 	for (int k = 0; k < NL_USE_VIEWS; k++)
 		free(u->rows[k]);
 	memset(u, 0, sizeof(*u));
+}
+
+const char *nl_user_name(__u32 uid, char *buf, size_t len)
+{
+	struct passwd *pw = getpwuid(uid);
+
+	if (pw)
+		nl_printable(pw->pw_name, buf, len);
+	else
+		snprintf(buf, len, "%u", uid);
+	return buf;
+}
+
+void nl_use_row_json(struct nl_json *j, const struct nl_use_row *r, int v)
+{
+	char user[64], a[64];
+
+	nl_json_open(j, NULL, '{');
+	switch (v) {
+	case NL_USE_PROCS:
+		nl_json_u64(j, "pid", r->id);
+		nl_json_u64(j, "uid", r->uid);
+		nl_json_str(j, "user", nl_user_name(r->uid, user, sizeof(user)));
+		nl_json_str(j, "comm", r->name);
+		nl_json_u64(j, "cgroup_id", r->cgroup_id);
+		nl_json_str(j, "limits", r->who);
+		nl_json_bool(j, "ended", r->ended > 0);
+		break;
+	case NL_USE_CGROUPS:
+		nl_json_u64(j, "cgroup_id", r->id);
+		nl_json_str(j, "path", r->name);
+		break;
+	case NL_USE_HOSTS:
+		snprintf(a, sizeof(a), "%s", r->key + 2);
+		nl_json_str(j, "address", a);
+		nl_json_str(j, "name", r->name);
+		nl_json_str(j, "processes", r->who);
+		break;
+	case NL_USE_IFACES:
+		nl_json_str(j, "interface", r->name);
+		nl_json_u64(j, "ifindex", r->id);
+		nl_json_str(j, "limits", r->who);
+		break;
+	default:
+		nl_json_u64(j, "id", r->id);
+		nl_json_str(j, "name", r->name);
+		nl_json_str(j, "target", r->who);
+		nl_json_str(j, "state", r->state);
+		nl_json_u64(j, "rate_in_bps", r->set_rate[NL_B_IN]);
+		nl_json_u64(j, "rate_out_bps", r->set_rate[NL_B_OUT]);
+		nl_json_u64(j, "rate_total_bps", r->set_rate[NL_B_TOTAL]);
+		nl_json_u64(j, "throttle_bps", r->set_rate[NL_B_THROTTLE]);
+		nl_json_u64(j, "in_held_bytes", r->held_in);
+		nl_json_u64(j, "out_held_bytes", r->held_out);
+	}
+	nl_json_u64(j, "in_bytes", r->m.in_bytes);
+	nl_json_u64(j, "in_packets", r->m.in_packets);
+	nl_json_u64(j, "out_bytes", r->m.out_bytes);
+	nl_json_u64(j, "out_packets", r->m.out_packets);
+	if (r->has_rate) {
+		nl_json_double(j, "in_rate", r->rate_in);
+		nl_json_double(j, "out_rate", r->rate_out);
+	} else {
+		nl_json_null(j, "in_rate");
+		nl_json_null(j, "out_rate");
+	}
+	nl_json_close(j, '}');
 }

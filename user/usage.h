@@ -59,6 +59,11 @@ int nl_use__collect(struct nl_dp *dp, struct nl_state *st, const struct nl_use *
 		    struct nl_use *now, const struct nl_use_opts *o);
 void nl_use__free(struct nl_use *u);
 const char *nl_use_view_name(enum nl_use_view v);
+struct nl_json;
+/* One row of view v as a JSON object (top --json, serve's /api/usage). */
+void nl_use_row_json(struct nl_json *j, const struct nl_use_row *r, int v);
+/* A user's name, printable, or the uid as a number. */
+const char *nl_user_name(__u32 uid, char *buf, size_t len);
 /* A view by name (processes, cgroups, hosts, interfaces, limits); -1 if none. */
 int nl_use_view_parse(const char *s);
 /* How long a process that ended stays in the processes view (seconds). */

@@ -1,0 +1,1 @@
+build2/tests/nltraffic.o: tests/nltraffic.c

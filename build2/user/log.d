@@ -1,0 +1,3 @@
+build2/user/log.o: user/log.c user/log.h user/text.h
+user/log.h:
+user/text.h:

@@ -1,0 +1,3 @@
+build2/user/size.o: user/size.c include/dataplane.h user/size.h
+include/dataplane.h:
+user/size.h:

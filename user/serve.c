@@ -1,0 +1,829 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * `netlimit serve`: Prometheus metrics, a live page and the JSON it reads,
+ * over HTTP (libmicrohttpd), and the same metrics as a node_exporter
+ * textfile. It changes nothing: GET and HEAD only; no endpoint makes,
+ * changes or removes a limit.
+ *
+ * A collector thread reads the kernel's counts once an interval (the meter
+ * of bpf/dataplane.bpf.c through user/usage.c, the limits table) and renders
+ * /metrics and /api/usage into buffers; a request copies the latest one. So
+ * a scrape costs the same whatever the number of limits, and a slow client
+ * holds its connection and nothing else.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include "dataplane_user.h"
+#include "exitcode.h"
+#include "json.h"
+#include "limit.h"
+#include "log.h"
+#include "meter.h"
+#include "opts.h"
+#include "report.h"
+#include "serve.h"
+#include "state.h"
+#include "text.h"
+#include "usage.h"
+
+/* Registered with none: the Prometheus wiki's 9100-9999 are all taken. README says so. */
+#define NL_SERVE_PORT 10067
+/* Connections at once; each costs at most NL_SERVE_CONN_MEM bytes of request buffer. */
+#define NL_SERVE_CONNS 2048
+#define NL_SERVE_CONN_MEM 4096
+/* Seconds a connection may stay idle (a slowloris client is dropped then). */
+#define NL_SERVE_IDLE_S 10
+/* Rows of each view /api/usage carries, the busiest first. */
+#define NL_SERVE_ROWS 50
+
+static const char serve_usage[] =
+	"Usage: netlimit serve [--listen=ADDR:PORT|none] [--textfile=DIR] [--interval=DURATION]\n"
+	"                      [--per-process] [--once] [-q] [-v]\n"
+	"\n"
+	"Serve what netlimit counts over HTTP, read only:\n"
+	"  /metrics        Prometheus text format: every limit, cgroup and interface\n"
+	"  /               a live page: totals, rates, graphs, every limit\n"
+	"  /api/usage      the JSON the page reads (top's JSON rounds), /api/limits\n"
+	"                  (every limit, as list's JSON names its fields)\n"
+	"\n"
+	"Options:\n"
+	"      --listen=ADDR:PORT  where to listen (default 127.0.0.1:10067; [::1]:PORT for\n"
+	"                          IPv6; 'none': no HTTP, --textfile only)\n"
+	"      --textfile=DIR      also write DIR/netlimit.prom each interval, atomically,\n"
+	"                          for node_exporter's textfile collector\n"
+	"      --interval=DURATION how often the counts are read (default 1s)\n"
+	"      --per-process       per-process series in /metrics (one per PID: unbounded)\n"
+	"      --once              read once, write the textfile, and exit\n"
+	"  -q, -v, -h              quiet, verbose, help\n"
+	"\n"
+	"The meter is on while serve runs. Put it behind a reverse proxy with\n"
+	"authentication to reach it from elsewhere (README).\n"
+	"\n"
+	"Examples:\n"
+	"  sudo netlimit serve\n"
+	"  sudo netlimit serve --listen=none --textfile=/var/lib/node_exporter/textfile\n"
+	"\n"
+	"Exit status: 0 ok (stopped by a signal); 64 usage error; 66 no such textfile\n"
+	"directory; 69 kernel lacks what netlimit needs; 75 the address is in use;\n"
+	"77 not root; 125 netlimit failed.\n";
+
+struct serve_opts {
+	struct sockaddr_storage addr;
+	socklen_t addr_len;
+	bool listen;
+	const char *textfile;
+	__u64 interval_ns;
+	bool per_process, once;
+};
+
+/* The latest rendering, shared with the HTTP threads. */
+struct served {
+	pthread_mutex_t lock;
+	char *metrics, *usage, *limits;
+	size_t metrics_len, usage_len, limits_len;
+};
+
+static struct served served = { .lock = PTHREAD_MUTEX_INITIALIZER };
+/* Seconds the last round took to read the counts and render them. */
+static double round_s;
+static volatile sig_atomic_t serve_stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	serve_stop = 1;
+}
+
+static const char page[] =
+#include "page.inc"
+	;
+
+/* A label value as the exposition format wants it: \, " and newline escaped. */
+static void label(FILE *f, const char *v)
+{
+	char clean[NL_TARGET_LEN + 64];
+
+	nl_printable(v, clean, sizeof(clean));
+	for (const char *p = clean; *p; p++) {
+		if (*p == '\\' || *p == '"')
+			fputc('\\', f);
+		if (*p == '\n') {
+			fputs("\\n", f);
+			continue;
+		}
+		fputc(*p, f);
+	}
+}
+
+static void family(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* The limits, copied out of the live table once a round. */
+struct lim_list {
+	struct nl_limit *v;
+	size_t n, cap;
+};
+
+static int collect_limit(struct nl_lim *q, void *ctx)
+{
+	struct lim_list *ll = ctx;
+
+	if (ll->n == ll->cap) {
+		size_t cap = ll->cap ? 2 * ll->cap : 64;
+		struct nl_limit *v = realloc(ll->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		ll->v = v;
+		ll->cap = cap;
+	}
+	nl_limit_snapshot(nl_lim__limit(q), &ll->v[ll->n++]);
+	return 0;
+}
+
+static void limit_labels(FILE *f, const struct nl_limit *l)
+{
+	fprintf(f, "{id=\"%u\",name=\"", l->id);
+	label(f, l->name);
+	fprintf(f, "\",kind=\"%s\",target=\"", nl_kind_name(l->kind));
+	label(f, l->target);
+	fputc('"', f);
+}
+
+/* One series per limit and direction: what(l, dir) gives the value. */
+static void limit_family(FILE *f, const struct lim_list *ll, const char *name, const char *type,
+			 const char *help, int ndirs, __u64 (*what)(const struct nl_limit *, int),
+			 bool (*has)(const struct nl_limit *, int))
+{
+	static const char *const dirs[] = { "in", "out", "total", "throttle" };
+
+	family(f, name, type, help);
+	for (size_t i = 0; i < ll->n; i++) {
+		for (int d = 0; d < ndirs; d++) {
+			if (has && !has(&ll->v[i], d))
+				continue;
+			fputs(name, f);
+			limit_labels(f, &ll->v[i]);
+			if (ndirs > 1)
+				fprintf(f, ",direction=\"%s\"", dirs[d]);
+			fprintf(f, "} %llu\n", (unsigned long long)what(&ll->v[i], d));
+		}
+	}
+}
+
+static __u64 l_bytes(const struct nl_limit *l, int d)
+{
+	return d ? l->out.bytes : l->in.bytes;
+}
+
+static __u64 l_packets(const struct nl_limit *l, int d)
+{
+	return d ? l->out.packets : l->in.packets;
+}
+
+static __u64 l_drop(const struct nl_limit *l, int d)
+{
+	return d ? l->out.drop_bytes : l->in.drop_bytes;
+}
+
+static __u64 l_held(const struct nl_limit *l, int d)
+{
+	return d ? l->out.held_bytes : l->in.held_bytes;
+}
+
+static __u64 l_cap(const struct nl_limit *l, int d)
+{
+	return d == 0 ? l->cap_in : d == 1 ? l->cap_out : l->cap_total;
+}
+
+static bool l_has_cap(const struct nl_limit *l, int d)
+{
+	return l_cap(l, d) != NL_UNLIMITED;
+}
+
+static __u64 l_rate(const struct nl_limit *l, int d)
+{
+	return l->rate[d];
+}
+
+static bool l_has_rate(const struct nl_limit *l, int d)
+{
+	return l->rate[d] != 0;
+}
+
+static __u64 l_reached(const struct nl_limit *l, int d)
+{
+	(void)d;
+	return l->hit != 0;
+}
+
+static __u64 l_lost(const struct nl_limit *l, int d)
+{
+	(void)d;
+	return l->events_lost;
+}
+
+/* Counters of meter rows (cgroups, interfaces, processes) by direction. */
+static void row_family(FILE *f, const struct nl_use *u, int view, const char *name,
+		       const char *help, bool packets)
+{
+	family(f, name, "counter", help);
+	for (size_t i = 0; i < u->n[view]; i++) {
+		const struct nl_use_row *r = &u->rows[view][i];
+
+		for (int d = 0; d < 2; d++) {
+			fputs(name, f);
+			if (view == NL_USE_CGROUPS) {
+				fputs("{cgroup=\"", f);
+				label(f, r->name);
+			} else if (view == NL_USE_IFACES) {
+				fputs("{interface=\"", f);
+				label(f, r->name);
+			} else {
+				char user[64];
+
+				fprintf(f, "{pid=\"%llu\",comm=\"", (unsigned long long)r->id);
+				label(f, r->name);
+				fputs("\",user=\"", f);
+				label(f, nl_user_name(r->uid, user, sizeof(user)));
+			}
+			fprintf(f, "\",direction=\"%s\"} %llu\n", d ? "out" : "in",
+				(unsigned long long)(packets ? (d ? r->m.out_packets : r->m.in_packets)
+							     : (d ? r->m.out_bytes : r->m.in_bytes)));
+		}
+	}
+}
+
+static void render_metrics(FILE *f, const struct nl_use *u, const struct lim_list *ll,
+			   const struct nl_conf *c, bool per_process)
+{
+	family(f, "netlimit_build_info", "gauge", "netlimit's version, as a label.");
+	fprintf(f, "netlimit_build_info{version=\"%s\"} 1\n", NETLIMIT_VERSION);
+	family(f, "netlimit_limits", "gauge", "Limits in the dataplane.");
+	fprintf(f, "netlimit_limits %zu\n", ll->n);
+	limit_family(f, ll, "netlimit_limit_bytes_total", "counter",
+		     "Bytes a limit let pass (IP bytes, or wire bytes with --count=wire).", 2,
+		     l_bytes, NULL);
+	limit_family(f, ll, "netlimit_limit_packets_total", "counter", "Packets a limit let pass.",
+		     2, l_packets, NULL);
+	limit_family(f, ll, "netlimit_limit_dropped_bytes_total", "counter",
+		     "Bytes a limit dropped at a cap.", 2, l_drop, NULL);
+	limit_family(f, ll, "netlimit_limit_held_bytes_total", "counter",
+		     "Bytes a limit's rates held back (dropped, or for TCP sent again later).", 2,
+		     l_held, NULL);
+	limit_family(f, ll, "netlimit_limit_cap_bytes", "gauge",
+		     "A limit's caps (direction total: in plus out).", 3, l_cap, l_has_cap);
+	limit_family(f, ll, "netlimit_limit_rate_bits_per_second", "gauge",
+		     "A limit's rates (total: in plus out; throttle: past a cap).", 4, l_rate,
+		     l_has_rate);
+	limit_family(f, ll, "netlimit_limit_reached", "gauge", "1 once a cap of the limit was reached.",
+		     1, l_reached, NULL);
+	limit_family(f, ll, "netlimit_limit_events_lost_total", "counter",
+		     "Cap events its owner's ring had no room for.", 1, l_lost, NULL);
+	family(f, "netlimit_meter_bytes_total", "counter", "Bytes the meter counted, all sockets.");
+	fprintf(f, "netlimit_meter_bytes_total{direction=\"in\"} %llu\n",
+		(unsigned long long)u->total.in_bytes);
+	fprintf(f, "netlimit_meter_bytes_total{direction=\"out\"} %llu\n",
+		(unsigned long long)u->total.out_bytes);
+	row_family(f, u, NL_USE_CGROUPS, "netlimit_cgroup_bytes_total",
+		   "Bytes of a cgroup's sockets, as the meter counts them.", false);
+	row_family(f, u, NL_USE_IFACES, "netlimit_interface_bytes_total",
+		   "Bytes an interface carried (its own counters).", false);
+	if (per_process)
+		row_family(f, u, NL_USE_PROCS, "netlimit_process_bytes_total",
+			   "Bytes of a process's sockets (--per-process).", false);
+	family(f, "netlimit_dataplane_overflow_packets_total", "counter",
+	       "Packets dropped because more limits covered them than one packet may carry.");
+	fprintf(f, "netlimit_dataplane_overflow_packets_total %llu\n",
+		(unsigned long long)(c ? c->overflow : 0));
+	family(f, "netlimit_dataplane_storage_failures_total", "counter",
+	       "Packets of sockets whose storage could not be made.");
+	fprintf(f, "netlimit_dataplane_storage_failures_total %llu\n",
+		(unsigned long long)(c ? c->storage_fail : 0));
+	family(f, "netlimit_audit_lost_total", "counter",
+	       "Audit records the ring had no room for.");
+	fprintf(f, "netlimit_audit_lost_total %llu\n", (unsigned long long)(c ? c->audit_lost : 0));
+	family(f, "netlimit_serve_round_seconds", "gauge",
+	       "How long serve took to read and render the round before this one.");
+	fprintf(f, "netlimit_serve_round_seconds %.6f\n", round_s);
+}
+
+static int cmp_busy(const void *a, const void *b)
+{
+	const struct nl_use_row *x = *(const struct nl_use_row *const *)a;
+	const struct nl_use_row *y = *(const struct nl_use_row *const *)b;
+	double vx = x->rate_in + x->rate_out, vy = y->rate_in + y->rate_out;
+	__u64 tx = x->m.in_bytes + x->m.out_bytes, ty = y->m.in_bytes + y->m.out_bytes;
+
+	if (vx != vy)
+		return vx > vy ? -1 : 1;
+	return tx > ty ? -1 : tx < ty;
+}
+
+static void render_usage(FILE *f, const struct nl_use *u)
+{
+	struct nl_json j;
+
+	nl_json_init(&j, f);
+	nl_json_open(&j, NULL, '{');
+	nl_json_u64(&j, "time", (unsigned long long)time(NULL));
+	nl_json_open(&j, "total", '{');
+	nl_json_u64(&j, "in_bytes", u->total.in_bytes);
+	nl_json_u64(&j, "out_bytes", u->total.out_bytes);
+	nl_json_double(&j, "in_rate", u->rate_in);
+	nl_json_double(&j, "out_rate", u->rate_out);
+	nl_json_close(&j, '}');
+	for (int v = 0; v < NL_USE_VIEWS; v++) {
+		const struct nl_use_row **rows = calloc(u->n[v] + 1, sizeof(*rows));
+		size_t n = 0;
+
+		for (size_t i = 0; rows && i < u->n[v]; i++)
+			rows[n++] = &u->rows[v][i];
+		/* Limits all, by id; the other views the busiest. */
+		if (v != NL_USE_LIMITS && n)
+			qsort(rows, n, sizeof(*rows), cmp_busy);
+		nl_json_open(&j, nl_use_view_name(v), '[');
+		for (size_t i = 0; i < n && (v == NL_USE_LIMITS || i < NL_SERVE_ROWS); i++)
+			nl_use_row_json(&j, rows[i], v);
+		nl_json_close(&j, ']');
+		free(rows);
+	}
+	nl_json_close(&j, '}');
+}
+
+/* /api/limits: every limit with its caps and rates, as `list --json` names them. */
+static void render_limits(FILE *f, const struct lim_list *ll)
+{
+	struct nl_json j;
+
+	nl_json_init(&j, f);
+	nl_json_open(&j, NULL, '[');
+	for (size_t i = 0; i < ll->n; i++) {
+		const struct nl_limit *l = &ll->v[i];
+
+		nl_json_open(&j, NULL, '{');
+		nl_json_u64(&j, "id", l->id);
+		nl_json_str(&j, "name", l->name);
+		nl_json_str(&j, "kind", nl_kind_name(l->kind));
+		nl_json_str(&j, "target", l->target);
+		nl_json_str(&j, "state", nl_state_name(l));
+		nl_json_str(&j, "action", nl_action_name(l->action));
+		nl_json_counters(&j, l);
+		nl_json_close(&j, '}');
+	}
+	nl_json_close(&j, ']');
+}
+
+/* Write into a fresh buffer with fn; NULL if memory ran out. */
+static char *render(void (*fn)(FILE *, void *), void *arg, size_t *len)
+{
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+
+	if (!f)
+		return NULL;
+	fn(f, arg);
+	if (fclose(f)) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+struct round {
+	const struct nl_use *u;
+	const struct lim_list *ll;
+	const struct nl_conf *c;
+	bool per_process;
+};
+
+static void do_metrics(FILE *f, void *arg)
+{
+	struct round *r = arg;
+
+	render_metrics(f, r->u, r->ll, r->c, r->per_process);
+}
+
+static void do_usage(FILE *f, void *arg)
+{
+	render_usage(f, ((struct round *)arg)->u);
+}
+
+static void do_limits(FILE *f, void *arg)
+{
+	render_limits(f, ((struct round *)arg)->ll);
+}
+
+/* DIR/netlimit.prom, whole or not at all: written beside it, then renamed. */
+static int write_textfile(const char *dir, const char *text, size_t len)
+{
+	char tmp[4200], final[4200];
+	FILE *f;
+	int err = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s/.netlimit.prom.%d", dir, (int)getpid());
+	snprintf(final, sizeof(final), "%s/netlimit.prom", dir);
+	f = fopen(tmp, "we");
+	if (!f)
+		return -errno;
+	if (fwrite(text, 1, len, f) != len)
+		err = -EIO;
+	if (fflush(f) || fsync(fileno(f)))
+		err = err ? err : -errno;
+	if (fclose(f) && !err)
+		err = -errno;
+	if (!err && rename(tmp, final))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
+}
+
+static void publish(char **slot, size_t *slot_len, char *buf, size_t len)
+{
+	char *old;
+
+	if (!buf)
+		return;
+	pthread_mutex_lock(&served.lock);
+	old = *slot;
+	*slot = buf;
+	*slot_len = len;
+	pthread_mutex_unlock(&served.lock);
+	free(old);
+}
+
+static int one_round(struct nl_state *st, struct nl_dp *dp, const struct nl_use *prev,
+		     struct nl_use *now, const struct serve_opts *o)
+{
+	struct nl_use_opts uo = { .resolve = false };
+	struct lim_list ll = { 0 };
+	struct timespec t0, t1;
+	struct round r;
+	size_t ml = 0, ul = 0, ll_len = 0;
+	char *m, *us, *lm;
+	int err;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	err = nl_use__collect(dp, st, prev, now, &uo);
+	if (err)
+		return err;
+	err = nl_lim__each(st, collect_limit, &ll);
+	if (err) {
+		free(ll.v);
+		return err;
+	}
+	r = (struct round){ now, &ll, nl_dp__conf(dp), o->per_process };
+	m = render(do_metrics, &r, &ml);
+	us = render(do_usage, &r, &ul);
+	lm = render(do_limits, &r, &ll_len);
+	r.ll = NULL;
+	free(ll.v);
+	if (!m || !us || !lm) {
+		free(m);
+		free(us);
+		free(lm);
+		return -ENOMEM;
+	}
+	if (o->textfile) {
+		err = write_textfile(o->textfile, m, ml);
+		if (err)
+			nl_err("serve: cannot write %s/netlimit.prom: %s", o->textfile, strerror(-err));
+	}
+	publish(&served.metrics, &served.metrics_len, m, ml);
+	publish(&served.usage, &served.usage_len, us, ul);
+	publish(&served.limits, &served.limits_len, lm, ll_len);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	round_s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	nl_debug("serve: a round of %zu limits took %.1f ms", ll.n, round_s * 1e3);
+	return 0;
+}
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned int code, const char *type,
+			     const char *body, size_t len)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, "Content-Type", type);
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	ret = MHD_queue_response(c, code, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result reply_slot(struct MHD_Connection *c, char *const *slot, const size_t *len,
+				  const char *type)
+{
+	enum MHD_Result ret;
+
+	pthread_mutex_lock(&served.lock);
+	if (*slot)
+		ret = reply(c, MHD_HTTP_OK, type, *slot, *len);
+	else
+		ret = reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8",
+			    "not ready\n", 10);
+	pthread_mutex_unlock(&served.lock);
+	return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version, const char *upload,
+				  size_t *upload_len, void **con_cls)
+{
+	static const char not_found[] = "not found: try /, /metrics, /api/usage or /api/limits\n";
+	static const char read_only[] = "netlimit serve is read only: GET and HEAD\n";
+
+	(void)cls;
+	(void)version;
+	(void)upload;
+	(void)con_cls;
+	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
+		/* A body is not read: nothing here takes one. */
+		*upload_len = 0;
+		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
+			     read_only, sizeof(read_only) - 1);
+	}
+	if (!strcmp(url, "/metrics"))
+		return reply_slot(c, &served.metrics, &served.metrics_len,
+				  "text/plain; version=0.0.4; charset=utf-8");
+	if (!strcmp(url, "/api/usage"))
+		return reply_slot(c, &served.usage, &served.usage_len, "application/json");
+	if (!strcmp(url, "/api/limits"))
+		return reply_slot(c, &served.limits, &served.limits_len, "application/json");
+	if (!strcmp(url, "/") || !strcmp(url, "/index.html"))
+		return reply(c, MHD_HTTP_OK, "text/html; charset=utf-8", page, sizeof(page) - 1);
+	return reply(c, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8", not_found,
+		     sizeof(not_found) - 1);
+}
+
+/* ADDR:PORT, [V6]:PORT, or 'none'. */
+static int parse_listen(const char *arg, struct serve_opts *o)
+{
+	char host[128];
+	const char *colon, *h = arg;
+	size_t hl;
+	char *end;
+	long port;
+
+	if (!strcmp(arg, "none")) {
+		o->listen = false;
+		return 0;
+	}
+	if (arg[0] == '[') {
+		const char *close = strchr(arg, ']');
+
+		if (!close || close[1] != ':')
+			goto bad;
+		h = arg + 1;
+		hl = (size_t)(close - h);
+		colon = close + 1;
+	} else {
+		colon = strrchr(arg, ':');
+		if (!colon)
+			goto bad;
+		hl = (size_t)(colon - arg);
+	}
+	if (hl == 0 || hl >= sizeof(host))
+		goto bad;
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	if (errno || *end || colon[1] == '\0' || port < 1 || port > 65535)
+		goto bad;
+	memset(&o->addr, 0, sizeof(o->addr));
+	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)&o->addr)->sin_addr) == 1) {
+		struct sockaddr_in *a = (struct sockaddr_in *)&o->addr;
+
+		a->sin_family = AF_INET;
+		a->sin_port = htons((uint16_t)port);
+		o->addr_len = sizeof(*a);
+	} else if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)&o->addr)->sin6_addr) == 1) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&o->addr;
+
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons((uint16_t)port);
+		o->addr_len = sizeof(*a);
+	} else {
+		goto bad;
+	}
+	o->listen = true;
+	return 0;
+bad:
+	nl_err("--listen: '%s' is not ADDR:PORT (examples: 127.0.0.1:10067, [::1]:10067, "
+	       "0.0.0.0:10067, none)",
+	       arg);
+	return NL_EXIT_USAGE;
+}
+
+static int parse_opts(int argc, char **argv, struct serve_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "textfile", required_argument, NULL, 't' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "per-process", no_argument, NULL, 'P' },
+		{ "once", no_argument, NULL, 'o' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct stat sb;
+	int c, status;
+
+	parse_listen("127.0.0.1:10067", o);
+	o->interval_ns = 1000000000ULL;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":qvh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			status = parse_listen(optarg, o);
+			if (status)
+				return status;
+			break;
+		case 't':
+			o->textfile = optarg;
+			break;
+		case 'i':
+			status = nl_opt_duration("interval", optarg, &o->interval_ns,
+						 3600ULL * 1000000000ULL, false);
+			if (status)
+				return status;
+			if (o->interval_ns < 100000000ULL) {
+				nl_err("--interval: '%s' is shorter than 100ms", optarg);
+				return NL_EXIT_USAGE;
+			}
+			break;
+		case 'P':
+			o->per_process = true;
+			break;
+		case 'o':
+			o->once = true;
+			break;
+		case 'q':
+		case 'v':
+			nl_verbosity = c == 'q' ? NL_QUIET : NL_VERBOSE;
+			break;
+		case 'h':
+			fputs(serve_usage, stdout);
+			return -1;
+		default:
+			nl_opt_unknown("serve", c, argv);
+			return NL_EXIT_USAGE;
+		}
+	}
+	if (nl_opt_no_args("serve", argc, argv))
+		return NL_EXIT_USAGE;
+	if (!o->listen && !o->textfile) {
+		nl_err("--listen=none needs --textfile=DIR: there would be nothing to serve");
+		return NL_EXIT_USAGE;
+	}
+	if (o->once && !o->textfile) {
+		nl_err("--once writes the textfile: add --textfile=DIR");
+		return NL_EXIT_USAGE;
+	}
+	if (o->textfile && (stat(o->textfile, &sb) || !S_ISDIR(sb.st_mode))) {
+		nl_err("--textfile: '%s' is not a directory; create it first (node_exporter reads "
+		       "*.prom files there)",
+		       o->textfile);
+		return NL_EXIT_NOTARGET;
+	}
+	return 0;
+}
+
+static struct MHD_Daemon *start_http(const struct serve_opts *o, int *status)
+{
+	struct rlimit rl;
+	struct MHD_Daemon *d;
+	int fd, one = 1;
+
+	/* Bind first, so that an address in use is said plainly. */
+	fd = socket(o->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		nl_err("serve: cannot make a socket: %s", strerror(errno));
+		*status = NL_EXIT_FAIL;
+		return NULL;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (const struct sockaddr *)&o->addr, o->addr_len) || listen(fd, 1024)) {
+		int e = errno;
+		char a[64];
+
+		inet_ntop(o->addr.ss_family,
+			  o->addr.ss_family == AF_INET
+				  ? (const void *)&((const struct sockaddr_in *)&o->addr)->sin_addr
+				  : (const void *)&((const struct sockaddr_in6 *)&o->addr)->sin6_addr,
+			  a, sizeof(a));
+		nl_err("serve: cannot listen on %s port %u: %s%s", a,
+		       ntohs(o->addr.ss_family == AF_INET
+				     ? ((const struct sockaddr_in *)&o->addr)->sin_port
+				     : ((const struct sockaddr_in6 *)&o->addr)->sin6_port),
+		       strerror(e), e == EADDRINUSE ? " (pick another with --listen)" : "");
+		close(fd);
+		*status = e == EADDRINUSE ? NL_EXIT_INUSE
+			  : e == EADDRNOTAVAIL ? NL_EXIT_USAGE
+					       : NL_EXIT_FAIL;
+		return NULL;
+	}
+	/* Room for every connection allowed, and the files the collector opens. */
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < NL_SERVE_CONNS + 256) {
+		rl.rlim_cur = rl.rlim_max < NL_SERVE_CONNS + 256 ? rl.rlim_max : NL_SERVE_CONNS + 256;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL,
+			     on_request, NULL, MHD_OPTION_LISTEN_SOCKET, fd,
+			     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)NL_SERVE_CONNS,
+			     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)NL_SERVE_CONN_MEM,
+			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)NL_SERVE_IDLE_S,
+			     MHD_OPTION_END);
+	if (!d) {
+		nl_err("serve: cannot start the HTTP server (libmicrohttpd)");
+		close(fd);
+		*status = NL_EXIT_FAIL;
+	}
+	return d;
+}
+
+int nl_cmd_serve(int argc, char **argv)
+{
+	struct serve_opts o = { 0 };
+	struct nl_use prev = { 0 }, now = { 0 };
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct MHD_Daemon *d = NULL;
+	struct nl_state *st = NULL;
+	struct nl_dp *dp = NULL;
+	bool turned_on = false;
+	int status, err;
+
+	status = parse_opts(argc, argv, &o);
+	if (status)
+		return status < 0 ? NL_EXIT_OK : status;
+	if (geteuid() != 0) {
+		nl_err("serve needs root: it reads the dataplane's root-only pins; run it with sudo "
+		       "(or as the netlimit-serve unit)");
+		return NL_EXIT_NOPERM;
+	}
+	if (o.listen) {
+		d = start_http(&o, &status);
+		if (!d)
+			return status;
+	}
+	status = nl_meter_hold("netlimit serve", &st, &dp, &turned_on);
+	if (status) {
+		if (d)
+			MHD_stop_daemon(d);
+		return status;
+	}
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	nl_info("serving %s%s%s", o.listen ? "HTTP" : "", o.listen && o.textfile ? " and " : "",
+		o.textfile ? "a textfile" : "");
+	while (!serve_stop) {
+		struct timespec nap = { (time_t)(o.interval_ns / 1000000000ULL),
+					(long)(o.interval_ns % 1000000000ULL) };
+
+		err = one_round(st, dp, prev.t > 0 ? &prev : NULL, &now, &o);
+		if (err) {
+			nl_err("serve: cannot read the counts: %s", strerror(-err));
+			status = NL_EXIT_FAIL;
+			break;
+		}
+		nl_use__free(&prev);
+		prev = now;
+		memset(&now, 0, sizeof(now));
+		if (o.once)
+			break;
+		nanosleep(&nap, NULL);
+	}
+	if (d)
+		MHD_stop_daemon(d);
+	nl_use__free(&prev);
+	nl_meter_unhold(st, dp, turned_on);
+	free(served.metrics);
+	free(served.usage);
+	free(served.limits);
+	served.metrics = served.usage = served.limits = NULL;
+	return status;
+}
