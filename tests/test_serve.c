@@ -204,7 +204,13 @@ void test_serve_page_chromium(void)
 		proc_run(&c, argv, 60);
 	}
 	ASSERT_HAS(c.out, "data-name=\"pagelim\"", "the limit is on the page");
-	ASSERT_HAS(c.out, "data-updates=", "the page read /api/usage");
+	{
+		const char *u = strstr(c.out, "data-updates=\"");
+
+		/* The budget (3 s) covers two polls: the page updates by itself. */
+		ASSERT_TRUE(u && atoi(u + 14) >= 2, "the page polled /api/usage again");
+	}
+	ASSERT_HAS(c.out, "total <span class=\"bar\">", "the share of its cap");
 	ASSERT_HAS(c.out, "<td class=\"n out-bytes\">0 B</td>", "no traffic yet");
 	send_traffic(cg, 1000);
 	msleep(600);
@@ -216,6 +222,7 @@ void test_serve_page_chromium(void)
 	}
 	/* 1,028,000 bytes: 1003.9 KiB, as the page prints sizes. */
 	ASSERT_HAS(c.out, "<td class=\"n out-bytes\">1003.9 KiB</td>", "the traffic shows");
+	ASSERT_HAS(c.out, "MiB in all", "the totals");
 	mkdir("build", 0755);
 	mkdir("build/test-artifacts", 0755);
 	snprintf(shot, sizeof(shot), "--screenshot=%s/build/test-artifacts/serve-page.png",
@@ -347,6 +354,8 @@ void test_serve_read_only(void)
 	ASSERT_EQ(p.out[0], '[', "a JSON array");
 	ASSERT_EQ(get(&p, port, "/api/usage"), 200, "/api/usage");
 	ASSERT_HAS(p.out, "\"interfaces\":[", "the views");
+	ASSERT_EQ(get(&p, port, "/api/history"), 200, "/api/history");
+	ASSERT_HAS(p.out, "[{\"time\":", "rounds kept");
 	ASSERT_EQ(get(&p, port, "/"), 200, "the page");
 	ASSERT_HAS(p.out, "<canvas", "a graph");
 	ASSERT_FALSE(strstr(p.out, "http://") || strstr(p.out, "https://"),

@@ -46,6 +46,9 @@
 #define NL_SERVE_IDLE_S 10
 /* Rows of each view /api/usage carries, the busiest first. */
 #define NL_SERVE_ROWS 50
+/* /api/history: the rounds kept, and the busiest rows of each view in a round. */
+#define NL_HIST_ROUNDS 300
+#define NL_HIST_ROWS 8
 
 static const char serve_usage[] =
 	"Usage: netlimit serve [--listen=ADDR:PORT|none] [--textfile=DIR] [--interval=DURATION]\n"
@@ -55,7 +58,8 @@ static const char serve_usage[] =
 	"  /metrics        Prometheus text format: every limit, cgroup and interface\n"
 	"  /               a live page: totals, rates, graphs, every limit\n"
 	"  /api/usage      the JSON the page reads (top's JSON rounds), /api/limits\n"
-	"                  (every limit, as list's JSON names its fields)\n"
+	"                  (every limit, as list's JSON names its fields), /api/history\n"
+	"                  (the busiest rows of the last 300 rounds)\n"
 	"\n"
 	"Options:\n"
 	"      --listen=ADDR:PORT  where to listen (default 127.0.0.1:10067; [::1]:PORT for\n"
@@ -90,13 +94,26 @@ struct serve_opts {
 /* The latest rendering, shared with the HTTP threads. */
 struct served {
 	pthread_mutex_t lock;
-	char *metrics, *usage, *limits;
-	size_t metrics_len, usage_len, limits_len;
+	char *metrics, *usage, *limits, *history;
+	size_t metrics_len, usage_len, limits_len, history_len;
 };
 
 static struct served served = { .lock = PTHREAD_MUTEX_INITIALIZER };
 /* Seconds the last round took to read the counts and render them. */
 static double round_s;
+
+/* The last rounds' busiest rows, for a page opened now: its graph starts full. */
+struct hist_round {
+	__u64 time;
+	struct {
+		char name[64];
+		double rate;
+	} row[4][NL_HIST_ROWS];
+	int n[4];
+};
+
+static struct hist_round history[NL_HIST_ROUNDS];
+static size_t hist_next, hist_count;
 static volatile sig_atomic_t serve_stop;
 
 static void on_signal(int sig)
@@ -333,6 +350,83 @@ static int cmp_busy(const void *a, const void *b)
 	return tx > ty ? -1 : tx < ty;
 }
 
+/* How the page names a row (user/page.html who()). */
+static void row_name(const struct nl_use_row *r, int v, char *buf, size_t len)
+{
+	char user[64];
+
+	if (v == NL_USE_PROCS)
+		snprintf(buf, len, "%llu %.16s (%.24s)", (unsigned long long)r->id, r->name,
+			 nl_user_name(r->uid, user, sizeof(user)));
+	else
+		snprintf(buf, len, "%.*s", (int)len - 1, r->name);
+}
+
+/* Sorted rows of view v (the busiest first); NULL when there are none. */
+static const struct nl_use_row **busiest(const struct nl_use *u, int v, size_t *n)
+{
+	const struct nl_use_row **rows = calloc(u->n[v] + 1, sizeof(*rows));
+
+	*n = 0;
+	for (size_t i = 0; rows && i < u->n[v]; i++)
+		rows[(*n)++] = &u->rows[v][i];
+	if (*n && v != NL_USE_LIMITS)
+		qsort(rows, *n, sizeof(*rows), cmp_busy);
+	return rows;
+}
+
+/* Keep this round's busiest rows (the hosts' names as the page shows them). */
+static void remember(const struct nl_use *u)
+{
+	struct hist_round *h = &history[hist_next];
+
+	memset(h, 0, sizeof(*h));
+	h->time = (__u64)time(NULL);
+	for (int v = 0; v < 4; v++) {
+		size_t n;
+		const struct nl_use_row **rows = busiest(u, v, &n);
+
+		for (size_t i = 0; rows && i < n && h->n[v] < NL_HIST_ROWS; i++) {
+			if (!rows[i]->has_rate || rows[i]->rate_in + rows[i]->rate_out <= 0)
+				continue;
+			row_name(rows[i], v, h->row[v][h->n[v]].name, sizeof(h->row[v][0].name));
+			h->row[v][h->n[v]++].rate = rows[i]->rate_in + rows[i]->rate_out;
+		}
+		free(rows);
+	}
+	hist_next = (hist_next + 1) % NL_HIST_ROUNDS;
+	if (hist_count < NL_HIST_ROUNDS)
+		hist_count++;
+}
+
+static void render_history(FILE *f, void *arg)
+{
+	struct nl_json j;
+
+	(void)arg;
+	nl_json_init(&j, f);
+	nl_json_open(&j, NULL, '[');
+	for (size_t k = 0; k < hist_count; k++) {
+		const struct hist_round *h =
+			&history[(hist_next + NL_HIST_ROUNDS - hist_count + k) % NL_HIST_ROUNDS];
+
+		nl_json_open(&j, NULL, '{');
+		nl_json_u64(&j, "time", h->time);
+		for (int v = 0; v < 4; v++) {
+			nl_json_open(&j, nl_use_view_name(v), '[');
+			for (int i = 0; i < h->n[v]; i++) {
+				nl_json_open(&j, NULL, '{');
+				nl_json_str(&j, "name", h->row[v][i].name);
+				nl_json_double(&j, "rate", h->row[v][i].rate);
+				nl_json_close(&j, '}');
+			}
+			nl_json_close(&j, ']');
+		}
+		nl_json_close(&j, '}');
+	}
+	nl_json_close(&j, ']');
+}
+
 static void render_usage(FILE *f, const struct nl_use *u)
 {
 	struct nl_json j;
@@ -347,14 +441,10 @@ static void render_usage(FILE *f, const struct nl_use *u)
 	nl_json_double(&j, "out_rate", u->rate_out);
 	nl_json_close(&j, '}');
 	for (int v = 0; v < NL_USE_VIEWS; v++) {
-		const struct nl_use_row **rows = calloc(u->n[v] + 1, sizeof(*rows));
-		size_t n = 0;
-
-		for (size_t i = 0; rows && i < u->n[v]; i++)
-			rows[n++] = &u->rows[v][i];
+		size_t n;
 		/* Limits all, by id; the other views the busiest. */
-		if (v != NL_USE_LIMITS && n)
-			qsort(rows, n, sizeof(*rows), cmp_busy);
+		const struct nl_use_row **rows = busiest(u, v, &n);
+
 		nl_json_open(&j, nl_use_view_name(v), '[');
 		for (size_t i = 0; i < n && (v == NL_USE_LIMITS || i < NL_SERVE_ROWS); i++)
 			nl_use_row_json(&j, rows[i], v);
@@ -473,8 +563,8 @@ static int one_round(struct nl_state *st, struct nl_dp *dp, const struct nl_use 
 	struct lim_list ll = { 0 };
 	struct timespec t0, t1;
 	struct round r;
-	size_t ml = 0, ul = 0, ll_len = 0;
-	char *m, *us, *lm;
+	size_t ml = 0, ul = 0, ll_len = 0, hl = 0;
+	char *m, *us, *lm, *hs;
 	int err;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -492,10 +582,13 @@ static int one_round(struct nl_state *st, struct nl_dp *dp, const struct nl_use 
 	lm = render(do_limits, &r, &ll_len);
 	r.ll = NULL;
 	free(ll.v);
-	if (!m || !us || !lm) {
+	remember(now);
+	hs = render(render_history, NULL, &hl);
+	if (!m || !us || !lm || !hs) {
 		free(m);
 		free(us);
 		free(lm);
+		free(hs);
 		return -ENOMEM;
 	}
 	if (o->textfile) {
@@ -506,6 +599,7 @@ static int one_round(struct nl_state *st, struct nl_dp *dp, const struct nl_use 
 	publish(&served.metrics, &served.metrics_len, m, ml);
 	publish(&served.usage, &served.usage_len, us, ul);
 	publish(&served.limits, &served.limits_len, lm, ll_len);
+	publish(&served.history, &served.history_len, hs, hl);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	round_s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	nl_debug("serve: a round of %zu limits took %.1f ms", ll.n, round_s * 1e3);
@@ -548,7 +642,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 				  const char *method, const char *version, const char *upload,
 				  size_t *upload_len, void **con_cls)
 {
-	static const char not_found[] = "not found: try /, /metrics, /api/usage or /api/limits\n";
+	static const char not_found[] =
+		"not found: try /, /metrics, /api/usage, /api/limits or /api/history\n";
 	static const char read_only[] = "netlimit serve is read only: GET and HEAD\n";
 
 	(void)cls;
@@ -568,6 +663,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return reply_slot(c, &served.usage, &served.usage_len, "application/json");
 	if (!strcmp(url, "/api/limits"))
 		return reply_slot(c, &served.limits, &served.limits_len, "application/json");
+	if (!strcmp(url, "/api/history"))
+		return reply_slot(c, &served.history, &served.history_len, "application/json");
 	if (!strcmp(url, "/") || !strcmp(url, "/index.html"))
 		return reply(c, MHD_HTTP_OK, "text/html; charset=utf-8", page, sizeof(page) - 1);
 	return reply(c, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8", not_found,
@@ -824,6 +921,7 @@ int nl_cmd_serve(int argc, char **argv)
 	free(served.metrics);
 	free(served.usage);
 	free(served.limits);
-	served.metrics = served.usage = served.limits = NULL;
+	free(served.history);
+	served.metrics = served.usage = served.limits = served.history = NULL;
 	return status;
 }
