@@ -31,6 +31,7 @@ cleanup() {
 	ip netns del "$Z" 2>/dev/null || true
 	"$B/netlimit" gc -q 2>/dev/null || true
 	rmdir "$MNT/netlimit-bench-rate/runs" "$MNT/netlimit-bench-rate" 2>/dev/null || true
+	rmdir "$NETLIMIT_STATE" 2>/dev/null || true
 }
 trap cleanup EXIT INT TERM
 ip netns add "$A"

@@ -29,19 +29,19 @@ while [ "$i" -le "$N" ]; do
 	"$B/netlimit" host "10.$((i / 65536)).$((i / 256 % 256)).$((i % 256))" --limit=1G -q >/dev/null
 	i=$((i + 1))
 done
-"$B/netlimit" meter on -q 2>/dev/null || true
-j=1
-while [ "$j" -le "$C" ]; do
-	mkdir -p "$BASE/c$j"
-	sh -c "echo \$\$ > $BASE/c$j/cgroup.procs; exec $B/nltraffic udp 127.0.0.1 9 1 100" >/dev/null 2>&1 || true
-	j=$((j + 1))
-done
+# serve turns the meter on: the cgroups' traffic comes after it.
 "$B/netlimit" serve --listen=127.0.0.1:$PORT -q &
 serve=$!
 k=0
 until curl -s -o /dev/null "http://127.0.0.1:$PORT/metrics"; do
 	k=$((k + 1)); [ "$k" -lt 300 ] || { echo "bench-serve: serve did not answer" >&2; exit 1; }
 	sleep 0.2
+done
+j=1
+while [ "$j" -le "$C" ]; do
+	mkdir -p "$BASE/c$j"
+	sh -c "echo \$\$ > $BASE/c$j/cgroup.procs; exec $B/nltraffic udp 127.0.0.1 9 1 100" >/dev/null 2>&1 || true
+	j=$((j + 1))
 done
 sleep 3
 t=$(mktemp)
@@ -52,8 +52,8 @@ while [ "$k" -lt 20 ]; do
 	k=$((k + 1))
 done
 size=$(curl -s "http://127.0.0.1:$PORT/metrics" | wc -c)
-series=$(curl -s "http://127.0.0.1:$PORT/metrics" | grep -vc '^#')
-cgs=$(curl -s "http://127.0.0.1:$PORT/metrics" | grep -c '^netlimit_cgroup_bytes_total{.*direction="in"')
+series=$(curl -s "http://127.0.0.1:$PORT/metrics" | grep -vc '^#' || true)
+cgs=$(curl -s "http://127.0.0.1:$PORT/metrics" | grep -c '^netlimit_cgroup_bytes_total{.*direction="in"' || true)
 round=$(curl -s "http://127.0.0.1:$PORT/metrics" | awk '/^netlimit_serve_round_seconds/ { printf "%.1f", $2 * 1000 }')
 rss=$(awk '/^VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$serve/status")
 med=$(sort -n "$t" | awk '{ v[NR] = $1 } END { printf "%.1f", v[int((NR + 1) / 2)] * 1000 }')

@@ -906,7 +906,7 @@ int start_in_cgroup(struct proc *p, const char *cgroup, char **argv)
 	char script[700];
 	int i;
 
-	snprintf(script, sizeof(script), "echo $$ > %s/cgroup.procs && exec \"$@\"", cgroup);
+	snprintf(script, sizeof(script), "echo $$ > '%s/cgroup.procs' && exec \"$@\"", cgroup);
 	shell[2] = script;
 	for (i = 0; i < 35 && argv[i]; i++)
 		shell[4 + i] = argv[i];

@@ -13,6 +13,7 @@
 #include "watch.h"
 #include "meter.h"
 #include "run.h"
+#include "save.h"
 #include "serve.h"
 
 struct command {
@@ -40,6 +41,8 @@ static const struct command commands[] = {
 	{ "inspect", nl_cmd_inspect, "one process: its sockets, limits and network context" },
 	{ "watch", nl_cmd_watch, "alert when a rate stays above a threshold, and at recovery" },
 	{ "serve", nl_cmd_serve, "Prometheus metrics and a live page over HTTP, read only" },
+	{ "save", nl_cmd_save, "write the limits that can be made again to a file" },
+	{ "restore", nl_cmd_restore, "make the limits of a saved file again" },
 	{ "meter", nl_cmd_meter, "count every socket's traffic: on, off, status" },
 	{ "stat", nl_cmd_stat, "the meter's totals per cgroup and per process" },
 };

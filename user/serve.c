@@ -171,13 +171,30 @@ static int collect_limit(struct nl_lim *q, void *ctx)
 	return 0;
 }
 
+/*
+ * A limit's series carry its id alone; netlimit_limit_info carries the id
+ * with the name, kind and target (join with `* on(id) group_left(name)
+ * netlimit_limit_info`): the long labels once per limit, not once a series.
+ */
 static void limit_labels(FILE *f, const struct nl_limit *l)
 {
-	fprintf(f, "{id=\"%u\",name=\"", l->id);
-	label(f, l->name);
-	fprintf(f, "\",kind=\"%s\",target=\"", nl_kind_name(l->kind));
-	label(f, l->target);
-	fputc('"', f);
+	fprintf(f, "{id=\"%u\"", l->id);
+}
+
+static void limit_info(FILE *f, const struct lim_list *ll)
+{
+	family(f, "netlimit_limit_info", "gauge",
+	       "A limit's name, kind, target and state, as labels (value 1).");
+	for (size_t i = 0; i < ll->n; i++) {
+		const struct nl_limit *l = &ll->v[i];
+
+		fprintf(f, "netlimit_limit_info{id=\"%u\",name=\"", l->id);
+		label(f, l->name);
+		fprintf(f, "\",kind=\"%s\",target=\"", nl_kind_name(l->kind));
+		label(f, l->target);
+		fprintf(f, "\",action=\"%s\",state=\"%s\"} 1\n", nl_action_name(l->action),
+			nl_state_name(l));
+	}
 }
 
 /* One series per limit and direction: what(l, dir) gives the value. */
@@ -291,6 +308,7 @@ static void render_metrics(FILE *f, const struct nl_use *u, const struct lim_lis
 	fprintf(f, "netlimit_build_info{version=\"%s\"} 1\n", NETLIMIT_VERSION);
 	family(f, "netlimit_limits", "gauge", "Limits in the dataplane.");
 	fprintf(f, "netlimit_limits %zu\n", ll->n);
+	limit_info(f, ll);
 	limit_family(f, ll, "netlimit_limit_bytes_total", "counter",
 		     "Bytes a limit let pass (IP bytes, or wire bytes with --count=wire).", 2,
 		     l_bytes, NULL);
