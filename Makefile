@@ -217,12 +217,16 @@ UNITDIR ?= /lib/systemd/system
 install: $(BUILD)/netlimit
 	install -D -m 0755 $(BUILD)/netlimit $(DESTDIR)$(PREFIX)/sbin/netlimit
 	install -d $(DESTDIR)$(UNITDIR)
-	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' units/netlimit-serve.service.in > \
-		$(DESTDIR)$(UNITDIR)/netlimit-serve.service
-	chmod 0644 $(DESTDIR)$(UNITDIR)/netlimit-serve.service
+	for u in netlimit-serve.service netlimit-restore.service netlimit-save.service; do \
+		sed 's|@SBINDIR@|$(PREFIX)/sbin|g' units/$$u.in > $(DESTDIR)$(UNITDIR)/$$u && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
+	install -m 0644 units/netlimit-save.timer $(DESTDIR)$(UNITDIR)/netlimit-save.timer
+
+UNITS := netlimit-serve.service netlimit-restore.service netlimit-save.service netlimit-save.timer
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/sbin/netlimit $(DESTDIR)$(UNITDIR)/netlimit-serve.service
+	rm -f $(DESTDIR)$(PREFIX)/sbin/netlimit $(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS))
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux.h

@@ -12,7 +12,8 @@
 
 static const char *const commands[] = { "run",	"attach", "host",  "iface", "down",  "up",
 					"list", "show",	  "top",   "set",   "reset", "detach",
-					"wait", "gc",	  "meter", "stat", "watch", "inspect", "audit", "serve" };
+					"wait", "gc",	  "meter", "stat", "watch", "inspect", "audit", "serve",
+					"save", "restore" };
 
 /*
  * Run `netlimit CMD OPT x x`: true if OPT was not refused as unknown. "x"

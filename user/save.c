@@ -271,7 +271,10 @@ int nl_cmd_save(int argc, char **argv)
 			nl_verbosity = NL_QUIET;
 		} else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
 			nl_verbosity = NL_VERBOSE;
-		} else if (argv[i][0] == '-' || file) {
+		} else if (argv[i][0] == '-') {
+			nl_err("unknown option '%s' (see 'netlimit save --help')", argv[i]);
+			return NL_EXIT_USAGE;
+		} else if (file) {
 			nl_err("save takes one FILE at most (see 'netlimit save --help')");
 			return NL_EXIT_USAGE;
 		} else {
@@ -700,7 +703,10 @@ int nl_cmd_restore(int argc, char **argv)
 			nl_verbosity = NL_QUIET;
 		} else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
 			nl_verbosity = NL_VERBOSE;
-		} else if (argv[i][0] == '-' || file) {
+		} else if (argv[i][0] == '-') {
+			nl_err("unknown option '%s' (see 'netlimit restore --help')", argv[i]);
+			return NL_EXIT_USAGE;
+		} else if (file) {
 			nl_err("restore takes one FILE (see 'netlimit restore --help')");
 			return NL_EXIT_USAGE;
 		} else {
