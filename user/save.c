@@ -671,11 +671,11 @@ static bool target_there(const struct entry *e, char *why, size_t len)
 	struct stat sb;
 
 	if (!strcmp(e->kind, "cgroup") && stat(e->target, &sb)) {
-		snprintf(why, len, "cgroup %s does not exist", e->target);
+		snprintf(why, len, "cgroup %.*s does not exist", (int)(len > 40 ? len - 40 : 1), e->target);
 		return false;
 	}
 	if (!strcmp(e->kind, "iface") && !if_nametoindex(e->target)) {
-		snprintf(why, len, "interface %s does not exist here", e->target);
+		snprintf(why, len, "interface %.*s does not exist here", (int)(len > 40 ? len - 40 : 1), e->target);
 		return false;
 	}
 	for (int i = 0; i < e->nargs; i++) {
@@ -736,7 +736,7 @@ int nl_cmd_restore(int argc, char **argv)
 			skipped++;
 			continue;
 		}
-		snprintf(want, sizeof(want), "%s %s", e->kind, e->target);
+		snprintf(want, sizeof(want), "%s %.*s", e->kind, (int)(sizeof(want) - 10), e->target);
 		if (!st)
 			nl_state__open(&st, false);
 		if (st)
