@@ -289,6 +289,7 @@ void test_serve_hostile_clients(void)
 	static int fds[1200];
 	static char huge[100000];
 	int port = free_port(), n = 0, i, fd;
+	unsigned long rss0;
 	struct proc s, p;
 	double t0;
 
@@ -296,6 +297,7 @@ void test_serve_hostile_clients(void)
 		return;
 	if (!ASSERT_TRUE(start_serve(&s, port, "-q"), "serve answers"))
 		return;
+	rss0 = rss_kib(s.pid);
 	/* 1,000 connections that never finish a request (slowloris sends a header a while). */
 	for (i = 0; i < 1000; i++) {
 		fd = connect_port(port);
@@ -326,7 +328,12 @@ void test_serve_hostile_clients(void)
 	ASSERT_HAS(p.out, "netlimit_build_info", "the whole of it");
 	for (i = 0; i < n; i += 2)
 		(void)!write(fds[i], "G", 1);
-	ASSERT_LT(rss_kib(s.pid), 20 * 1024, "serve's RSS under 20 MiB (KiB)");
+	/*
+	 * At most 4 KiB of request buffer a connection: 1,000 of them grow serve
+	 * by a few MiB, not by what they send (an absolute figure is the
+	 * benchmark's: sanitizers' shadow memory inflates it here).
+	 */
+	ASSERT_LT(rss_kib(s.pid) - rss0, 8 * 1024, "serve grew by less than 8 MiB (KiB)");
 	for (i = 0; i < n; i++)
 		close(fds[i]);
 	ASSERT_EQ(get(&p, port, "/metrics"), 200, "still serving");
