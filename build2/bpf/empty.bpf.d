@@ -1,3 +1,0 @@
-build2/bpf/empty.bpf.o: bpf/empty.bpf.c vmlinux.h
-
-vmlinux.h:

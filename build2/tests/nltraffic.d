@@ -1,1 +1,0 @@
-build2/tests/nltraffic.o: tests/nltraffic.c

@@ -1,2 +1,0 @@
-build2/user/exitcode.o: user/exitcode.c user/exitcode.h
-user/exitcode.h:

@@ -1,2 +1,0 @@
-build2/user/link.o: user/link.c user/link.h
-user/link.h:

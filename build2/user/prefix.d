@@ -1,2 +1,0 @@
-build2/user/prefix.o: user/prefix.c user/prefix.h
-user/prefix.h:

@@ -1,2 +1,0 @@
-build2/user/text.o: user/text.c user/text.h
-user/text.h:
