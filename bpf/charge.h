@@ -405,12 +405,9 @@ static __always_inline bool police_rates(struct nl_limit *l, const int dir, __u6
 {
 	const int b = dir == NL_IN ? NL_B_IN : NL_B_OUT;
 	struct nl_usage *u = dir == NL_IN ? &l->in : &l->out;
-	__u64 m = l->rate_mult[b], mt = l->rate_mult[NL_B_TOTAL];
+	__u64 m = l->rate_mult[b], mt = l->rate_mult[NL_B_TOTAL], f = tcp ? tcp_flows(l) : 0;
 
-	__u64 f = tcp ? tcp_flows(l) : 0;
-
-	if (m && !police(&u->tat, m, l->rate_burst_ns[b] + f * l->rate_debt_ns[b], len,
-			 now))
+	if (m && !police(&u->tat, m, l->rate_burst_ns[b] + f * l->rate_debt_ns[b], len, now))
 		return false;
 	if (mt && !police(&l->tat_total, mt,
 			  l->rate_burst_ns[NL_B_TOTAL] + f * l->rate_debt_ns[NL_B_TOTAL], len, now)) {

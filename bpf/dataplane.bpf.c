@@ -980,11 +980,11 @@ int BPF_PROG(nl_sock_state, struct sock *sk, int oldstate, int newstate)
 /*
  * Pacing under a rate. A TCP socket that egress marked with a rated limit
  * (nl_sock.rate_id, bpf/charge.h pace_mark) gets SO_MAX_PACING_RATE: the
- * limit's pace (its rate at first, then moved on ACKs by 1/32 or 1/8 to
- * keep the limit's bucket in debt, below) divided by the flows heard from
- * in the last 100 ms: equal shares, and what a flow leaves unused the
- * pace gives the others. What waits, waits in its own socket, so a
- * ping-pong connection of the same limit is not queued behind a bulk one. TCP paces
+ * limit's pace (its rate at first, then moved every 100 ms towards what
+ * keeps the limit at its rate, below) divided by the flows heard from in
+ * the last 100 ms: equal shares, and what a flow leaves unused the pace
+ * gives the others. What waits, waits in its own socket, so a ping-pong
+ * connection of the same limit is not queued behind a bulk one. TCP paces
  * on its own timer (no fq qdisc needed).
  */
 SEC("sockops")
@@ -998,14 +998,38 @@ int nl_pace(struct bpf_sock_ops *ops)
 	__u32 id, v, n;
 	int b;
 
-	if (ops->op == BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB ||
-	    ops->op == BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB)
-		/* From here on, and at once: the SYN marked a connecting socket. */
-		bpf_sock_ops_cb_flags_set(ops, ops->bpf_sock_ops_cb_flags | BPF_SOCK_OPS_RTT_CB_FLAG);
-	else if (ops->op != BPF_SOCK_OPS_RTT_CB)
+	struct nl_conf *c = conf();
+
+	if (!c)
 		return 1;
+	if (ops->op == BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB ||
+	    ops->op == BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB) {
+		/*
+		 * A callback on every ACK costs every TCP socket: only while some
+		 * limit paces (a socket established before that is policed, not
+		 * paced). From here on, and at once: the SYN marked a connecting socket.
+		 */
+		if (!NL_READ(c->npaced))
+			return 1;
+		bpf_sock_ops_cb_flags_set(ops, ops->bpf_sock_ops_cb_flags | BPF_SOCK_OPS_RTT_CB_FLAG);
+	} else if (ops->op != BPF_SOCK_OPS_RTT_CB) {
+		return 1;
+	}
 	if (!sk)
 		return 1;
+	if (!NL_READ(c->npaced)) {
+		/* No limit paces any more: this socket's ACKs stop calling here. */
+		bpf_sock_ops_cb_flags_set(ops,
+					  ops->bpf_sock_ops_cb_flags & ~BPF_SOCK_OPS_RTT_CB_FLAG);
+		s = bpf_sk_storage_get(&nl_socks, sk, 0, 0);
+		if (s && s->pace) {
+			v = ~0U;
+			bpf_setsockopt(ops, NL_SOL_SOCKET, NL_SO_MAX_PACING_RATE, &v, sizeof(v));
+			s->pace = 0;
+			s->rate_id = 0;
+		}
+		return 1;
+	}
 	s = bpf_sk_storage_get(&nl_socks, sk, 0, 0);
 	if (!s || !s->rate_id)
 		return 1;

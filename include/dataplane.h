@@ -271,7 +271,7 @@ struct nl_conf {
 	__u64 overflow;	    /* packets dropped: more limits on them than NL_CHAIN */
 	__u64 storage_fail; /* packets of sockets whose storage could not be made */
 	__u32 audit;	    /* PID of the `netlimit audit` reading the ring (one at a time); 0 none */
-	__u32 pad;
+	__u32 npaced;	    /* limits with an out, total or throttle rate: TCP sockets get nl_pace */
 	__u64 audit_lost;   /* audit records the ring had no room for */
 };
 

@@ -134,6 +134,8 @@ int nl_lim__new_in(struct nl_dp *dp, const struct nl_lim_opts *o, struct nl_lim 
 	__atomic_fetch_add(&nl_dp__conf(dp)->nlimits, 1, __ATOMIC_SEQ_CST);
 	if (o->kind == NL_KIND_PID)
 		__atomic_fetch_add(&nl_dp__conf(dp)->npids, 1, __ATOMIC_SEQ_CST);
+	if (nl_limit_paces(l))
+		__atomic_fetch_add(&nl_dp__conf(dp)->npaced, 1, __ATOMIC_SEQ_CST);
 	*out = q;
 	return 0;
 }
@@ -628,6 +630,8 @@ int nl_lim__detach(struct nl_state *st, __u32 id, const char *dir)
 		__atomic_fetch_sub(&nl_dp__conf(dp)->nlimits, 1, __ATOMIC_SEQ_CST);
 		if (kind == NL_KIND_PID)
 			__atomic_fetch_sub(&nl_dp__conf(dp)->npids, 1, __ATOMIC_SEQ_CST);
+		if (nl_limit_paces(l))
+			__atomic_fetch_sub(&nl_dp__conf(dp)->npaced, 1, __ATOMIC_SEQ_CST);
 		nl_dp__bump(dp);
 	}
 	nl_dp__free(dp);

@@ -32,7 +32,8 @@ static const struct {
 	{ "list",
 	  "Usage: netlimit list [--json] [-q] [-v]\n"
 	  "\n"
-	  "Every limit: id, name, kind, target, bytes in and out, caps, share used, state.\n"
+	  "Every limit: id, name, kind, target, bytes in and out, caps, share used, state,\n"
+	  "rates and what they achieve (read twice, 0.5 s apart, when some limit has a rate).\n"
 	  "\n"
 	  "Examples:\n"
 	  "  sudo netlimit list\n"
@@ -214,6 +215,7 @@ static void close_one(struct opened *o)
 struct achieved {
 	__u64 *in, *out; /* by id, at the first read */
 	double dt;	 /* seconds between the reads; 0: not measured */
+	bool any;	 /* some limit has a rate: worth the wait */
 };
 
 static int achieved_first(struct nl_lim *q, void *ctx)
@@ -225,7 +227,7 @@ static int achieved_first(struct nl_lim *q, void *ctx)
 		return 0;
 	a->in[l->id] = nl_read(&l->in.bytes);
 	a->out[l->id] = nl_read(&l->out.bytes);
-	a->dt = 1;
+	a->any = true;
 	return 0;
 }
 
@@ -243,7 +245,7 @@ static void achieved_start(struct nl_state *st, struct nl_lim *one, struct achie
 		achieved_first(one, a);
 	else
 		nl_lim__each(st, achieved_first, a);
-	if (!a->dt)
+	if (!a->any)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	nanosleep(&nap, NULL);
@@ -361,7 +363,7 @@ static int list_one(struct nl_lim *q, void *ctx)
 		json_limit(&c->j, &l, &c->a);
 		return 0;
 	}
-	nl_rates_cell(&l, rates, sizeof(rates));
+	nl_rates_cell(l.rate, rates, sizeof(rates));
 	achieved_of(&c->a, &l, &ain, &aout);
 	nl_achieved_cell(&l, ain, aout, ach, sizeof(ach));
 	/* Paths are data: no control character or broken UTF-8 reaches the terminal. */
@@ -545,12 +547,17 @@ int nl_cmd_set(int argc, char **argv)
 	}
 	if (nl_rates_given(&caps) || caps.given_burst) {
 		struct nl_rates r;
+		bool paced;
 		int b;
 
 		for (b = 0; b < NL_BUCKETS; b++)
 			r.bits[b] = caps.given_rate[b] ? caps.rates.bits[b] : l->rate[b];
 		r.burst = caps.given_burst ? caps.rates.burst : l->burst_opt;
+		paced = nl_limit_paces(l);
 		nl_rate_apply(l, &r);
+		if (paced != nl_limit_paces(l))
+			__atomic_fetch_add(&nl_dp__conf(nl_lim__dp(o.q))->npaced, paced ? -1 : 1,
+					   __ATOMIC_SEQ_CST);
 	}
 	/* A changed cap is armed again: its next refusal sends a new event. */
 	__atomic_fetch_and(&l->hit, ~rearm, __ATOMIC_RELAXED);

@@ -131,6 +131,11 @@ int nl_rate_check(__u64 bits, const char **why)
 	return 0;
 }
 
+bool nl_limit_paces(const struct nl_limit *l)
+{
+	return (l->rate_mult[NL_B_OUT] | l->rate_mult[NL_B_TOTAL] | l->rate_mult[NL_B_THROTTLE]) != 0;
+}
+
 void nl_rate_apply(struct nl_limit *l, const struct nl_rates *r)
 {
 	const __u64 *bits = r->bits, burst = r->burst;

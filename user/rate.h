@@ -3,6 +3,7 @@
 #ifndef NETLIMIT_RATE_H
 #define NETLIMIT_RATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 #include "dataplane.h"
@@ -40,6 +41,8 @@ struct nl_limit;
  * (0: each bucket's default): what BPF reads first, its rated bits last.
  */
 void nl_rate_apply(struct nl_limit *l, const struct nl_rates *r);
+/* Whether TCP under l is paced (an out, total or throttle rate): nl_conf.npaced counts them. */
+bool nl_limit_paces(const struct nl_limit *l);
 
 /* "12.5 MiB/s" from bytes per second. */
 char *nl_format_rate(double bytes_per_s, char *buf, size_t len);

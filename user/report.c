@@ -72,7 +72,7 @@ void nl_report_table(FILE *f, const struct nl_limit *l)
 	if (l->rated) {
 		char rates[160];
 
-		nl_rates_cell(l, rates, sizeof(rates));
+		nl_rates_cell(l->rate, rates, sizeof(rates));
 		fprintf(f, "  rates  %s; held back: in %llu bytes (%llu packets), out %llu bytes "
 			   "(%llu packets)\n",
 			rates, (unsigned long long)l->in.held_bytes,
@@ -83,7 +83,7 @@ void nl_report_table(FILE *f, const struct nl_limit *l)
 
 static const char *const bucket_names[NL_BUCKETS] = { "in", "out", "total", "throttle" };
 
-void nl_rates_cell(const struct nl_limit *l, char *buf, size_t len)
+void nl_rates_cell(const __u64 *rate, char *buf, size_t len)
 {
 	size_t o = 0;
 	char r[32];
@@ -91,10 +91,10 @@ void nl_rates_cell(const struct nl_limit *l, char *buf, size_t len)
 
 	buf[0] = '\0';
 	for (b = 0; b < NL_BUCKETS; b++) {
-		if (!l->rate[b] || o >= len)
+		if (!rate[b] || o >= len)
 			continue;
 		o += (size_t)snprintf(buf + o, len - o, "%s%s %s", o ? ", " : "", bucket_names[b],
-				      nl_format_bits(l->rate[b], r, sizeof(r)));
+				      nl_format_bits(rate[b], r, sizeof(r)));
 	}
 	if (!o)
 		snprintf(buf, len, "-");

@@ -33,8 +33,8 @@ const char *nl_action_name(__u32 action);
 /* "in 9.98 Mbit/s, out 120 kbit/s" (bits a second measured), "-" for a limit without rates. */
 void nl_achieved_cell(const struct nl_limit *l, double in_bps, double out_bps, char *buf,
 		      size_t len);
-/* "out 10 Mbit/s, throttle 1 Mbit/s", or "-". */
-void nl_rates_cell(const struct nl_limit *l, char *buf, size_t len);
+/* A limit's rate[NL_BUCKETS] as "out 10 Mbit/s, throttle 1 Mbit/s", or "-". */
+void nl_rates_cell(const __u64 *rate, char *buf, size_t len);
 /* What attach, host and iface print with --json: {"id":..,"name":..,"target":..}. */
 void nl_print_new_json(__u32 id, const char *name, const char *target);
 #include "json.h"

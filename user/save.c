@@ -625,12 +625,11 @@ static int find_one(struct nl_lim *q, void *arg)
 /* Make one limit with `netlimit KIND TARGET ARGS --json -q`; its id, or 0. */
 static __u32 make_limit(const struct entry *e)
 {
-	char *argv[32], exe[4096], out[512] = "";
+	char *argv[32], out[512] = "";
 	int pfd[2], st, i, k = 0;
 	ssize_t n, got = 0;
 	pid_t pid;
 
-	snprintf(exe, sizeof(exe), "/proc/self/exe");
 	argv[k++] = "netlimit";
 	argv[k++] = (char *)e->kind;
 	if (!strcmp(e->kind, "cgroup")) {
@@ -648,7 +647,7 @@ static __u32 make_limit(const struct entry *e)
 	pid = fork();
 	if (pid == 0) {
 		dup2(pfd[1], STDOUT_FILENO);
-		execv(exe, argv);
+		execv("/proc/self/exe", argv);
 		_exit(NL_EXIT_NOEXEC);
 	}
 	close(pfd[1]);

@@ -23,6 +23,7 @@
 #include "meter.h"
 #include "opts.h"
 #include "rate.h"
+#include "report.h"
 #include "size.h"
 #include "state.h"
 #include "text.h"
@@ -159,18 +160,12 @@ static const char *const heads[NL_USE_VIEWS] = {
 static void limit_rates_text(const struct nl_use_row *r, char *tmp, size_t tlen, char *buf,
 			     size_t len)
 {
-	static const char *const names[NL_BUCKETS] = { "in", "out", "total", "throttle" };
-	size_t o = 0;
-	int b;
-
 	buf[0] = '\0';
-	for (b = 0; b < NL_BUCKETS; b++)
-		if (r->set_rate[b] && o < len)
-			o += (size_t)snprintf(buf + o, len - o, "%s%s %s", o ? ", " : "", names[b],
-					      nl_format_bits(r->set_rate[b], tmp, tlen));
-	if (o && o < len)
-		snprintf(buf + o, len - o, "; held %s",
-			 nl_format_size(r->held_in + r->held_out, tmp, tlen));
+	if (!(r->set_rate[0] | r->set_rate[1] | r->set_rate[2] | r->set_rate[3]))
+		return;
+	nl_rates_cell(r->set_rate, buf, len);
+	snprintf(buf + strlen(buf), len - strlen(buf), "; held %s",
+		 nl_format_size(r->held_in + r->held_out, tmp, tlen));
 }
 
 /* One row as text, width w, the same in the table and on the screen. */
