@@ -18,6 +18,7 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_tracing.h>
 #include "charge.h"
+#include "period.bpf.h"
 
 /*
  * Tests only (BPF_PROG_TEST_RUN): packets without a socket are charged to

@@ -50,6 +50,7 @@ static const char attach_usage[] =
 	"\n"
 	"Caps: -l, --limit=SIZE (in+out), --in=SIZE, --out=SIZE (a cap or a rate at least)\n"
 	NL_RATES_HELP
+	NL_PERIOD_HELP
 	"\n"
 	"Options:\n"
 	"      --on-limit=block  drop what exceeds the cap, keep the targets running (default)\n"
@@ -169,6 +170,7 @@ bool nl_attach_parse(int argc, char **argv, struct nl_attach_opts *o, int *statu
 	o->cap_out = cm.caps.out;
 	o->cap_total = cm.caps.total;
 	o->rates = cm.caps.rates;
+	o->period = cm.caps.period;
 	return true;
 }
 
@@ -622,6 +624,7 @@ int nl_attach_run(struct nl_attach_opts *po, __u32 kind, const char *what)
 	qo.cap_out = o.cap_out;
 	qo.cap_total = o.cap_total;
 	qo.rates = o.rates;
+	qo.period = o.period;
 	qo.name = o.name;
 	qo.target = target;
 	if (o.cgroup)
@@ -728,6 +731,7 @@ static const char host_usage[] =
 	"\n"
 	"Caps: -l, --limit=SIZE, --in=SIZE, --out=SIZE (a cap or a rate at least)\n"
 	NL_RATES_HELP
+	NL_PERIOD_HELP
 	"Options: --cgroup=PATH, --count=l3|wire, --on-limit=block|throttle:RATE,\n"
 	"         -n/--name=NAME, --json, -v, -q, -h\n"
 	"\n"
@@ -800,6 +804,7 @@ int nl_cmd_host(int argc, char **argv)
 	o.cap_out = cm.caps.out;
 	o.cap_total = cm.caps.total;
 	o.rates = cm.caps.rates;
+	o.period = cm.caps.period;
 	if (!o.cgroup) {
 		if (nl_dp_base_path(mnt, sizeof(mnt))) {
 			nl_err("no cgroup2 file system is mounted; mount one with 'mount -t "

@@ -14,6 +14,7 @@
 struct nl_attach_opts {
 	__u64 cap_in, cap_out, cap_total;
 	struct nl_rates rates; /* and the throttle rate of --on-limit=throttle:RATE */
+	struct nl_period_spec period;
 	int action; /* default NL_ACT_BLOCK: nobody stays behind unless asked */
 	__u64 grace_ns;
 	pid_t pids[NL_MAX_PIDS];

@@ -24,7 +24,7 @@ static const char *const map_names[NL_MAP_COUNT] = {
 	"limits",     "conf",	   "cgroups",	 "hosts",      "scopes",
 	"socks",      "sock_tags", "tasks",	 "rings",      "cg_meter",
 	"proc_meter", "sk_slots",  "sk_owners", "host_meter", "audit",
-	"sock_exe",   "udp_peers",
+	"sock_exe",   "udp_peers", "periods",
 };
 _Static_assert(sizeof(map_names) / sizeof(map_names[0]) == NL_MAP_COUNT, "a pin name per map");
 
@@ -39,6 +39,7 @@ struct nl_dp {
 	struct dataplane_bpf *skel; /* set while loading, and for private instances */
 	int fds[NL_MAP_COUNT];
 	int prog_in, prog_out, prog_iter[2], prog_tasks; /* prog_iter: TCP, UDP sockets */
+	int prog_period;
 	/* The limits table, mapped a chunk at a time on first use (see nl_dp__limit). */
 	struct nl_limit *chunks[NL_MAX_LIMITS / NL_LIMIT_CHUNK];
 	struct nl_conf *conf;
@@ -120,6 +121,7 @@ static struct nl_dp *dp_alloc(void)
 	for (i = 0; i < NL_MAP_COUNT; i++)
 		dp->fds[i] = -1;
 	dp->prog_in = dp->prog_out = dp->prog_iter[0] = dp->prog_iter[1] = dp->prog_tasks = -1;
+	dp->prog_period = -1;
 	return dp;
 }
 
@@ -132,7 +134,7 @@ static void take_skel_fds(struct nl_dp *dp)
 		s->maps.nl_sock_tags, s->maps.nl_tasks,	     s->maps.nl_rings,
 		s->maps.nl_cg_meter,  s->maps.nl_proc_meter, s->maps.nl_sk_slots,
 		s->maps.nl_sk_owners, s->maps.nl_host_meter, s->maps.nl_audit, s->maps.nl_sock_exe,
-		s->maps.nl_udp_peers,
+		s->maps.nl_udp_peers, s->maps.nl_periods,
 	};
 
 	for (int i = 0; i < NL_MAP_COUNT; i++)
@@ -142,6 +144,7 @@ static void take_skel_fds(struct nl_dp *dp)
 	dp->prog_iter[0] = bpf_program__fd(s->progs.nl_meter_tcp);
 	dp->prog_iter[1] = bpf_program__fd(s->progs.nl_meter_udp);
 	dp->prog_tasks = bpf_program__fd(s->progs.nl_task_iter);
+	dp->prog_period = bpf_program__fd(s->progs.nl_period_arm);
 }
 
 /*
@@ -231,6 +234,9 @@ static int pin_all(struct nl_dp *dp, struct bpf_link **links, const char *dir)
 		return -errno;
 	snprintf(path, sizeof(path), "%s/prog_tasks", dir);
 	if (bpf_obj_pin(dp->prog_tasks, path))
+		return -errno;
+	snprintf(path, sizeof(path), "%s/prog_period", dir);
+	if (bpf_obj_pin(dp->prog_period, path))
 		return -errno;
 	for (i = 0; i < L_COUNT; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, link_names[i]);
@@ -387,6 +393,8 @@ static int open_pins(struct nl_state *st, struct nl_dp *dp)
 	dp->prog_iter[1] = bpf_obj_get(path);
 	snprintf(path, sizeof(path), "%s/prog_tasks", dir);
 	dp->prog_tasks = bpf_obj_get(path);
+	snprintf(path, sizeof(path), "%s/prog_period", dir);
+	dp->prog_period = bpf_obj_get(path);
 	return map_shared(dp);
 }
 
@@ -507,6 +515,8 @@ void nl_dp__free(struct nl_dp *dp)
 				close(dp->prog_iter[i]);
 		if (dp->prog_tasks >= 0)
 			close(dp->prog_tasks);
+		if (dp->prog_period >= 0)
+			close(dp->prog_period);
 	}
 	dataplane_bpf__destroy(dp->skel);
 	free(dp);
@@ -561,6 +571,11 @@ int nl_dp__prog_fds(const struct nl_dp *dp, int *in, int *out)
 int nl_dp__iter_fd(const struct nl_dp *dp, int which)
 {
 	return dp->prog_iter[which & 1];
+}
+
+int nl_dp__period_fd(const struct nl_dp *dp)
+{
+	return dp->prog_period;
 }
 
 const char *nl_dp__base(const struct nl_dp *dp)

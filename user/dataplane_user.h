@@ -37,6 +37,7 @@ enum nl_dp_map {
 	NL_MAP_AUDIT,
 	NL_MAP_SOCK_EXE,
 	NL_MAP_UDP_PEERS,
+	NL_MAP_PERIODS,
 	NL_MAP_COUNT,
 };
 
@@ -71,6 +72,8 @@ bool nl_dp_usable(struct nl_state *st);
 int nl_dp__prog_fds(const struct nl_dp *dp, int *in, int *out);
 /* The meter's socket iterators: 0 TCP, 1 UDP. */
 int nl_dp__iter_fd(const struct nl_dp *dp, int which);
+/* The program that arms a limit's period timer (user/period.c). */
+int nl_dp__period_fd(const struct nl_dp *dp);
 /* Every process and its parent, from the kernel's task list (one read, no /proc walk). */
 int nl_dp__tasks(const struct nl_dp *dp, struct nl_task_rec **recs, size_t *n);
 /* The base cgroup's path; whether path (absolute) lies at or below it. */

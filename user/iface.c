@@ -34,6 +34,7 @@ static const char iface_usage[] =
 	"\n"
 	"Caps: -l, --limit=SIZE (in+out), --in=SIZE, --out=SIZE (a cap or a rate at least)\n"
 	NL_RATES_HELP
+	NL_PERIOD_HELP
 	"Options:\n"
 	"      --on-limit=drop   drop what exceeds the cap (default)\n"
 	"      --on-limit=down   and bring the interface down at the cap\n"
@@ -159,6 +160,7 @@ int nl_cmd_iface(int argc, char **argv)
 	qo.cap_out = cm.caps.out;
 	qo.cap_total = cm.caps.total;
 	qo.rates = cm.caps.rates;
+	qo.period = cm.caps.period;
 	qo.name = name;
 	qo.target = target;
 	qo.wire = scope.wire;

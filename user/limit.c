@@ -129,6 +129,16 @@ int nl_lim__new_in(struct nl_dp *dp, const struct nl_lim_opts *o, struct nl_lim 
 			return err;
 		}
 	}
+	if (o->period.kind) {
+		err = nl_period_set(dp, o->id, l->gen, &o->period);
+		if (err) {
+			struct nl_period_spec none = { 0 };
+
+			nl_period_set(dp, o->id, l->gen, &none);
+			nl_lim__free(q);
+			return err;
+		}
+	}
 	/* Last: from here on a packet that reaches the slot is charged. */
 	__atomic_store_n(&l->kind, o->kind, __ATOMIC_RELEASE);
 	__atomic_fetch_add(&nl_dp__conf(dp)->nlimits, 1, __ATOMIC_SEQ_CST);
@@ -627,6 +637,8 @@ int nl_lim__detach(struct nl_state *st, __u32 id, const char *dir)
 		if (l->scope != NL_SCOPE_ALL)
 			scope_clear(dp, id);
 		bpf_map_delete_elem(nl_dp__map_fd(dp, NL_MAP_RINGS), &id);
+		/* Its period's timer goes with the entry. */
+		bpf_map_delete_elem(nl_dp__map_fd(dp, NL_MAP_PERIODS), &id);
 		__atomic_fetch_sub(&nl_dp__conf(dp)->nlimits, 1, __ATOMIC_SEQ_CST);
 		if (kind == NL_KIND_PID)
 			__atomic_fetch_sub(&nl_dp__conf(dp)->npids, 1, __ATOMIC_SEQ_CST);

@@ -14,6 +14,7 @@
 #include "dataplane.h"
 #include "prefix.h"
 #include "rate.h"
+#include "period_user.h"
 
 struct nl_lim;
 struct nl_state;
@@ -27,6 +28,7 @@ struct nl_lim_opts {
 	__u32 pid;
 	__u64 cap_in, cap_out, cap_total; /* NL_UNLIMITED for none */
 	struct nl_rates rates;
+	struct nl_period_spec period; /* kind NL_PERIOD_NONE: none */
 	__u64 cgroup_id;
 	__u32 cg_level; /* host: only below cgroup_id (its level); 0: every cgroup */
 	const char *name;

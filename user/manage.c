@@ -20,6 +20,7 @@
 #include "log.h"
 #include "manage.h"
 #include "opts.h"
+#include "period_user.h"
 #include "limit.h"
 #include "report.h"
 #include "size.h"
@@ -50,14 +51,16 @@ static const struct {
 	  "Usage: netlimit set ID|NAME CAPS|RATES [-q] [-v]\n"
 	  "\n"
 	  "Change caps and rates live. CAPS: -l, --limit=SIZE, --in=SIZE, --out=SIZE;\n"
-	  "RATES: --rate=RATE, --in-rate=RATE, --out-rate=RATE, --burst=SIZE; 'none'\n"
-	  "removes a cap or a rate. A raised cap lets traffic flow again at once; a\n"
-	  "new rate holds from the next packet.\n"
+	  "RATES: --rate=RATE, --in-rate=RATE, --out-rate=RATE, --burst=SIZE;\n"
+	  "--period=day|week|month[:DAY]; 'none' removes a cap, a rate or the period.\n"
+	  "A raised cap lets traffic flow again at once; a new rate holds from the\n"
+	  "next packet; a new period counts from now to its next start.\n"
 	  "\n"
 	  "Examples:\n"
 	  "  sudo netlimit set dl --in=2G --out=none\n"
 	  "  sudo netlimit set dl --in-rate=5mbit\n"
-	  "  sudo netlimit set dl --rate=none\n" },
+	  "  sudo netlimit set dl --rate=none\n"
+	  "  sudo netlimit set dl --period=month:15\n" },
 	{ "reset",
 	  "Usage: netlimit reset ID|NAME [--json] [-q] [-v]\n"
 	  "\n"
@@ -271,8 +274,10 @@ static void achieved_free(struct achieved *a)
 }
 
 /* One limit as a JSON object (inside an array or alone). */
-static void json_limit(struct nl_json *j, const struct nl_limit *l, const struct achieved *a)
+static void json_limit(struct nl_json *j, const struct nl_limit *l, const struct achieved *a,
+		       struct nl_dp *dp)
 {
+	struct nl_period_view pv;
 	double in, out;
 	char hit[32];
 
@@ -298,6 +303,22 @@ static void json_limit(struct nl_json *j, const struct nl_limit *l, const struct
 		nl_json_null(j, "in_achieved_bps");
 		nl_json_null(j, "out_achieved_bps");
 	}
+	nl_period_view(dp, l, &pv);
+	if (pv.has) {
+		char name[32];
+
+		nl_json_str(j, "period", nl_period_name(&pv.spec, name, sizeof(name)));
+		if (pv.next)
+			nl_json_u64(j, "period_next_reset", (unsigned long long)pv.next);
+		else
+			nl_json_null(j, "period_next_reset");
+		nl_json_u64(j, "period_resets", pv.resets);
+		nl_json_u64(j, "period_prev_in_bytes", pv.prev_in);
+		nl_json_u64(j, "period_prev_out_bytes", pv.prev_out);
+	} else {
+		nl_json_null(j, "period");
+		nl_json_null(j, "period_next_reset");
+	}
 	nl_json_u64(j, "pid", l->pid);
 	nl_json_bool(j, "limit_hit", l->hit);
 	nl_json_str(j, "hit", nl_hit_names(l->hit, hit, sizeof(hit)));
@@ -308,12 +329,12 @@ static void json_limit(struct nl_json *j, const struct nl_limit *l, const struct
 }
 
 /* A limit as one JSON document on its own line. */
-static void json_limit_line(const struct nl_limit *l, const struct achieved *a)
+static void json_limit_line(const struct nl_limit *l, const struct achieved *a, struct nl_dp *dp)
 {
 	struct nl_json j;
 
 	nl_json_init(&j, stdout);
-	json_limit(&j, l, a);
+	json_limit(&j, l, a, dp);
 }
 
 static bool parse_json_flag(int argc, char **argv, const char *cmd, bool *json, int *nargs,
@@ -353,6 +374,8 @@ struct list_ctx {
 static int list_one(struct nl_lim *q, void *ctx)
 {
 	char in[32], out[32], caps[96], used[64], target[NL_TARGET_LEN], rates[128], ach[64];
+	char period[64];
+	struct nl_period_view pv;
 	struct list_ctx *c = ctx;
 	struct nl_limit l;
 	double ain, aout;
@@ -360,7 +383,7 @@ static int list_one(struct nl_lim *q, void *ctx)
 
 	nl_limit_snapshot(nl_lim__limit(q), &l);
 	if (c->json) {
-		json_limit(&c->j, &l, &c->a);
+		json_limit(&c->j, &l, &c->a, nl_lim__dp(q));
 		return 0;
 	}
 	nl_rates_cell(l.rate, rates, sizeof(rates));
@@ -370,13 +393,15 @@ static int list_one(struct nl_lim *q, void *ctx)
 	nl_printable(l.target, target, sizeof(target));
 	tl = strlen(target);
 	nl_caps_cells(&l, caps, sizeof(caps), used, sizeof(used));
+	nl_period_view(nl_lim__dp(q), &l, &pv);
+	nl_period_cell(&pv, period, sizeof(period));
 	/* A long path: its end names the target; keep that. */
-	printf("%-4u %-16s %-6s %s%-*s %12s %12s  %-24s %-18s %-12s %-26s %s\n", l.id,
+	printf("%-4u %-16s %-6s %s%-*s %12s %12s  %-24s %-18s %-12s %-26s %-24s %s\n", l.id,
 	       l.name[0] ? l.name : "-", nl_kind_name(l.kind), tl > 34 ? "..." : "",
 	       tl > 34 ? 31 : 34, tl > 34 ? target + tl - 31 : target,
 	       nl_format_size(l.in.bytes, in, sizeof(in)),
 	       nl_format_size(l.out.bytes, out, sizeof(out)), caps[0] ? caps : "-",
-	       used[0] ? used : "-", nl_state_name(&l), rates, ach);
+	       used[0] ? used : "-", nl_state_name(&l), rates, ach, period);
 	return 0;
 }
 
@@ -401,7 +426,14 @@ int nl_cmd_list(int argc, char **argv)
 		return NL_EXIT_UNSUPPORTED;
 	}
 	if (st && !nl_state__lock(st)) {
+		struct nl_dp *dp;
+
 		nl_gc(st, false); /* cheap, and list then shows what really is */
+		/* And the periods catch up: boundaries topped up, re-aimed at a changed clock. */
+		if (!nl_dp__open(st, false, &dp)) {
+			nl_period_refresh(dp);
+			nl_dp__free(dp);
+		}
 		nl_state__unlock(st);
 	}
 	if (st)
@@ -410,9 +442,9 @@ int nl_cmd_list(int argc, char **argv)
 	if (c.json)
 		nl_json_open(&c.j, NULL, '[');
 	else
-		printf("%-4s %-16s %-6s %-34s %12s %12s  %-24s %-18s %-12s %-26s %s\n", "ID", "NAME",
-		       "KIND", "TARGET", "IN", "OUT", "CAPS", "USED", "STATE", "RATES",
-		       "ACHIEVED");
+		printf("%-4s %-16s %-6s %-34s %12s %12s  %-24s %-18s %-12s %-26s %-24s %s\n", "ID",
+		       "NAME", "KIND", "TARGET", "IN", "OUT", "CAPS", "USED", "STATE", "RATES",
+		       "ACHIEVED", "PERIOD");
 	if (st)
 		nl_lim__each(st, list_one, &c);
 	if (c.json)
@@ -452,7 +484,7 @@ int nl_cmd_show(int argc, char **argv)
 	achieved_start(o.st, o.q, &a);
 	nl_limit_snapshot(nl_lim__limit(o.q), &l);
 	if (json) {
-		json_limit_line(&l, &a);
+		json_limit_line(&l, &a, nl_lim__dp(o.q));
 		goto out;
 	}
 	t = (time_t)(l.created_ns / 1000000000ULL);
@@ -472,6 +504,20 @@ int nl_cmd_show(int argc, char **argv)
 		printf("  tasks    %u process(es), %d open TCP socket(s) tagged\n", l.tasks,
 		       l.socks);
 	printf("  created  %s\n", created);
+	{
+		struct nl_period_view pv;
+		char cell[64], pin[32], pout[32];
+
+		nl_period_view(nl_lim__dp(o.q), &l, &pv);
+		if (pv.has) {
+			printf("  period   %s (local time)\n", nl_period_cell(&pv, cell, sizeof(cell)));
+			if (pv.resets)
+				printf("  before   the last reset (%llu so far): in %s, out %s\n",
+				       (unsigned long long)pv.resets,
+				       nl_format_size(pv.prev_in, pin, sizeof(pin)),
+				       nl_format_size(pv.prev_out, pout, sizeof(pout)));
+		}
+	}
 	nl_report_table(stdout, &l);
 	if (l.rated) {
 		char ach[64];
@@ -523,9 +569,9 @@ int nl_cmd_set(int argc, char **argv)
 		nl_err("set takes one limit id or name (see 'netlimit set --help')");
 		return NL_EXIT_USAGE;
 	}
-	if (!nl_caps_given(&caps) && !caps.given_burst) {
+	if (!nl_caps_given(&caps) && !caps.given_burst && !caps.given_period) {
 		nl_err("set needs a cap or a rate to change: --limit, --in, --out (SIZE or 'none'), "
-		       "--rate, --in-rate, --out-rate (RATE or 'none'), --burst");
+		       "--rate, --in-rate, --out-rate (RATE or 'none'), --burst, --period (or 'none')");
 		return NL_EXIT_USAGE;
 	}
 	status = open_one("netlimit set", argv[optind], &o);
@@ -561,7 +607,23 @@ int nl_cmd_set(int argc, char **argv)
 	}
 	/* A changed cap is armed again: its next refusal sends a new event. */
 	__atomic_fetch_and(&l->hit, ~rearm, __ATOMIC_RELAXED);
+	if (caps.given_period) {
+		int err;
+
+		if (caps.period.kind && l->cap_in == NL_UNLIMITED && l->cap_out == NL_UNLIMITED &&
+		    l->cap_total == NL_UNLIMITED) {
+			nl_err("--period resets caps and limit %u has none: give one with --limit, "
+			       "--in or --out",
+			       o.id);
+			status = NL_EXIT_USAGE;
+		} else if ((err = nl_period_set(nl_lim__dp(o.q), o.id, l->gen, &caps.period))) {
+			nl_err("limit %u: cannot set its period: %s", o.id, strerror(-err));
+			status = nl_exit_for_errno(err);
+		}
+	}
 	nl_state__unlock(o.st);
+	if (status)
+		goto out;
 	nl_info("limit %u: %s set", o.id, nl_rates_given(&caps) ? "rates" : "caps");
 out:
 	close_one(&o);
@@ -605,7 +667,7 @@ int nl_cmd_reset(int argc, char **argv)
 		struct nl_limit snap;
 
 		nl_limit_snapshot(l, &snap);
-		json_limit_line(&snap, NULL);
+		json_limit_line(&snap, NULL, nl_lim__dp(o.q));
 	}
 	nl_info("limit %u: counters reset", o.id);
 out:

@@ -74,6 +74,15 @@ bool nl_caps_opt(int opt, const char *arg, struct nl_caps *c)
 			c->error = true;
 		}
 		return true;
+	case NL_OPT_PERIOD:
+		c->given_period = true;
+		if (c->allow_none && !strcmp(arg, "none")) {
+			c->period.kind = NL_PERIOD_NONE;
+		} else if (nl_period_parse(arg, &c->period, &why)) {
+			nl_err("--period: '%s' %s (examples: day, week, month, month:15)", arg, why);
+			c->error = true;
+		}
+		return true;
 	case 'l':
 		parse_cap("limit", arg, &c->total, &c->given_total, c);
 		return true;
@@ -108,6 +117,10 @@ bool nl_caps_complete(const struct nl_caps *c, int action, const char *cmd)
 	}
 	if (action == NL_ACT_THROTTLE && !c->given_in && !c->given_out && !c->given_total) {
 		nl_err("--on-limit=throttle needs a cap to throttle after: add --limit, --in or --out");
+		return false;
+	}
+	if (c->given_period && !c->given_in && !c->given_out && !c->given_total) {
+		nl_err("--period resets caps: add --limit, --in or --out");
 		return false;
 	}
 	if (c->given_burst && !nl_rates_given(c) && action != NL_ACT_THROTTLE) {

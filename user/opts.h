@@ -8,6 +8,7 @@
 #include <linux/types.h>
 #include "prefix.h"
 #include "rate.h"
+#include "period_user.h"
 
 enum {
 	NL_OPT_IN = 256,
@@ -23,6 +24,7 @@ enum {
 	NL_OPT_IN_RATE,
 	NL_OPT_OUT_RATE,
 	NL_OPT_BURST,
+	NL_OPT_PERIOD,
 };
 
 /* The rate options as every limit-making command's --help shows them. */
@@ -37,6 +39,13 @@ enum {
 	"      --burst=SIZE      what may pass at once above the rate (default: 10 ms\n"           \
 	"                        at the rate, at least 16K; at least 1514 bytes)\n"
 
+/* --period, as every limit-making command's --help shows it. */
+#define NL_PERIOD_HELP                                                                             \
+	"      --period=PERIOD   the counts start again from 0 at each period's start and\n"       \
+	"                        the caps re-arm: day, week (Monday), month (the 1st) or\n"        \
+	"                        month:DAY (DAY 1-31; the last day in shorter months);\n"         \
+	"                        local midnight, whether or not netlimit runs then\n"
+
 /* Caps and rates: every command that makes or changes a limit takes them. */
 #define NL_CAP_LONGOPTS                                                                            \
 	{ "limit", required_argument, NULL, 'l' }, { "in", required_argument, NULL, NL_OPT_IN },   \
@@ -44,6 +53,7 @@ enum {
 		{ "rate", required_argument, NULL, NL_OPT_RATE },                                  \
 		{ "in-rate", required_argument, NULL, NL_OPT_IN_RATE },                            \
 		{ "out-rate", required_argument, NULL, NL_OPT_OUT_RATE },                          \
+		{ "period", required_argument, NULL, NL_OPT_PERIOD },                              \
 	{                                                                                          \
 		"burst", required_argument, NULL, NL_OPT_BURST                                     \
 	}
@@ -55,6 +65,8 @@ struct nl_caps {
 	struct nl_rates rates;
 	bool given_rate[NL_BUCKETS]; /* NL_B_THROTTLE: --on-limit=throttle:RATE */
 	bool given_burst;
+	struct nl_period_spec period; /* --period; kind NONE: none (or `set`: removed) */
+	bool given_period;
 	bool allow_none; /* `set`: "none" removes a cap or a rate */
 	bool error;
 };

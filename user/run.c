@@ -50,6 +50,7 @@ static const char run_usage[] =
 	"        KiB MiB GiB TiB; fractions such as 1.5G are allowed.\n"
 	"\n"
 	NL_RATES_HELP
+	NL_PERIOD_HELP
 	"\n"
 	"Which bytes count:\n"
 	"      --only=PREFIX[,PREFIX...]     only traffic with these remote prefixes\n"
@@ -157,6 +158,7 @@ bool nl_run_parse(int argc, char **argv, struct nl_run_opts *o, int *status)
 	o->cap_out = cm.caps.out;
 	o->cap_total = cm.caps.total;
 	o->rates = cm.caps.rates;
+	o->period = cm.caps.period;
 	o->argv = argv + optind;
 	return true;
 }
@@ -523,6 +525,7 @@ int nl_cmd_run(int argc, char **argv)
 	qo.cap_out = o.cap_out;
 	qo.cap_total = o.cap_total;
 	qo.rates = o.rates;
+	qo.period = o.period;
 	qo.cgroup_id = cgid;
 	qo.name = o.name ? o.name : cmdname;
 	qo.target = cgpath;

@@ -7,11 +7,14 @@
  *	# netlimit save 1
  *	cgroup /sys/fs/cgroup/system.slice/backup.service name=backup out=5368709120 out-bytes=42
  *	host 203.0.113.0/24 in-rate=20000000 in-bytes=7 out-bytes=9
- *	iface eth0 limit=2147483648 count=wire on-limit=down
+ *	iface eth0 limit=2147483648 count=wire on-limit=down period=month:15 next-reset=1800000000
  *	# end 3
  *
  * Keys are the command-line options (sizes in bytes, rates in bits a
- * second) plus the counts: in-bytes=, out-bytes=, in-packets=, out-packets=; a value's bytes outside
+ * second) plus the counts: in-bytes=, out-bytes=, in-packets=, out-packets=,
+ * and for a period the next reset as the save saw it (next-reset=, seconds
+ * since 1970): counts restored after that instant are dropped, since the
+ * period they belong to is over. A value's bytes outside
  * [A-Za-z0-9/._:,+-] are written %XX. Restore reads and checks the whole
  * file before it makes anything, and makes each limit with the command that
  * would make it by hand (this binary, run again), so a restored limit is
@@ -24,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -34,6 +38,7 @@
 #include "limit.h"
 #include "log.h"
 #include "opts.h"
+#include "period_user.h"
 #include "prefix.h"
 #include "rate.h"
 #include "report.h"
@@ -221,6 +226,16 @@ static int save_one(struct nl_lim *q, void *arg)
 	if (l.wire)
 		put_kv(c->f, "count", "wire");
 	put_scope(c->f, c->dp, &l);
+	{
+		struct nl_period_view pv;
+
+		nl_period_view(c->dp, &l, &pv);
+		if (pv.has) {
+			put_kv(c->f, "period", nl_period_name(&pv.spec, v, sizeof(v)));
+			if (pv.next)
+				put_u64(c->f, "next-reset", (unsigned long long)pv.next);
+		}
+	}
 	put_u64(c->f, "in-bytes", l.in.bytes);
 	put_u64(c->f, "out-bytes", l.out.bytes);
 	put_u64(c->f, "in-packets", l.in.packets);
@@ -300,6 +315,11 @@ int nl_cmd_save(int argc, char **argv)
 			return err == -EEXIST ? NL_EXIT_UNSUPPORTED : NL_EXIT_FAIL;
 		}
 	}
+	/* The save service runs often: the periods catch up with it (user/period.h). */
+	if (dp && !nl_state__lock(st)) {
+		nl_period_refresh(dp);
+		nl_state__unlock(st);
+	}
 	if (file) {
 		snprintf(tmp, sizeof(tmp), "%s.new-%d", file, (int)getpid());
 		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -344,6 +364,7 @@ struct entry {
 	char args[22][320]; /* options, as `netlimit KIND` takes them */
 	int nargs;
 	__u64 in_bytes, out_bytes, in_packets, out_packets;
+	__u64 next_reset; /* 0: no period, or none armed */
 	char name[NL_NAME_LEN];
 };
 
@@ -420,6 +441,18 @@ static const char *take_kv(struct entry *e, char *key, char *val)
 			return "has a rate that is not bits a second netlimit keeps";
 		snprintf(e->args[e->nargs++], sizeof(e->args[0]), "--%s=%sbit", key, val);
 		return NULL;
+	}
+	if (!strcmp(key, "next-reset")) {
+		if (!number(val, &e->next_reset))
+			return "has a next-reset that is not seconds since 1970";
+		return NULL;
+	}
+	if (!strcmp(key, "period")) {
+		struct nl_period_spec ps;
+
+		if (nl_period_parse(val, &ps, &why))
+			return "has a period that is not day, week, month or month:DAY";
+		goto option;
 	}
 	if (!strcmp(key, "name")) {
 		if (!*val || strlen(val) >= NL_NAME_LEN)
@@ -754,7 +787,19 @@ int nl_cmd_restore(int argc, char **argv)
 		}
 		if (!st)
 			nl_state__open(&st, false);
-		/* Its counts go on from where they were. */
+		/* Its counts go on from where they were, unless their period ended meanwhile. */
+		if (e->next_reset) {
+			time_t now;
+
+			nl_clock_now(&now);
+			if ((__u64)now >= e->next_reset) {
+				nl_info("%s:%d: %s: its period ended while it was not there: counts "
+					"start from 0",
+					file, e->line, want);
+				made++;
+				continue;
+			}
+		}
 		if (st && !nl_lim__open(st, id, &q)) {
 			struct nl_limit *l = nl_lim__limit(q);
 
