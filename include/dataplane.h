@@ -194,7 +194,7 @@ struct nl_limit {
 	__u64 burst[NL_BUCKETS]; /* bytes */
 	__u64 burst_opt;	 /* --burst as given; 0: each bucket's default */
 	__u32 pid;	  /* the command's or attached process's PID */
-	__u32 pad0;
+	__u32 owner_uid; /* who made it through the service (user/daemon.c); 0: root */
 	__u64 created_ns; /* CLOCK_REALTIME */
 	/* Written by the BPF programs, one cache line per direction. */
 	struct nl_usage in NL_CACHELINE;

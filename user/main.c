@@ -15,6 +15,8 @@
 #include "run.h"
 #include "save.h"
 #include "serve.h"
+#include "client.h"
+#include "daemon.h"
 
 struct command {
 	const char *name;
@@ -45,6 +47,7 @@ static const struct command commands[] = {
 	{ "restore", nl_cmd_restore, "make the limits of a saved file again" },
 	{ "meter", nl_cmd_meter, "count every socket's traffic: on, off, status" },
 	{ "stat", nl_cmd_stat, "the meter's totals per cgroup and per process" },
+	{ "daemon", nl_cmd_daemon, "the service: restores, saves, and acts for users who are not root" },
 };
 
 static void usage(FILE *f)
@@ -85,8 +88,12 @@ int main(int argc, char **argv)
 		return NL_EXIT_OK;
 	}
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].fn(argc - 1, argv + 1);
+		if (strcmp(argv[1], commands[i].name))
+			continue;
+		/* Users who are not root: through the netlimit service (user/client.c). */
+		if (nl_client_wants(argv[1], argc - 1, argv + 1))
+			return nl_client_run(argv[1], argc - 1, argv + 1);
+		return commands[i].fn(argc - 1, argv + 1);
 	}
 	nl_err("unknown command '%s' (see 'netlimit --help')", argv[1]);
 	return NL_EXIT_USAGE;

@@ -146,8 +146,7 @@ static int match_name(struct nl_lim *q, void *ctx)
 	return 0;
 }
 
-/* An id, or the name of exactly one limit. */
-static int resolve(struct nl_state *st, const char *arg, __u32 *id)
+int nl_limit_resolve(struct nl_state *st, const char *arg, __u32 *id)
 {
 	struct by_name b = { .name = arg };
 	char dir[512], *end;
@@ -191,7 +190,7 @@ static int open_one(const char *cmd, const char *arg, struct opened *o)
 			nl_err("no limit named '%s' (see 'netlimit list')", arg);
 		return NL_EXIT_NOTARGET;
 	}
-	status = resolve(o->st, arg, &o->id);
+	status = nl_limit_resolve(o->st, arg, &o->id);
 	if (status)
 		return status;
 	err = nl_lim__open(o->st, o->id, &o->q);
@@ -320,6 +319,7 @@ static void json_limit(struct nl_json *j, const struct nl_limit *l, const struct
 		nl_json_null(j, "period_next_reset");
 	}
 	nl_json_u64(j, "pid", l->pid);
+	nl_json_u64(j, "owner_uid", l->owner_uid);
 	nl_json_bool(j, "limit_hit", l->hit);
 	nl_json_str(j, "hit", nl_hit_names(l->hit, hit, sizeof(hit)));
 	nl_json_u64(j, "tasks", l->tasks);
@@ -504,6 +504,8 @@ int nl_cmd_show(int argc, char **argv)
 		printf("  tasks    %u process(es), %d open TCP socket(s) tagged\n", l.tasks,
 		       l.socks);
 	printf("  created  %s\n", created);
+	if (l.owner_uid)
+		printf("  owner    uid %u (made through the netlimit service)\n", l.owner_uid);
 	{
 		struct nl_period_view pv;
 		char cell[64], pin[32], pout[32];
