@@ -194,7 +194,8 @@ bench-rate: deps
 # FUZZ_SECS seconds; the seed corpus is tests/fuzz/corpus (read only: what
 # the fuzzer finds goes to $(BUILD)/fuzz-corpus, the first directory named).
 FUZZ_SECS ?= 60
-FUZZ_SRCS := tests/fuzz/fuzz_parse.c user/size.c user/rate.c user/prefix.c user/opts.c user/text.c user/log.c
+FUZZ_SRCS := tests/fuzz/fuzz_parse.c user/size.c user/rate.c user/prefix.c user/opts.c user/text.c user/log.c \
+	user/request.c user/period.c tests/fuzz/dp_stubs.c
 
 $(BUILD)/fuzz_parse: $(FUZZ_SRCS) $(wildcard user/*.h include/*.h) | $(BUILD)/tests
 	$(call msg,FUZZ,$@)

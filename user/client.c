@@ -217,8 +217,9 @@ static int user_run(int argc, char **argv)
 		if (read(go[0], &b, 1) != 1)
 			_exit(NL_EXIT_FAIL);
 		execvp(argv[at], argv + at);
-		nl_err("%s: %s", argv[at], errno == ENOENT ? "command not found" : strerror(errno));
-		_exit(errno == ENOENT ? NL_EXIT_NOCMD : NL_EXIT_NOEXEC);
+		b = errno == ENOENT;
+		nl_err("%s: %s", argv[at], b ? "command not found" : strerror(errno));
+		_exit(b ? NL_EXIT_NOCMD : NL_EXIT_NOEXEC);
 	}
 	close(go[0]);
 	r->pid = pid;

@@ -548,12 +548,25 @@ static void state_file(const char *verb, const char *file)
 	output_free(&o);
 }
 
+static bool service_there(const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool there;
+
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+	there = fd >= 0 && !connect(fd, (struct sockaddr *)&a, sizeof(a));
+	if (fd >= 0)
+		close(fd);
+	return there;
+}
+
 static int listen_on(const char *path, const char *group)
 {
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
 	char dir[sizeof(a.sun_path)], *slash;
 	struct group *g = NULL;
-	int fd, probe;
+	int fd;
 
 	if (strlen(path) >= sizeof(a.sun_path)) {
 		nl_err("--socket: '%s' is longer than a unix socket path may be (%zu bytes)", path,
@@ -575,14 +588,10 @@ static int listen_on(const char *path, const char *group)
 		}
 	}
 	/* A socket someone answers on: another service. One nobody answers: left by a crash. */
-	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (probe >= 0 && !connect(probe, (struct sockaddr *)&a, sizeof(a))) {
-		close(probe);
+	if (service_there(path)) {
 		nl_err("another netlimit service listens on %s: stop it first", path);
 		return -NL_EXIT_INUSE;
 	}
-	if (probe >= 0)
-		close(probe);
 	unlink(path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 128)) {
@@ -665,14 +674,15 @@ int nl_cmd_daemon(int argc, char **argv)
 	sigaddset(&mask, SIGPIPE);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	/* The saved limits first: once the socket is there, they are too. */
+	if (file && !access(file, F_OK) && !service_there(sock))
+		state_file("restore", file);
 	lfd = listen_on(sock, group);
 	if (lfd < 0 || sfd < 0) {
 		if (sfd >= 0)
 			close(sfd);
 		return lfd < 0 ? -lfd : NL_EXIT_FAIL;
 	}
-	if (file && !access(file, F_OK))
-		state_file("restore", file);
 	nl_info("listening on %s%s%s", sock, file ? "; saving to " : "", file ? file : "");
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	next.tv_sec += (time_t)(interval_ns / 1000000000ULL);

@@ -119,9 +119,15 @@ static void watch_loop(struct watch *w, int events_fd)
 		if (access(dir, F_OK))
 			break; /* detached */
 		if (nl_limit_target_gone(nl_lim__limit(w->q))) {
-			nl_state__lock(w->st);
-			nl_limit_remove(w->st, w->id, w->stamp);
-			nl_state__unlock(w->st);
+			/*
+			 * A limit made for a user is removed by the service once it has
+			 * reported on it (user/daemon.c), or by the next collection.
+			 */
+			if (!__atomic_load_n(&nl_lim__limit(w->q)->owner_uid, __ATOMIC_RELAXED)) {
+				nl_state__lock(w->st);
+				nl_limit_remove(w->st, w->id, w->stamp);
+				nl_state__unlock(w->st);
+			}
 			break;
 		}
 	}

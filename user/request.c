@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "opts.h"
 #include "request.h"
@@ -288,7 +289,8 @@ int nl_request_parse(const char *buf, size_t len, struct nl_request *r, const ch
 		*why = s.pid ? "has a pid its operation does not take" : "names no process";
 		return -EINVAL;
 	}
-	if ((r->op == NL_REQ_RUN_END) != (s.id && s.wstatus && s.duration)) {
+	if (r->op == NL_REQ_RUN_END ? !(s.id && s.wstatus && s.duration)
+				    : s.id || s.wstatus || s.duration || s.json || s.command) {
 		*why = "has the wrong fields for its operation";
 		return -EINVAL;
 	}
@@ -364,7 +366,7 @@ static const char *parse_pids(const char *s, struct nl_req_norm *n)
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (n->npids >= NL_REQ_PIDS)
 			return "names too many processes";
-		if (!number(tok, 4194304, &v) || v < 2)
+		if (!number(tok, 4194304, &v) || !v)
 			return "has a --pid that is not a list of process numbers";
 		n->pids[n->npids++] = (pid_t)v;
 	}
@@ -606,16 +608,28 @@ int nl_frame_write(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-/* Read exactly n bytes, each wait bounded by timeout_ms (a slow sender is dropped). */
-static int read_full(int fd, void *buf, size_t n, int timeout_ms)
+/* Read exactly n bytes by the deadline (CLOCK_MONOTONIC ms): a slow sender is dropped. */
+static long long now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static int read_full(int fd, void *buf, size_t n, long long deadline)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 	size_t got = 0;
 
 	while (got < n) {
+		long long left = deadline - now_ms();
 		ssize_t r;
-		int pr = poll(&p, 1, timeout_ms);
+		int pr;
 
+		if (left <= 0)
+			return -ETIMEDOUT;
+		pr = poll(&p, 1, (int)left);
 		if (pr < 0 && errno == EINTR)
 			continue;
 		if (pr <= 0)
@@ -632,12 +646,13 @@ static int read_full(int fd, void *buf, size_t n, int timeout_ms)
 
 int nl_frame_read(int fd, char **buf, size_t *len, size_t max, int timeout_ms)
 {
+	long long deadline = now_ms() + timeout_ms;
 	unsigned char hdr[4];
 	size_t n;
 	int err;
 
 	*buf = NULL;
-	err = read_full(fd, hdr, 4, timeout_ms);
+	err = read_full(fd, hdr, 4, deadline);
 	if (err)
 		return err;
 	n = (size_t)hdr[0] | (size_t)hdr[1] << 8 | (size_t)hdr[2] << 16 | (size_t)hdr[3] << 24;
@@ -646,7 +661,7 @@ int nl_frame_read(int fd, char **buf, size_t *len, size_t max, int timeout_ms)
 	*buf = malloc(n + 1);
 	if (!*buf)
 		return -ENOMEM;
-	err = read_full(fd, *buf, n, timeout_ms);
+	err = read_full(fd, *buf, n, deadline);
 	if (err) {
 		free(*buf);
 		*buf = NULL;

@@ -93,7 +93,7 @@ char *nl_reply_encode(int status, const char *out, size_t out_len, const char *e
 int nl_reply_parse(const char *buf, size_t len, struct nl_reply *r, const char **why);
 void nl_reply_free(struct nl_reply *r);
 
-/* Frames on a stream socket: -errno on failure, -EMSGSIZE past max, -ETIMEDOUT. */
+/* Frames on a stream socket: -errno on failure, -EMSGSIZE past max, -ETIMEDOUT (the whole read). */
 int nl_frame_write(int fd, const char *buf, size_t len);
 int nl_frame_read(int fd, char **buf, size_t *len, size_t max, int timeout_ms);
 

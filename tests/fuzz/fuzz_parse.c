@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * libFuzzer harness for every parser of untrusted text: sizes, durations,
- * prefixes and prefix lists, limit names, and the output side (UTF-8
+ * prefixes and prefix lists, limit names, the netlimit service's requests
+ * and replies (user/request.c), and the output side (UTF-8
  * validation, JSON strings, printable text). The first byte picks the
  * parser; the rest is the input. Built with clang's fuzzer, ASan and UBSan
  * (`make fuzz`); the checks below are the properties each must keep.
@@ -16,6 +17,8 @@
 #include "opts.h"
 #include "prefix.h"
 #include "rate.h"
+#include "request.h"
+#include "period_user.h"
 #include "size.h"
 #include "text.h"
 
@@ -71,7 +74,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(s, data + 1, size - 1);
 	s[size - 1] = '\0';
-	switch (data[0] % 7) {
+	switch (data[0] % 10) {
 	case 0:
 		if (!nl_parse_size(s, &x, &why))
 			check(x > 0, "an accepted size is above zero");
@@ -109,6 +112,67 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		else
 			check(why && *why, "a refused rate says why");
 		break;
+	case 7: {
+		/* A request as it comes off the socket: whole text, NULs and all. */
+		static struct nl_request r, back;
+		static struct nl_req_norm nr;
+		static char enc[NL_REQ_MAX];
+		size_t len;
+
+		if (!nl_request_parse((const char *)data + 1, size - 1, &r, &why)) {
+			check(r.op != NL_REQ_NONE && r.argc <= NL_REQ_ARGS, "a parsed request is whole");
+			if (!nl_request_normalize(&r, &nr, &why)) {
+				check(nr.argc <= NL_REQ_ARGS && nr.npids <= NL_REQ_PIDS,
+				      "normalized arguments are bounded");
+				for (int i = 0; i < nr.argc; i++)
+					check(strlen(nr.argv[i]) < NL_REQ_ARG_LEN &&
+						      (!strncmp(nr.argv[i], "--", 2) ||
+						       nr.argv[i][0] != '-'),
+					      "each is an --option or a positional");
+			} else {
+				check(why && *why, "a refused request says why");
+			}
+			if (nl_request_encode(&r, enc, sizeof(enc), &len)) {
+				check(!nl_request_parse(enc, len, &back, &why) && back.op == r.op &&
+					      back.argc == r.argc && back.pid == r.pid &&
+					      back.id == r.id,
+				      "an encoded request parses back to itself");
+				for (int i = 0; i < r.argc; i++)
+					check(!strcmp(back.argv[i], r.argv[i]), "argument kept");
+			}
+		} else {
+			check(why && *why, "a refused request says why");
+		}
+		break;
+	}
+	case 9: {
+		struct nl_period_spec ps;
+		char pname[32];
+
+		if (!nl_period_parse(s, &ps, &why)) {
+			check(ps.kind != NL_PERIOD_NONE &&
+				      (ps.kind != NL_PERIOD_MONTH || (ps.day >= 1 && ps.day <= 31)),
+			      "an accepted period is whole");
+			nl_period_name(&ps, pname, sizeof(pname));
+			check(!nl_period_parse(pname, &ps, &why),
+			      "a printed period parses back");
+		} else {
+			check(why && *why, "a refused period says why");
+		}
+		break;
+	}
+	case 8: {
+		struct nl_reply rep;
+
+		if (!nl_reply_parse((const char *)data + 1, size - 1, &rep, &why)) {
+			check(rep.status >= 0 && rep.status <= 255, "a status is an exit status");
+			check((!rep.out || strlen(rep.out) == rep.out_len) &&
+				      (!rep.err || strlen(rep.err) == rep.err_len),
+			      "output has no NUL inside");
+			nl_reply_free(&rep);
+		}
+		break;
+	}
 	default: {
 		FILE *f = fmemopen(out, sizeof(out), "w");
 
