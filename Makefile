@@ -36,7 +36,7 @@ endif
 # Debian packages the build, the tests and the benchmark need.
 DEPS := clang libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make gcc \
 	iproute2 iperf3 ethtool nftables libclang-rt-14-dev libncurses-dev tmux trickle \
-	libmicrohttpd-dev prometheus chromium curl
+	libmicrohttpd-dev prometheus chromium curl scdoc man-db bash-completion
 
 # Evaluated lazily: on a fresh machine pkg-config arrives with `make deps`.
 LIBBPF_CFLAGS = $(shell pkg-config --cflags libbpf)
@@ -74,9 +74,9 @@ TEST_SRCS := $(wildcard tests/test_*.c) tests/harness.c tests/helpers.c
 TEST_OBJS := $(patsubst tests/%.c,$(BUILD)/tests/%.o,$(TEST_SRCS))
 
 BINS := $(BUILD)/netlimit $(BUILD)/test_netlimit $(BUILD)/nltraffic $(BUILD)/nltraffic-static \
-	$(BUILD)/nlbench
+	$(BUILD)/nlbench $(BUILD)/netlimit.8
 
-all: $(BUILD)/netlimit
+all: $(BUILD)/netlimit $(BUILD)/netlimit.8
 
 $(BUILD)/bpf $(BUILD)/user $(BUILD)/tests:
 	$(Q)mkdir -p $@
@@ -214,20 +214,33 @@ test-scale: build-tests
 	NETLIMIT_TEST_SCALE=$${SCALE:-10000} NETLIMIT_TEST_TIMEOUT=7200 $(BUILD)/test_netlimit scale_
 
 UNITDIR ?= /lib/systemd/system
+MANDIR ?= $(PREFIX)/share/man
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+UNITS := netlimit-serve.service netlimit.service
 
-install: $(BUILD)/netlimit
+# The man page: written in scdoc, made roff here (gzip'ed when installed, as Debian does).
+$(BUILD)/netlimit.8: doc/netlimit.8.scd | $(BUILD)/user
+	$(call msg,SCDOC,$@)
+	$(Q)scdoc < $< > $@
+
+man: $(BUILD)/netlimit.8
+
+# PREFIX=/usr DESTDIR=pkg gives the tree of a Debian package: /usr/sbin, /lib/systemd/system,
+# /usr/share/man/man8, /usr/share/bash-completion/completions.
+install: $(BUILD)/netlimit $(BUILD)/netlimit.8
 	install -D -m 0755 $(BUILD)/netlimit $(DESTDIR)$(PREFIX)/sbin/netlimit
-	install -d $(DESTDIR)$(UNITDIR)
-	for u in netlimit-serve.service netlimit-restore.service netlimit-save.service; do \
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(COMPLETIONDIR)
+	for u in $(UNITS); do \
 		sed 's|@SBINDIR@|$(PREFIX)/sbin|g' units/$$u.in > $(DESTDIR)$(UNITDIR)/$$u && \
 		chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
 	done
-	install -m 0644 units/netlimit-save.timer $(DESTDIR)$(UNITDIR)/netlimit-save.timer
-
-UNITS := netlimit-serve.service netlimit-restore.service netlimit-save.service netlimit-save.timer
+	gzip -9n < $(BUILD)/netlimit.8 > $(DESTDIR)$(MANDIR)/man8/netlimit.8.gz
+	chmod 0644 $(DESTDIR)$(MANDIR)/man8/netlimit.8.gz
+	install -m 0644 completion/netlimit.bash $(DESTDIR)$(COMPLETIONDIR)/netlimit
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/sbin/netlimit $(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS))
+	rm -f $(DESTDIR)$(PREFIX)/sbin/netlimit $(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS)) \
+		$(DESTDIR)$(MANDIR)/man8/netlimit.8.gz $(DESTDIR)$(COMPLETIONDIR)/netlimit
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux.h
@@ -235,6 +248,6 @@ vmlinux:
 clean:
 	rm -rf $(BUILD) $(BUILD)-asan
 
-.PHONY: all build-tests deps test check asan demo bench bench-rate bench-serve uninstall test-scale fuzz install vmlinux clean
+.PHONY: all build-tests deps test check asan demo bench bench-rate bench-serve uninstall test-scale fuzz install man vmlinux clean
 
 -include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/user/*.d $(BUILD)/tests/*.d)
