@@ -26,8 +26,8 @@ static bool exists(const char *name)
 }
 
 /* The dataplane's programs: ingress, egress, sock create/release, fork, exit, TCP state, pacing,
- * three iterators (TCP and UDP sockets, tasks). */
-#define DP_PROGS 11
+ * three iterators (TCP and UDP sockets, tasks), the period timers' arming program. */
+#define DP_PROGS 12
 
 void test_dataplane_once_for_two(void)
 {

@@ -13,7 +13,8 @@
  *   - tighten (lower a cap or a rate, add one) or remove a limit they made;
  *   - list and show every limit.
  * Nothing else: no cgroup, host or interface limit, no reset, no period
- * added later, no raised cap, no limit made by root or another user.
+ * added later, no raised cap, no limit made by root or another user, and
+ * at most USER_LIMITS limits held at once.
  * The service runs netlimit itself (/proc/self/exe) as root with arguments
  * it built from its own parse of the request, never a user's text as is.
  */
@@ -73,6 +74,8 @@ static const char daemon_usage[] =
 
 #define MAX_CLIENTS 64
 #define REQUEST_TIMEOUT_MS 2000
+/* Limits one user may hold at once: the table is shared with root and every other user. */
+#define USER_LIMITS 1024
 
 static const char *socket_path(const char *opt)
 {
@@ -357,6 +360,32 @@ static void set_owner(__u32 id, uid_t uid)
 	nl_state__free(st);
 }
 
+struct owned {
+	uid_t uid;
+	size_t n;
+};
+
+static int count_owned(struct nl_lim *q, void *ctx)
+{
+	struct owned *o = ctx;
+
+	o->n += nl_lim__limit(q)->owner_uid == o->uid;
+	return 0;
+}
+
+/* How many limits uid made through the service and still has. */
+static size_t limits_of(uid_t uid)
+{
+	struct owned o = { .uid = uid };
+	struct nl_state *st;
+
+	if (nl_state__open(&st, false))
+		return 0;
+	nl_lim__each(st, count_owned, &o);
+	nl_state__free(st);
+	return o.n;
+}
+
 /* attach --pid for the caller (and run's waiting child): made, then owned. */
 static void do_attach(int fd, const struct nl_request *r, const struct nl_req_norm *n,
 		      const struct ucred *cr)
@@ -368,6 +397,12 @@ static void do_attach(int fd, const struct nl_request *r, const struct nl_req_no
 	int status, k;
 	__u32 id;
 
+	if (cr->uid && limits_of(cr->uid) >= USER_LIMITS) {
+		refuse(fd, NL_EXIT_NOPERM,
+		       "you (uid %u) hold %d limits, the most a user may: detach some first",
+		       (unsigned)cr->uid, USER_LIMITS);
+		return;
+	}
 	for (size_t i = 0; i < (run ? 1 : n->npids); i++) {
 		pid_t pid = run ? r->pid : n->pids[i], ppid = 0;
 
