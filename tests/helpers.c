@@ -145,6 +145,27 @@ int test_ref_cgroups(bool remove)
 }
 
 /* Kill what is in our cgroups, remove them and every pin of ours. */
+/* A cgroup and every cgroup below it, deepest first, their processes killed. */
+static void cgroup_remove_tree(const char *path)
+{
+	char sub[1024];
+	struct dirent *de;
+	DIR *d;
+
+	nl_cgroup_kill(path);
+	d = opendir(path);
+	if (d) {
+		while ((de = readdir(d))) {
+			if (de->d_type != DT_DIR || de->d_name[0] == '.')
+				continue;
+			snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+			cgroup_remove_tree(sub);
+		}
+		closedir(d);
+	}
+	nl_cgroup_remove(path);
+}
+
 void test_env_scrub(void)
 {
 	char cg[512], path[768];
@@ -159,8 +180,7 @@ void test_env_scrub(void)
 			if (de->d_type != DT_DIR || de->d_name[0] == '.')
 				continue;
 			snprintf(path, sizeof(path), "%s/%s", cg, de->d_name);
-			nl_cgroup_kill(path);
-			nl_cgroup_remove(path);
+			cgroup_remove_tree(path); /* a test that timed out may leave a tree */
 		}
 		closedir(d);
 	}

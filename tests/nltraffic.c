@@ -11,7 +11,8 @@
  *                                                 "port N", serves until killed
  *   nltraffic udp-threads ADDR PORT THREADS COUNT SIZE GAP_US
  *                                                 THREADS threads, each like `udp`
- *   nltraffic fork-after MS CMD [ARGS...]         sleep, then fork CMD and wait
+ *   nltraffic fork-after MS|@FILE CMD [ARGS...]   sleep MS, or wait until FILE exists,
+ *                                                 then fork CMD and wait
  *   nltraffic sleep MS
  *   nltraffic flood ADDR PORT COUNT SIZE         like `udp`, as fast as it can; prints "pps N"
  *   nltraffic udp-sink ADDR PORT                  receive and drop datagrams until killed
@@ -583,7 +584,13 @@ static int fork_after(int argc, char **argv)
 
 	if (argc < 4)
 		return 2;
-	usleep((useconds_t)atol(argv[2]) * 1000);
+	/* @FILE: the test makes FILE once it is ready (attached): no race with a sleep. */
+	if (argv[2][0] == '@') {
+		for (int i = 0; i < 6000 && access(argv[2] + 1, F_OK); i++)
+			usleep(5000);
+	} else {
+		usleep((useconds_t)atol(argv[2]) * 1000);
+	}
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0) {

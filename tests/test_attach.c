@@ -82,6 +82,7 @@ out:
 /* Four threads already sending, and a child forked after attach: all capped. */
 void test_attach_threads_and_child(void)
 {
+	char go[64] = "", gofile[72];
 	struct proc mt, fa, p;
 	unsigned long long at;
 	struct server *s;
@@ -109,15 +110,18 @@ void test_attach_threads_and_child(void)
 	ASSERT_LE(server_msgs(s) - at, 500, "no more than the cap arrived after attach");
 	netlimit(&p, "detach", "mt", NULL);
 
-	/* The child is forked 500 ms after attach; the parent sends nothing. */
-	if (!ASSERT_OK(proc_start(&fa, (char *[]){ traffic(), "fork-after", "500", traffic(), "udp",
+	/* The child is forked once attach has returned; the parent sends nothing. */
+	snprintf(go, sizeof(go), "/tmp/nl-go-%d", (int)getpid());
+	snprintf(gofile, sizeof(gofile), "@%s", go);
+	unlink(go);
+	if (!ASSERT_OK(proc_start(&fa, (char *[]){ traffic(), "fork-after", gofile, traffic(), "udp",
 						   "127.0.0.1", num(port), "200", "72", NULL }),
 		       "forker"))
 		goto out;
-	msleep(100);
 	netlimit(&p, "attach", "--pid", num(fa.pid), "--out=10000", "--name=fa", NULL);
 	ASSERT_EQ(p.status, 0, "attach");
 	at = server_msgs(s);
+	sh("touch %s", go);
 	proc_finish(&fa, 20);
 	msleep(50);
 	netlimit(&p, "show", "fa", "--json", NULL);
@@ -129,6 +133,8 @@ void test_attach_threads_and_child(void)
 	ASSERT_EQ(p.status, 0, "gc");
 	ASSERT_HAS(p.err, "1 limit(s) removed", "gc removed the finished limit");
 out:
+	if (go[0])
+		unlink(go);
 	server_stop(s);
 }
 
@@ -491,6 +497,7 @@ void test_attach_orphaned_socket(void)
 {
 	unsigned long long before;
 	struct server *s;
+	char go[64] = "", gofile[72];
 	struct proc fa, p;
 	int port;
 
@@ -499,16 +506,19 @@ void test_attach_orphaned_socket(void)
 	s = tcp_sink(AF_INET, &port);
 	if (!ASSERT_TRUE(s, "sink"))
 		return;
-	/* The dataplane loaded beforehand: attach must be done before the fork at 300 ms. */
+	/* The fork comes once attach has returned. */
 	netlimit(&p, "meter", "on", NULL);
-	if (!ASSERT_OK(proc_start(&fa, (char *[]){ traffic(), "fork-after", "300", traffic(),
+	snprintf(go, sizeof(go), "/tmp/nl-go-%d", (int)getpid());
+	snprintf(gofile, sizeof(gofile), "@%s", go);
+	unlink(go);
+	if (!ASSERT_OK(proc_start(&fa, (char *[]){ traffic(), "fork-after", gofile, traffic(),
 						   "tcp-blast", "127.0.0.1", num(port),
 						   num(8 << 20), NULL }),
 		       "forker"))
 		goto out;
-	msleep(100);
 	netlimit(&p, "attach", "--pid", num(fa.pid), "--out=1M", "--name=orph", NULL);
 	ASSERT_EQ(p.status, 0, "attach");
+	sh("touch %s", go);
 	proc_finish(&fa, 10);
 	msleep(500);
 	ASSERT_LE(server_bytes(s), 1 << 20, "the orphan sent nothing past the cap");
@@ -523,6 +533,8 @@ void test_attach_orphaned_socket(void)
 		msleep(50);
 	ASSERT_GT(server_bytes(s), before, "detached: the orphan may send again");
 out:
+	if (go[0])
+		unlink(go);
 	netlimit(&p, "meter", "off", NULL);
 	server_stop(s);
 }

@@ -65,7 +65,7 @@ out:
 /* A process limit on a process inside a limited cgroup. */
 void test_overlap_pid_in_cgroup(void)
 {
-	char cg[512], rel[64];
+	char cg[512], rel[64], go[64], gofile[72];
 	struct proc p, snd;
 	struct server *s;
 	int port;
@@ -78,13 +78,16 @@ void test_overlap_pid_in_cgroup(void)
 	s = udp_sink(AF_INET, &port);
 	netlimit(&p, "attach", "--cgroup", cg, "--out=1M", "--name=outer", NULL);
 	ASSERT_EQ(p.status, 0, "cgroup limit");
-	/* The sender forks its traffic after 300 ms: time to attach to it first. */
+	/* The sender forks its traffic once the pid limit is attached. */
+	snprintf(go, sizeof(go), "/tmp/nl-go-%d", (int)getpid());
+	snprintf(gofile, sizeof(gofile), "@%s", go);
+	unlink(go);
 	start_in_cgroup(&snd, cg,
-			(char *[]){ traffic(), "fork-after", "300", traffic(), "udp", "127.0.0.1",
+			(char *[]){ traffic(), "fork-after", gofile, traffic(), "udp", "127.0.0.1",
 				    num(port), "100", "72", NULL });
-	msleep(50);
 	netlimit(&p, "attach", "--pid", num((unsigned)snd.pid), "--out=3000", "--name=inner", NULL);
 	ASSERT_EQ(p.status, 0, "pid limit");
+	sh("touch %s", go);
 	proc_finish(&snd, 10);
 	msleep(50);
 	netlimit(&p, "show", "inner", "--json", NULL);
@@ -97,6 +100,7 @@ void test_overlap_pid_in_cgroup(void)
 	netlimit(&p, "detach", "inner", NULL);
 	netlimit(&p, "detach", "outer", NULL);
 	server_stop(s);
+	unlink(go);
 	rmdir(cg);
 }
 

@@ -311,7 +311,8 @@ void test_rate_shown(void)
 	if (!ASSERT_TRUE(s, "sink"))
 		return;
 	netlimit_bg(&p, "run", "--name=rw", "--in-rate=1mbit", "--out-rate=8mbit", "--burst=64K",
-		    "--", traffic(), "udp-for", "127.0.0.1", num(port), "2500", "500", NULL);
+		    "--", traffic(), "udp-for", "127.0.0.1", num(port), "6000", "500", NULL);
+	/* 6 s of traffic: list and show each sample rates for 0.5 s (slower under ASan). */
 	msleep(1000);
 	netlimit(&q, "list", NULL);
 	ASSERT_HAS(q.out, "RATES", "a column of rates");
