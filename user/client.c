@@ -179,7 +179,7 @@ static int user_run(int argc, char **argv)
 	int go[2], at, status, wst = 0;
 	const char *idp;
 	pid_t pid;
-	bool json = false;
+	bool json = false, quiet = false;
 
 	if (!r)
 		return NL_EXIT_FAIL;
@@ -189,8 +189,10 @@ static int user_run(int argc, char **argv)
 		free(r);
 		return NL_EXIT_USAGE;
 	}
-	for (int i = 1; i < at; i++)
+	for (int i = 1; i < at; i++) {
 		json |= !strcmp(argv[i], "--json");
+		quiet |= !strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet");
+	}
 	r->op = NL_REQ_RUN_START;
 	if (!add_args(r, 1, at, argv)) {
 		nl_err("run: the arguments are too long for the netlimit service");
@@ -251,6 +253,7 @@ static int user_run(int argc, char **argv)
 	r->op = NL_REQ_RUN_END;
 	r->wstatus = wst;
 	r->json = json;
+	r->quiet = quiet;
 	r->duration_ms = (__u64)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
 	snprintf(r->command, sizeof(r->command), "%s", argv[at]);
 	status = ask("run", r, NULL);

@@ -472,7 +472,7 @@ static void do_run_end(int fd, const struct nl_request *r, const struct ucred *c
 		res.ended_by_netlimit = true;
 		res.exit_code = NL_EXIT_LIMIT;
 	}
-	f = open_memstream(&text, &text_len);
+	f = r->quiet && !r->json ? NULL : open_memstream(&text, &text_len);
 	if (f) {
 		if (r->json)
 			nl_report_run_json(f, &snap, &res);

@@ -87,6 +87,7 @@ bool nl_request_encode(const struct nl_request *r, char *buf, size_t cap, size_t
 		snprintf(v, sizeof(v), "%llu", (unsigned long long)r->duration_ms);
 		ok = ok && nl_req_put(buf, cap, len, "duration-ms", v);
 		ok = ok && nl_req_put(buf, cap, len, "json", r->json ? "1" : "0");
+		ok = ok && (!r->quiet || nl_req_put(buf, cap, len, "quiet", "1"));
 		ok = ok && (!r->command[0] || nl_req_put(buf, cap, len, "command", r->command));
 	}
 	return ok;
@@ -197,7 +198,7 @@ static int each_line(const char *buf, size_t len, const char *magic, line_fn fn,
 
 struct req_seen {
 	struct nl_request *r;
-	bool op, pid, id, wstatus, duration, json, command;
+	bool op, pid, id, wstatus, duration, json, quiet, command;
 };
 
 static const char *req_line(void *ctx, const char *key, const char *val, size_t vlen)
@@ -257,6 +258,13 @@ static const char *req_line(void *ctx, const char *key, const char *val, size_t 
 		r->json = val[0] == '1';
 		return NULL;
 	}
+	if (!strcmp(key, "quiet")) {
+		if (s->quiet || strcmp(val, "1"))
+			return "has a quiet that is not 1";
+		s->quiet = true;
+		r->quiet = true;
+		return NULL;
+	}
 	if (!strcmp(key, "command")) {
 		if (s->command || strlen(val) >= sizeof(r->command))
 			return "has a command name too long";
@@ -290,7 +298,7 @@ int nl_request_parse(const char *buf, size_t len, struct nl_request *r, const ch
 		return -EINVAL;
 	}
 	if (r->op == NL_REQ_RUN_END ? !(s.id && s.wstatus && s.duration)
-				    : s.id || s.wstatus || s.duration || s.json || s.command) {
+				    : s.id || s.wstatus || s.duration || s.json || s.quiet || s.command) {
 		*why = "has the wrong fields for its operation";
 		return -EINVAL;
 	}

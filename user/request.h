@@ -52,6 +52,7 @@ struct nl_request {
 	int wstatus;	     /* RUN_END: the child's wait status */
 	__u64 duration_ms;   /* RUN_END */
 	bool json;	     /* RUN_END: the report as JSON */
+	bool quiet;	     /* RUN_END: no report (run -q) */
 	char command[256];   /* RUN_END: the command's name, for the report */
 };
 
