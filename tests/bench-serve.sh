@@ -56,9 +56,11 @@ series=$(curl -s "http://127.0.0.1:$PORT/metrics" | grep -vc '^#' || true)
 cgs=$(curl -s "http://127.0.0.1:$PORT/metrics" | grep -c '^netlimit_cgroup_bytes_total{.*direction="in"' || true)
 round=$(curl -s "http://127.0.0.1:$PORT/metrics" | awk '/^netlimit_serve_round_seconds/ { printf "%.1f", $2 * 1000 }')
 rss=$(awk '/^VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$serve/status")
+hwm=$(awk '/^VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$serve/status")
 med=$(sort -n "$t" | awk '{ v[NR] = $1 } END { printf "%.1f", v[int((NR + 1) / 2)] * 1000 }')
 rm -f "$t"
 echo "serve with $N host limits and $cgs cgroups metered ($series series, $size bytes):"
 echo "  a scrape (curl, median of 20)      $med ms   (aim < 100)"
 echo "  a round: read and render it all    $round ms (once an interval, off the scrape path)"
-echo "  serve's RSS                        $rss MiB  (aim < 20)"
+echo "  serve's RSS between rounds         $rss MiB  (aim < 20)"
+echo "  serve's peak RSS (VmHWM)           $hwm MiB  (a round's snapshots and renderings)"

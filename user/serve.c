@@ -13,6 +13,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <malloc.h>
 #include <getopt.h>
 #include <microhttpd.h>
 #include <pthread.h>
@@ -91,11 +92,20 @@ struct serve_opts {
 	bool per_process, once;
 };
 
-/* The latest rendering, shared with the HTTP threads. */
+/*
+ * A rendering, shared by the slot that publishes it and every response
+ * still sending it: no response copies it, the last one frees it.
+ */
+struct pub {
+	int refs; /* under served.lock */
+	size_t len;
+	char *buf;
+};
+
+/* The latest renderings, shared with the HTTP threads. */
 struct served {
 	pthread_mutex_t lock;
-	char *metrics, *usage, *limits, *history;
-	size_t metrics_len, usage_len, limits_len, history_len;
+	struct pub *metrics, *usage, *limits, *history;
 };
 
 static struct served served = { .lock = PTHREAD_MUTEX_INITIALIZER };
@@ -560,18 +570,38 @@ static int write_textfile(const char *dir, const char *text, size_t len)
 	return err;
 }
 
-static void publish(char **slot, size_t *slot_len, char *buf, size_t len)
+static void pub_put(struct pub *p)
 {
-	char *old;
+	bool last;
+
+	if (!p)
+		return;
+	pthread_mutex_lock(&served.lock);
+	last = --p->refs == 0;
+	pthread_mutex_unlock(&served.lock);
+	if (last) {
+		free(p->buf);
+		free(p);
+	}
+}
+
+static void publish(struct pub **slot, char *buf, size_t len)
+{
+	struct pub *p, *old;
 
 	if (!buf)
 		return;
+	p = malloc(sizeof(*p));
+	if (!p) {
+		free(buf);
+		return;
+	}
+	*p = (struct pub){ .refs = 1, .len = len, .buf = buf };
 	pthread_mutex_lock(&served.lock);
 	old = *slot;
-	*slot = buf;
-	*slot_len = len;
+	*slot = p;
 	pthread_mutex_unlock(&served.lock);
-	free(old);
+	pub_put(old);
 }
 
 static int one_round(struct nl_state *st, struct nl_dp *dp, const struct nl_use *prev,
@@ -614,10 +644,12 @@ static int one_round(struct nl_state *st, struct nl_dp *dp, const struct nl_use 
 		if (err)
 			nl_err("serve: cannot write %s/netlimit.prom: %s", o->textfile, strerror(-err));
 	}
-	publish(&served.metrics, &served.metrics_len, m, ml);
-	publish(&served.usage, &served.usage_len, us, ul);
-	publish(&served.limits, &served.limits_len, lm, ll_len);
-	publish(&served.history, &served.history_len, hs, hl);
+	publish(&served.metrics, m, ml);
+	publish(&served.usage, us, ul);
+	publish(&served.limits, lm, ll_len);
+	publish(&served.history, hs, hl);
+	/* The last round's renderings are gone: give their pages back now, not at exit. */
+	malloc_trim(0);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	round_s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	nl_debug("serve: a round of %zu limits took %.1f ms", ll.n, round_s * 1e3);
@@ -641,18 +673,37 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned int code, const 
 	return ret;
 }
 
-static enum MHD_Result reply_slot(struct MHD_Connection *c, char *const *slot, const size_t *len,
+static void pub_done(void *cls)
+{
+	pub_put(cls);
+}
+
+static enum MHD_Result reply_slot(struct MHD_Connection *c, struct pub *const *slot,
 				  const char *type)
 {
+	struct MHD_Response *r;
 	enum MHD_Result ret;
+	struct pub *p;
 
 	pthread_mutex_lock(&served.lock);
-	if (*slot)
-		ret = reply(c, MHD_HTTP_OK, type, *slot, *len);
-	else
-		ret = reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8",
-			    "not ready\n", 10);
+	p = *slot;
+	if (p)
+		p->refs++;
 	pthread_mutex_unlock(&served.lock);
+	if (!p)
+		return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8",
+			     "not ready\n", 10);
+	/* The response sends the shared rendering and lets go of it when done. */
+	r = MHD_create_response_from_buffer_with_free_callback_cls(p->len, p->buf, pub_done, p);
+	if (!r) {
+		pub_put(p);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", type);
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
 	return ret;
 }
 
@@ -675,14 +726,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			     read_only, sizeof(read_only) - 1);
 	}
 	if (!strcmp(url, "/metrics"))
-		return reply_slot(c, &served.metrics, &served.metrics_len,
-				  "text/plain; version=0.0.4; charset=utf-8");
+		return reply_slot(c, &served.metrics, "text/plain; version=0.0.4; charset=utf-8");
 	if (!strcmp(url, "/api/usage"))
-		return reply_slot(c, &served.usage, &served.usage_len, "application/json");
+		return reply_slot(c, &served.usage, "application/json");
 	if (!strcmp(url, "/api/limits"))
-		return reply_slot(c, &served.limits, &served.limits_len, "application/json");
+		return reply_slot(c, &served.limits, "application/json");
 	if (!strcmp(url, "/api/history"))
-		return reply_slot(c, &served.history, &served.history_len, "application/json");
+		return reply_slot(c, &served.history, "application/json");
 	if (!strcmp(url, "/") || !strcmp(url, "/index.html"))
 		return reply(c, MHD_HTTP_OK, "text/html; charset=utf-8", page, sizeof(page) - 1);
 	return reply(c, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8", not_found,
@@ -898,6 +948,13 @@ int nl_cmd_serve(int argc, char **argv)
 		       "(or as the netlimit-serve unit)");
 		return NL_EXIT_NOPERM;
 	}
+	/*
+	 * Renderings of 10,000 limits are megabytes, made anew each round: a fixed
+	 * mmap threshold gives each back to the system when it goes, instead of
+	 * glibc raising the threshold and keeping freed rounds on its heap.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 256 * 1024);
 	if (o.listen) {
 		d = start_http(&o, &status);
 		if (!d)
@@ -936,10 +993,11 @@ int nl_cmd_serve(int argc, char **argv)
 		MHD_stop_daemon(d);
 	nl_use__free(&prev);
 	nl_meter_unhold(st, dp, turned_on);
-	free(served.metrics);
-	free(served.usage);
-	free(served.limits);
-	free(served.history);
+	/* The HTTP server is stopped: no response holds a rendering any more. */
+	pub_put(served.metrics);
+	pub_put(served.usage);
+	pub_put(served.limits);
+	pub_put(served.history);
 	served.metrics = served.usage = served.limits = served.history = NULL;
 	return status;
 }
