@@ -70,7 +70,9 @@ sleep 1
 # reaped children's times before and after it (sh reaps it at wait).
 kids() { awk '{ print $16 + $17 }' /proc/$$/stat; }
 before=$(kids)
-"$NL" top --json --interval=1s --timeout="${SECS}s" > "$tmp/top" &
+# top in the load's namespace: the socket iterators walk the caller's namespace
+# (nsenter, not `ip netns exec`, which would hide bpffs and cgroup2 behind a new /sys).
+nsenter --net="/run/netns/$NS" "$NL" top --json --interval=1s --timeout="${SECS}s" > "$tmp/top" &
 top=$!
 wait "$top" || true
 hz=$(getconf CLK_TCK)

@@ -7,6 +7,7 @@
  */
 #include <curses.h>
 #include <errno.h>
+#include <malloc.h>
 #include <getopt.h>
 #include <poll.h>
 #include <pwd.h>
@@ -528,6 +529,13 @@ int nl_cmd_top(int argc, char **argv)
 		nl_err("top needs root: it reads the dataplane's root-only pins; run it with sudo");
 		return NL_EXIT_NOPERM;
 	}
+	/*
+	 * Each round builds arrays of every socket's and process's counts and
+	 * frees them: keep that memory on the heap for the next round instead of
+	 * giving it back and faulting it in again (a quarter of top's time).
+	 */
+	mallopt(M_MMAP_THRESHOLD, 64 << 20);
+	mallopt(M_TRIM_THRESHOLD, 128 << 20);
 	status = nl_meter_hold("netlimit top", &st, &dp, &turned_on);
 	if (status)
 		return status;
