@@ -251,8 +251,8 @@ void nl_period_refresh(struct nl_dp *dp)
 			continue;
 		if (!l || !__atomic_load_n(&l->kind, __ATOMIC_ACQUIRE) || l->gen != v.gen) {
 			/* The limit went without taking its period along: its timer goes now. */
-			bpf_map_delete_elem(fd, &key);
-			prev = NULL; /* the walk starts again: the deleted key leads nowhere */
+			if (!bpf_map_delete_elem(fd, &key))
+				prev = NULL; /* the walk starts again: the deleted key leads nowhere */
 			continue;
 		}
 		for (i = 0; i < NL_PERIOD_AT && v.at[i]; i++)
