@@ -44,9 +44,10 @@ LIBBPF_LIBS = $(shell pkg-config --libs libbpf) -lelf -lz
 # ncurses for top's full screen; threads for its background name lookups.
 UI_CFLAGS = $(shell pkg-config --cflags ncursesw)
 UI_LIBS = $(shell pkg-config --libs ncursesw) -lpthread
-# libmicrohttpd for serve's HTTP.
+# libmicrohttpd for serve's HTTP: its header here; serve opens the library when
+# it starts (user/serve.c: not linked, so GnuTLS's start-up stays out of every
+# other command).
 HTTP_CFLAGS = $(shell pkg-config --cflags libmicrohttpd)
-HTTP_LIBS = $(shell pkg-config --libs libmicrohttpd)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-unused-parameter
@@ -118,11 +119,11 @@ $(BUILD)/tests/tests.inc: $(wildcard tests/test_*.c) | $(BUILD)/tests
 
 $(BUILD)/netlimit: $(MAIN_OBJ) $(USER_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LIBBPF_LIBS) $(UI_LIBS) $(HTTP_LIBS) -o $@
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LIBBPF_LIBS) $(UI_LIBS) -o $@
 
 $(BUILD)/test_netlimit: $(TEST_OBJS) $(USER_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LIBBPF_LIBS) $(UI_LIBS) $(HTTP_LIBS) -o $@
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LIBBPF_LIBS) $(UI_LIBS) -o $@
 
 $(BUILD)/nltraffic: $(BUILD)/tests/nltraffic.o
 	$(call msg,LINK,$@)
@@ -136,7 +137,7 @@ $(BUILD)/nltraffic-static: tests/nltraffic.c | $(BUILD)/tests
 
 $(BUILD)/nlbench: $(BUILD)/tests/nlbench.o $(USER_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LIBBPF_LIBS) $(UI_LIBS) $(HTTP_LIBS) -o $@
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LIBBPF_LIBS) $(UI_LIBS) -o $@
 
 $(BUILD)/tests/nltraffic.o $(BUILD)/tests/nlbench.o: $(BUILD)/tests/%.o: tests/%.c $(SKELS) $(TEST_SKELS) | $(BUILD)/tests
 	$(call msg,CC,$@)

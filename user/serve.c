@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <malloc.h>
 #include <getopt.h>
+#include <dlfcn.h>
 #include <microhttpd.h>
 #include <pthread.h>
 #include <signal.h>
@@ -39,6 +40,52 @@
 #include "usage.h"
 
 /* Registered with none: the Prometheus wiki's 9100-9999 are all taken. README says so. */
+
+/*
+ * libmicrohttpd is opened when serve starts, not linked: it brings GnuTLS,
+ * whose start-up (p11-kit, nettle, gmp) would otherwise run in every
+ * netlimit command, the ones that make limits included (a third of their
+ * time). Debian's libmicrohttpd12 provides it (README: set-up).
+ */
+#define MHD_SONAME "libmicrohttpd.so.12"
+
+static struct {
+	struct MHD_Daemon *(*start_daemon)(unsigned int, uint16_t, MHD_AcceptPolicyCallback, void *,
+					   MHD_AccessHandlerCallback, void *, ...);
+	void (*stop_daemon)(struct MHD_Daemon *);
+	struct MHD_Response *(*from_buffer)(size_t, void *, enum MHD_ResponseMemoryMode);
+	struct MHD_Response *(*from_buffer_free_cls)(size_t, void *, MHD_ContentReaderFreeCallback,
+						     void *);
+	enum MHD_Result (*add_header)(struct MHD_Response *, const char *, const char *);
+	enum MHD_Result (*queue)(struct MHD_Connection *, unsigned int, struct MHD_Response *);
+	void (*destroy)(struct MHD_Response *);
+} mhd;
+
+static int mhd_open(void)
+{
+	void *h = dlopen(MHD_SONAME, RTLD_NOW | RTLD_LOCAL);
+
+	if (!h) {
+		nl_err("serve: cannot load %s (%s): install Debian's libmicrohttpd12", MHD_SONAME,
+		       dlerror());
+		return NL_EXIT_UNSUPPORTED;
+	}
+	*(void **)&mhd.start_daemon = dlsym(h, "MHD_start_daemon");
+	*(void **)&mhd.stop_daemon = dlsym(h, "MHD_stop_daemon");
+	*(void **)&mhd.from_buffer = dlsym(h, "MHD_create_response_from_buffer");
+	*(void **)&mhd.from_buffer_free_cls =
+		dlsym(h, "MHD_create_response_from_buffer_with_free_callback_cls");
+	*(void **)&mhd.add_header = dlsym(h, "MHD_add_response_header");
+	*(void **)&mhd.queue = dlsym(h, "MHD_queue_response");
+	*(void **)&mhd.destroy = dlsym(h, "MHD_destroy_response");
+	if (!mhd.start_daemon || !mhd.stop_daemon || !mhd.from_buffer || !mhd.from_buffer_free_cls ||
+	    !mhd.add_header || !mhd.queue || !mhd.destroy) {
+		nl_err("serve: %s lacks a function serve needs (0.9.72 or later is)", MHD_SONAME);
+		return NL_EXIT_UNSUPPORTED;
+	}
+	return 0;
+}
+
 #define NL_SERVE_PORT 10067
 /* Connections at once; each costs at most NL_SERVE_CONN_MEM bytes of request buffer. */
 #define NL_SERVE_CONNS 2048
@@ -662,14 +709,14 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned int code, const 
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 
-	r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+	r = mhd.from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
 	if (!r)
 		return MHD_NO;
-	MHD_add_response_header(r, "Content-Type", type);
-	MHD_add_response_header(r, "Cache-Control", "no-store");
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	ret = MHD_queue_response(c, code, r);
-	MHD_destroy_response(r);
+	mhd.add_header(r, "Content-Type", type);
+	mhd.add_header(r, "Cache-Control", "no-store");
+	mhd.add_header(r, "X-Content-Type-Options", "nosniff");
+	ret = mhd.queue(c, code, r);
+	mhd.destroy(r);
 	return ret;
 }
 
@@ -694,16 +741,16 @@ static enum MHD_Result reply_slot(struct MHD_Connection *c, struct pub *const *s
 		return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8",
 			     "not ready\n", 10);
 	/* The response sends the shared rendering and lets go of it when done. */
-	r = MHD_create_response_from_buffer_with_free_callback_cls(p->len, p->buf, pub_done, p);
+	r = mhd.from_buffer_free_cls(p->len, p->buf, pub_done, p);
 	if (!r) {
 		pub_put(p);
 		return MHD_NO;
 	}
-	MHD_add_response_header(r, "Content-Type", type);
-	MHD_add_response_header(r, "Cache-Control", "no-store");
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
-	MHD_destroy_response(r);
+	mhd.add_header(r, "Content-Type", type);
+	mhd.add_header(r, "Cache-Control", "no-store");
+	mhd.add_header(r, "X-Content-Type-Options", "nosniff");
+	ret = mhd.queue(c, MHD_HTTP_OK, r);
+	mhd.destroy(r);
 	return ret;
 }
 
@@ -915,7 +962,7 @@ static struct MHD_Daemon *start_http(const struct serve_opts *o, int *status)
 		rl.rlim_cur = rl.rlim_max < NL_SERVE_CONNS + 256 ? rl.rlim_max : NL_SERVE_CONNS + 256;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
-	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL,
+	d = mhd.start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL,
 			     on_request, NULL, MHD_OPTION_LISTEN_SOCKET, fd,
 			     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)NL_SERVE_CONNS,
 			     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)NL_SERVE_CONN_MEM,
@@ -956,6 +1003,9 @@ int nl_cmd_serve(int argc, char **argv)
 	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	mallopt(M_TRIM_THRESHOLD, 256 * 1024);
 	if (o.listen) {
+		status = mhd_open();
+		if (status)
+			return status;
 		d = start_http(&o, &status);
 		if (!d)
 			return status;
@@ -963,7 +1013,7 @@ int nl_cmd_serve(int argc, char **argv)
 	status = nl_meter_hold("netlimit serve", &st, &dp, &turned_on);
 	if (status) {
 		if (d)
-			MHD_stop_daemon(d);
+			mhd.stop_daemon(d);
 		return status;
 	}
 	sigaction(SIGINT, &sa, NULL);
@@ -990,7 +1040,7 @@ int nl_cmd_serve(int argc, char **argv)
 		nanosleep(&nap, NULL);
 	}
 	if (d)
-		MHD_stop_daemon(d);
+		mhd.stop_daemon(d);
 	nl_use__free(&prev);
 	nl_meter_unhold(st, dp, turned_on);
 	/* The HTTP server is stopped: no response holds a rendering any more. */
