@@ -110,80 +110,79 @@ static int cmp_cookie(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/*
- * The records of a walk. Kept from one walk to the next (top and serve walk
- * every second): no memory to fault in, nothing to copy as it grows. One
- * walk at a time (views walk from one thread).
- */
-static struct nl_meter_rec *walk_recs;
-static size_t walk_cap;
-
-/* Read one iterator to its end, appending its records to walk_recs from *nall. */
-static int walk_one(int prog, size_t *nall)
+/* Read one iterator to its end, appending its records to *all. */
+static int walk_one(int prog, struct nl_meter_rec **all, size_t *nall, size_t *capall)
 {
 	/*
-	 * Read in large blocks, straight into the records: each read() of an
-	 * iterator resumes its walk (a read per record made a round over 10,000
-	 * sockets cost 0.5 s). The kernel resumes by position in a bucket, so a
-	 * socket made meanwhile can bring one already seen round again: each
-	 * cookie is passed on once (nl_meter_walk).
+	 * Read in large blocks: each read() of an iterator resumes its walk
+	 * (a read per record made a round over 10,000 sockets cost 0.5 s). The
+	 * kernel resumes by position in a bucket, so a socket made meanwhile can
+	 * bring one already seen round again: each cookie is passed on once.
 	 */
-	enum { BLOCK = 1024 };
-	const size_t rec = sizeof(struct nl_meter_rec);
-	size_t partial = 0; /* bytes of a record not yet whole, at walk_recs[*nall] */
+	enum { BLOCK = 1024 * sizeof(struct nl_meter_rec) };
+	char *buf = malloc(BLOCK);
 	int link, it, err = 0;
+	size_t got = 0, off;
 	ssize_t n = 0;
 
+	if (!buf)
+		return -ENOMEM;
 	link = bpf_link_create(prog, 0, BPF_TRACE_ITER, NULL);
-	if (link < 0)
-		return -errno;
+	if (link < 0) {
+		err = -errno;
+		free(buf);
+		return err;
+	}
 	it = bpf_iter_create(link);
 	if (it < 0) {
 		err = -errno;
 		close(link);
+		free(buf);
 		return err;
 	}
-	for (;;) {
-		if (walk_cap - *nall < BLOCK + 1) {
-			size_t cap = walk_cap ? 2 * walk_cap : 4 * BLOCK;
-			struct nl_meter_rec *v = realloc(walk_recs, cap * rec);
+	while (!err && (n = read(it, buf + got, BLOCK - got)) > 0) {
+		got += (size_t)n;
+		for (off = 0; !err && off + sizeof(struct nl_meter_rec) <= got;
+		     off += sizeof(struct nl_meter_rec)) {
+			if (*nall == *capall) {
+				size_t cap = *capall ? 2 * *capall : 1024;
+				struct nl_meter_rec *v = realloc(*all, cap * sizeof(*v));
 
-			if (!v) {
-				err = -ENOMEM;
-				break;
+				if (!v) {
+					err = -ENOMEM;
+					break;
+				}
+				*all = v;
+				*capall = cap;
 			}
-			walk_recs = v;
-			walk_cap = cap;
+			memcpy(&(*all)[(*nall)++], buf + off, sizeof(**all));
 		}
-		n = read(it, (char *)(walk_recs + *nall) + partial, (walk_cap - *nall) * rec - partial);
-		if (n <= 0)
-			break;
-		partial += (size_t)n;
-		*nall += partial / rec;
-		partial %= rec; /* its bytes are where the next record starts */
+		memmove(buf, buf + off, got - off);
+		got -= off;
 	}
 	if (n < 0 && !err)
 		err = -errno;
 	close(it);
 	close(link);
+	free(buf);
 	return err;
 }
 
 int nl_meter_walk(struct nl_dp *dp, int (*fn)(const struct nl_meter_rec *r, void *ctx), void *ctx)
 {
-	struct nl_meter_rec *all;
-	size_t nall = 0;
+	struct nl_meter_rec *all = NULL;
+	size_t nall = 0, capall = 0;
 	int err;
 
-	err = walk_one(nl_dp__iter_fd(dp, 0), &nall);
+	err = walk_one(nl_dp__iter_fd(dp, 0), &all, &nall, &capall);
 	if (!err)
-		err = walk_one(nl_dp__iter_fd(dp, 1), &nall);
-	all = walk_recs;
+		err = walk_one(nl_dp__iter_fd(dp, 1), &all, &nall, &capall);
 	if (nall)
 		qsort(all, nall, sizeof(*all), cmp_cookie);
 	for (size_t i = 0; i < nall && !err; i++)
 		if (!i || !all[i].cookie || all[i].cookie != all[i - 1].cookie)
 			err = fn(&all[i], ctx);
+	free(all);
 	return err;
 }
 
