@@ -36,7 +36,7 @@ endif
 # Debian packages the build, the tests and the benchmark need.
 DEPS := clang libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make gcc \
 	iproute2 iperf3 ethtool nftables libclang-rt-14-dev libncurses-dev tmux trickle \
-	libmicrohttpd-dev prometheus chromium curl scdoc man-db bash-completion
+	libmicrohttpd-dev prometheus chromium curl scdoc man-db bash-completion tzdata
 
 # Evaluated lazily: on a fresh machine pkg-config arrives with `make deps`.
 LIBBPF_CFLAGS = $(shell pkg-config --cflags libbpf)
