@@ -8,8 +8,6 @@
 #include "gc.h"
 #include "limit.h"
 #include "log.h"
-#include "dataplane_user.h"
-#include "period_user.h"
 #include "state.h"
 
 int nl_create__begin(struct nl_create *c, const char *cmd)
@@ -29,16 +27,8 @@ int nl_create__begin(struct nl_create *c, const char *cmd)
 		return nl_exit_for_errno(err);
 	}
 	c->locked = true;
-	if (nl_gc_due(c->st)) {
-		struct nl_dp *dp;
-
+	if (nl_gc_due(c->st))
 		nl_gc(c->st, false);
-		/* Periods catch up with every garbage collection (user/period.h). */
-		if (!nl_dp__open(c->st, false, &dp)) {
-			nl_period_refresh(dp);
-			nl_dp__free(dp);
-		}
-	}
 	err = nl_lim__alloc_id(c->st, &c->id);
 	if (err) {
 		if (err == -EUSERS)

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "dataplane_user.h"
 #include "limit.h"
+#include "period_user.h"
 #include "sockets.h"
 #include "state.h"
 
@@ -227,6 +228,8 @@ int nl_gc(struct nl_state *st, bool verbose)
 	gc_slots(st);
 	nl_state__gc_new(st);
 	gc_cgroups(st);
+	/* Periods catch up: their boundaries topped up, re-aimed after a clock change. */
+	nl_period_catch_up(st);
 	unload_if_unused(st);
 	return removed;
 }

@@ -34,7 +34,8 @@ static const struct {
 	  "Usage: netlimit list [--json] [-q] [-v]\n"
 	  "\n"
 	  "Every limit: id, name, kind, target, bytes in and out, caps, share used, state,\n"
-	  "rates and what they achieve (read twice, 0.5 s apart, when some limit has a rate).\n"
+	  "rates and what they achieve (read twice, 0.5 s apart, when some limit has a rate),\n"
+	  "period and its next reset.\n"
 	  "\n"
 	  "Examples:\n"
 	  "  sudo netlimit list\n"
@@ -42,7 +43,8 @@ static const struct {
 	{ "show",
 	  "Usage: netlimit show ID|NAME [--json] [-q] [-v]\n"
 	  "\n"
-	  "One limit in full.\n"
+	  "One limit in full: with its owner (a user, through the service) and its\n"
+	  "period, when it next resets and what the period before counted.\n"
 	  "\n"
 	  "Examples:\n"
 	  "  sudo netlimit show 3\n"
@@ -426,14 +428,7 @@ int nl_cmd_list(int argc, char **argv)
 		return NL_EXIT_UNSUPPORTED;
 	}
 	if (st && !nl_state__lock(st)) {
-		struct nl_dp *dp;
-
-		nl_gc(st, false); /* cheap, and list then shows what really is */
-		/* And the periods catch up: boundaries topped up, re-aimed at a changed clock. */
-		if (!nl_dp__open(st, false, &dp)) {
-			nl_period_refresh(dp);
-			nl_dp__free(dp);
-		}
+		nl_gc(st, false); /* cheap, and list then shows what really is; periods catch up */
 		nl_state__unlock(st);
 	}
 	if (st)

@@ -233,6 +233,16 @@ bool nl_period_get(struct nl_dp *dp, __u32 id, __u32 gen, struct nl_period *out,
 	return true;
 }
 
+void nl_period_catch_up(struct nl_state *st)
+{
+	struct nl_dp *dp;
+
+	if (nl_dp__open(st, false, &dp))
+		return;
+	nl_period_refresh(dp);
+	nl_dp__free(dp);
+}
+
 void nl_period_refresh(struct nl_dp *dp)
 {
 	int fd = nl_dp__map_fd(dp, NL_MAP_PERIODS);

@@ -55,5 +55,8 @@ const char *nl_period_cell(const struct nl_period_view *v, char *buf, size_t len
  * under another wall clock (set since, or shifted). Cheap: a hash walk.
  */
 void nl_period_refresh(struct nl_dp *dp);
+struct nl_state;
+/* The same on the pinned dataplane, if one is loaded: every garbage collection does it. */
+void nl_period_catch_up(struct nl_state *st);
 
 #endif

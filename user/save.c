@@ -316,8 +316,8 @@ int nl_cmd_save(int argc, char **argv)
 		}
 	}
 	/* The save service runs often: the periods catch up with it (user/period.h). */
-	if (dp && !nl_state__lock(st)) {
-		nl_period_refresh(dp);
+	if (st && !nl_state__lock(st)) {
+		nl_period_catch_up(st);
 		nl_state__unlock(st);
 	}
 	if (file) {

@@ -25,3 +25,17 @@ int nl_dp__period_fd(const struct nl_dp *dp)
 	(void)dp;
 	abort();
 }
+
+int nl_dp__open(struct nl_state *st, bool create, struct nl_dp **dp)
+{
+	(void)st;
+	(void)create;
+	(void)dp;
+	abort();
+}
+
+void nl_dp__free(struct nl_dp *dp)
+{
+	(void)dp;
+	abort();
+}
