@@ -12,7 +12,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,22 +19,15 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include "client.h"
 #include "exitcode.h"
 #include "log.h"
 #include "request.h"
+#include "run.h"
 
 /* Operations take this long at most on a loaded machine (attach of many processes). */
 #define REPLY_TIMEOUT_MS 120000
-
-static const char *socket_path(void)
-{
-	const char *env = getenv("NETLIMIT_SOCKET");
-
-	return env && *env ? env : NL_SOCKET_DEFAULT;
-}
 
 static enum nl_req_op op_of(const char *cmd)
 {
@@ -68,19 +60,14 @@ bool nl_client_wants(const char *cmd, int argc, char **argv)
 
 static int connect_service(const char *cmd)
 {
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	const char *path = socket_path();
-	int fd;
+	const char *path = nl_socket_path(NULL);
+	int fd = nl_socket_connect(path);
 
-	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd >= 0 && !connect(fd, (struct sockaddr *)&a, sizeof(a)))
+	if (fd >= 0)
 		return fd;
 	nl_err("%s needs root, or the netlimit service for users (%s: %s): run it with sudo, or "
 	       "ask root to start netlimit.service",
-	       cmd, path, strerror(errno));
-	if (fd >= 0)
-		close(fd);
+	       cmd, path, strerror(-fd));
 	return -1;
 }
 
@@ -139,27 +126,17 @@ static bool add_args(struct nl_request *r, int from, int to, char **argv)
 	return true;
 }
 
-/* Where run's command starts: after its options (the same table as run's, stopping at the first word). */
-static int command_index(int argc, char **argv)
+/*
+ * Where run's command starts: run's own parser finds it (and refuses a bad
+ * size or rate here, with run's own words, before anything is asked).
+ */
+static int command_index(int argc, char **argv, int *status)
 {
-	static const struct option opts[] = {
-		{ "limit", required_argument, NULL, 'l' },  { "in", required_argument, NULL, 1 },
-		{ "out", required_argument, NULL, 1 },	    { "rate", required_argument, NULL, 1 },
-		{ "in-rate", required_argument, NULL, 1 },  { "out-rate", required_argument, NULL, 1 },
-		{ "burst", required_argument, NULL, 1 },    { "period", required_argument, NULL, 1 },
-		{ "only", required_argument, NULL, 1 },	    { "exclude", required_argument, NULL, 1 },
-		{ "count", required_argument, NULL, 1 },    { "on-limit", required_argument, NULL, 1 },
-		{ "grace", required_argument, NULL, 1 },    { "drain", required_argument, NULL, 1 },
-		{ "user", required_argument, NULL, 'u' },   { "name", required_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, 2 },	    { "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },	    { 0 },
-	};
+	static struct nl_run_opts o;
 
-	optind = 0;
-	opterr = 0;
-	while (getopt_long(argc, argv, "+:l:u:n:vq", opts, NULL) != -1)
-		;
-	return optind;
+	if (!nl_run_parse(argc, argv, &o, status))
+		return -1;
+	return (int)(o.argv - argv);
 }
 
 static volatile sig_atomic_t child_pid;
@@ -183,11 +160,10 @@ static int user_run(int argc, char **argv)
 
 	if (!r)
 		return NL_EXIT_FAIL;
-	at = command_index(argc, argv);
-	if (at >= argc) {
-		nl_err("no command given: put it after -- (see 'netlimit run --help')");
+	at = command_index(argc, argv, &status);
+	if (at < 0) {
 		free(r);
-		return NL_EXIT_USAGE;
+		return status;
 	}
 	for (int i = 1; i < at; i++) {
 		json |= !strcmp(argv[i], "--json");

@@ -77,13 +77,6 @@ static const char daemon_usage[] =
 /* Limits one user may hold at once: the table is shared with root and every other user. */
 #define USER_LIMITS 1024
 
-static const char *socket_path(const char *opt)
-{
-	const char *env = getenv("NETLIMIT_SOCKET");
-
-	return opt ? opt : env && *env ? env : NL_SOCKET_DEFAULT;
-}
-
 /* Captured output of one run of netlimit as root. */
 struct output {
 	char *buf[2];
@@ -493,6 +486,19 @@ out:
 	nl_state__free(st);
 }
 
+/* `netlimit OP ARGS` as root, as the request's parse left them; its output is the reply. */
+static void run_and_reply(int fd, const struct nl_request *r, const struct nl_req_norm *n)
+{
+	char *argv[NL_REQ_ARGS + 8];
+	struct output o;
+	int status;
+
+	build_argv(argv, nl_req_op_name(r->op), n, NULL);
+	status = run_self(argv, &o);
+	reply(fd, status, o.buf[0], o.len[0], o.buf[1], o.len[1]);
+	output_free(&o);
+}
+
 /* One connection, in a child of its own. */
 static void handle(int fd)
 {
@@ -500,13 +506,12 @@ static void handle(int fd)
 	static struct nl_req_norm n;
 	struct ucred cr;
 	socklen_t crlen = sizeof(cr);
-	char *buf = NULL, *argv[NL_REQ_ARGS + 8];
+	char *buf = NULL;
 	const char *why = "";
 	struct nl_state *st;
 	struct nl_lim *q;
-	struct output o;
 	size_t len = 0;
-	int err, status;
+	int err;
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen))
 		return;
@@ -531,10 +536,7 @@ static void handle(int fd)
 	switch (r.op) {
 	case NL_REQ_LIST:
 	case NL_REQ_SHOW:
-		build_argv(argv, nl_req_op_name(r.op), &n, NULL);
-		status = run_self(argv, &o);
-		reply(fd, status, o.buf[0], o.len[0], o.buf[1], o.len[1]);
-		output_free(&o);
+		run_and_reply(fd, &r, &n);
 		return;
 	case NL_REQ_ATTACH:
 	case NL_REQ_RUN_START:
@@ -556,10 +558,7 @@ static void handle(int fd)
 		}
 		nl_lim__free(q);
 		nl_state__free(st);
-		build_argv(argv, nl_req_op_name(r.op), &n, NULL);
-		status = run_self(argv, &o);
-		reply(fd, status, o.buf[0], o.len[0], o.buf[1], o.len[1]);
-		output_free(&o);
+		run_and_reply(fd, &r, &n);
 		return;
 	default:
 		refuse(fd, NL_EXIT_USAGE, "the request names no operation");
@@ -583,17 +582,14 @@ static void state_file(const char *verb, const char *file)
 	output_free(&o);
 }
 
+/* A socket someone answers on: another service. One nobody answers: left by a crash. */
 static bool service_there(const char *path)
 {
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	bool there;
+	int fd = nl_socket_connect(path);
 
-	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
-	there = fd >= 0 && !connect(fd, (struct sockaddr *)&a, sizeof(a));
 	if (fd >= 0)
 		close(fd);
-	return there;
+	return fd >= 0;
 }
 
 static int listen_on(const char *path, const char *group)
@@ -622,7 +618,6 @@ static int listen_on(const char *path, const char *group)
 			return -NL_EXIT_FAIL;
 		}
 	}
-	/* A socket someone answers on: another service. One nobody answers: left by a crash. */
 	if (service_there(path)) {
 		nl_err("another netlimit service listens on %s: stop it first", path);
 		return -NL_EXIT_INUSE;
@@ -701,7 +696,7 @@ int nl_cmd_daemon(int argc, char **argv)
 		       "netlimit.service");
 		return NL_EXIT_NOPERM;
 	}
-	sock = socket_path(sock);
+	sock = nl_socket_path(sock);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);

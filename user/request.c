@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include "opts.h"
 #include "request.h"
 
@@ -592,6 +594,32 @@ void nl_reply_free(struct nl_reply *r)
 	free(r->out);
 	free(r->err);
 	r->out = r->err = NULL;
+}
+
+const char *nl_socket_path(const char *opt)
+{
+	const char *env = getenv("NETLIMIT_SOCKET");
+
+	return opt ? opt : env && *env ? env : NL_SOCKET_DEFAULT;
+}
+
+int nl_socket_connect(const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd, err;
+
+	if (strlen(path) >= sizeof(a.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(a.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a))) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
 }
 
 int nl_frame_write(int fd, const char *buf, size_t len)

@@ -94,6 +94,11 @@ char *nl_reply_encode(int status, const char *out, size_t out_len, const char *e
 int nl_reply_parse(const char *buf, size_t len, struct nl_reply *r, const char **why);
 void nl_reply_free(struct nl_reply *r);
 
+/* The service's socket: opt if given, else $NETLIMIT_SOCKET, else NL_SOCKET_DEFAULT. */
+const char *nl_socket_path(const char *opt);
+/* A connected stream socket to path, or -errno (nobody listens: -ECONNREFUSED, -ENOENT). */
+int nl_socket_connect(const char *path);
+
 /* Frames on a stream socket: -errno on failure, -EMSGSIZE past max, -ETIMEDOUT (the whole read). */
 int nl_frame_write(int fd, const char *buf, size_t len);
 int nl_frame_read(int fd, char **buf, size_t *len, size_t max, int timeout_ms);

@@ -9,9 +9,9 @@
 #include "opts.h"
 
 struct nl_run_opts {
-	__u64 cap_in, cap_out, cap_total;
+	__u64 cap_in, cap_out, cap_total; /* NL_UNLIMITED when not given */
 	struct nl_rates rates; /* and the throttle rate of --on-limit=throttle:RATE */
-	struct nl_period_spec period; /* NL_UNLIMITED when not given */
+	struct nl_period_spec period; /* kind NL_PERIOD_NONE: none */
 	int action;			  /* enum nl_action */
 	__u64 grace_ns;			  /* SIGTERM to SIGKILL */
 	__u64 drain_ns;			  /* how long leftover TCP sockets may finish */

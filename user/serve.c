@@ -703,6 +703,14 @@ static int one_round(struct nl_state *st, struct nl_dp *dp, const struct nl_use 
 	return 0;
 }
 
+/* What every response says besides its body. */
+static void headers(struct MHD_Response *r, const char *type)
+{
+	mhd.add_header(r, "Content-Type", type);
+	mhd.add_header(r, "Cache-Control", "no-store");
+	mhd.add_header(r, "X-Content-Type-Options", "nosniff");
+}
+
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned int code, const char *type,
 			     const char *body, size_t len)
 {
@@ -712,9 +720,7 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned int code, const 
 	r = mhd.from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
 	if (!r)
 		return MHD_NO;
-	mhd.add_header(r, "Content-Type", type);
-	mhd.add_header(r, "Cache-Control", "no-store");
-	mhd.add_header(r, "X-Content-Type-Options", "nosniff");
+	headers(r, type);
 	ret = mhd.queue(c, code, r);
 	mhd.destroy(r);
 	return ret;
@@ -746,9 +752,7 @@ static enum MHD_Result reply_slot(struct MHD_Connection *c, struct pub *const *s
 		pub_put(p);
 		return MHD_NO;
 	}
-	mhd.add_header(r, "Content-Type", type);
-	mhd.add_header(r, "Cache-Control", "no-store");
-	mhd.add_header(r, "X-Content-Type-Options", "nosniff");
+	headers(r, type);
 	ret = mhd.queue(c, MHD_HTTP_OK, r);
 	mhd.destroy(r);
 	return ret;
