@@ -332,7 +332,7 @@ out:
 /* Saves on its timer and at SIGTERM; restores at start; one service per socket. */
 void test_daemon_save_restore(void)
 {
-	struct svc s = { 0 }, twice = { 0 };
+	struct svc s = { 0 };
 	struct stat sb;
 	struct proc p;
 	char sockopt[160];
@@ -351,7 +351,6 @@ void test_daemon_save_restore(void)
 	netlimit(&p, "daemon", sockopt, NULL);
 	ASSERT_EQ(p.status, 75, "a second service on the same socket");
 	ASSERT_HAS(p.err, "another netlimit service listens", "says so");
-	(void)twice;
 	netlimit(&p, "daemon", "--socket-group=no-such-group-here", NULL);
 	ASSERT_EQ(p.status, 64, "a group that does not exist");
 	as_user(USER_A, &p, "daemon", NULL);

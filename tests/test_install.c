@@ -22,6 +22,12 @@ static const char *build_dir(void)
 	return build;
 }
 
+/* `make install` as a Debian package's rules would run it, into tmp. */
+static bool install_into(const char *tmp)
+{
+	return !sh("make -s BUILD=%s install PREFIX=/usr DESTDIR=%s >/dev/null", build_dir(), tmp);
+}
+
 void test_install_package_tree(void)
 {
 	char tmp[] = "/tmp/nl-pkg-XXXXXX";
@@ -32,9 +38,7 @@ void test_install_package_tree(void)
 		return;
 	if (!ASSERT_TRUE(mkdtemp(tmp), "dir"))
 		return;
-	if (!ASSERT_EQ(sh("make -s BUILD=%s install PREFIX=/usr DESTDIR=%s >/dev/null", build_dir(),
-			  tmp),
-		       0, "make install"))
+	if (!ASSERT_TRUE(install_into(tmp), "make install"))
 		goto out;
 	snprintf(cmd, sizeof(cmd), "cd %s && find . -type f -printf '%%m %%p\\n' | sort", tmp);
 	argv[2] = cmd;
@@ -77,16 +81,19 @@ void test_install_man_covers_all(void)
 	char *argv[] = { "/bin/sh", "-c", cmd, NULL };
 
 	snprintf(cmd, sizeof(cmd),
-		 "page=$(MANWIDTH=200 man -l %s/netlimit.8 2>/dev/null); missing=; "
-		 "for c in $(%s --help | sed -n 's/^  \\([a-z]*\\) .*/\\1/p'); do "
+		 "page=$(MANWIDTH=200 man -l %s/netlimit.8 2>/dev/null); missing=; n=0; "
+		 "for c in $(%s --help | sed -n 's/^  \\([a-z]*\\) .*/\\1/p'); do n=$((n+1)); "
 		 "  echo \"$page\" | grep -qw -- \"$c\" || missing=\"$missing $c\"; "
 		 "  for o in $(%s $c --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do "
 		 "    echo \"$page\" | grep -q -- \"$o\" || missing=\"$missing $c:$o\"; "
 		 "  done; "
-		 "done; echo \"missing:$missing\"",
+		 "done; echo \"$n missing:$missing\"",
 		 build_dir(), bin("netlimit"), bin("netlimit"));
 	proc_run(&p, argv, 60);
-	ASSERT_STREQ(p.out, "missing:\n", "the man page names every command and option");
+	/* Every command netlimit has, not a list that came out empty. */
+	ASSERT_GT(atoi(p.out), 20, "commands checked");
+	ASSERT_HAS(p.out, " missing:\n", "the man page names every command and option");
+	ASSERT_FALSE(strstr(p.out, " missing: "), "none missing");
 }
 
 /* Ask the completion what bash would offer for the words given; the last word is completed. */
@@ -150,9 +157,7 @@ void test_install_service_unit(void)
 		return;
 	if (!ASSERT_TRUE(mkdtemp(tmp), "dir"))
 		return;
-	if (!ASSERT_EQ(sh("make -s BUILD=%s install PREFIX=/usr DESTDIR=%s >/dev/null", build_dir(),
-			  tmp),
-		       0, "make install"))
+	if (!ASSERT_TRUE(install_into(tmp), "make install"))
 		goto out;
 	snprintf(cmd, sizeof(cmd),
 		 "sed -n 's|^ExecStart=||p' %s/lib/systemd/system/netlimit.service | "

@@ -107,7 +107,8 @@ static void ether_mtu(bool on)
 static void tcp_out(int family, const char *addr, const char *rate, double bps, int flows,
 		    bool ether)
 {
-	struct window w = { .t0 = 1.0, .t1 = 4.0 };
+	/* 5 s: TCP's pace settles by steps of 100 ms; a shorter window sees their swing. */
+	struct window w = { .t0 = 1.0, .t1 = 6.0 };
 	struct server *s;
 	struct proc p;
 	double start;
@@ -120,7 +121,7 @@ static void tcp_out(int family, const char *addr, const char *rate, double bps, 
 		return;
 	start = mono();
 	netlimit_bg(&p, "run", "--name=rt", rate, "--", traffic(), "tcp-for", addr, num(port),
-		    "4500", num(flows), NULL);
+		    "6500", num(flows), NULL);
 	server_window(s, start, &w, false);
 	proc_finish(&p, 20);
 	ASSERT_EQ(p.status, 0, "the command ran to its end");
