@@ -258,10 +258,13 @@ struct nl_tags {
 	struct nl_tag t[NL_TASK_TAGS];
 };
 
+/* nl_conf.meter: on by `netlimit meter on`, or while views run (user/meter.c). */
+enum { NL_METER_OFF, NL_METER_ON, NL_METER_VIEWS };
+
 /* Dataplane-wide settings and counters (nl_conf, one entry, mmapable). */
 struct nl_conf {
 	__u64 gen;	    /* moves when any cgroup or process limit comes or goes */
-	__u32 meter;	    /* 1: count every socket's traffic */
+	__u32 meter;	    /* count every socket's traffic: NL_METER_ON, NL_METER_VIEWS */
 	__u32 nhosts;	    /* host limits exist: look up nl_hosts */
 	__u32 nlimits;	    /* limits in use: 0 with the meter off = nothing to do */
 	__u32 next_id;	    /* where userland looks for a free slot next: ids come round late */

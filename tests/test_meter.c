@@ -3,6 +3,7 @@
  * The meter: every socket's bytes, attributed to the process that created it
  * and to its cgroup, exactly (user/meter.c, bpf/dataplane.bpf.c).
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,4 +122,92 @@ void test_meter_attribution(void)
 void test_meter_attribution_one_slot(void)
 {
 	meter_attribution("1");
+}
+
+/* The meter's state from `meter status --json`: 0 off, 1 on, 2 on while views run. */
+static int meter_state(void)
+{
+	struct proc p;
+
+	netlimit(&p, "meter", "status", "--json", NULL);
+	if (strstr(p.out, "\"meter_for_views\":true"))
+		return 2;
+	return strstr(p.out, "\"meter\":true") ? 1 : 0;
+}
+
+/* Until the meter is in state want, at most 3 s. */
+static bool meter_becomes(int want)
+{
+	for (int i = 0; i < 100; i++) {
+		if (meter_state() == want)
+			return true;
+		msleep(30);
+	}
+	return false;
+}
+
+/*
+ * Views share the meter: the first turns it on, the last to end turns it
+ * off, one that ends while another runs leaves it on (its counts go on), a
+ * killed view does not keep it on past the others (nor past the next gc
+ * when it was the last), and `meter on` while views run keeps it on after
+ * them.
+ */
+void test_meter_views_share(void)
+{
+	char cg[512], rel[64];
+	struct proc p, w1, w2, w3, s1;
+	struct server *s;
+	int port;
+
+	if (!require_root())
+		return;
+	snprintf(rel, sizeof(rel), "mv-%d", (int)getpid());
+	if (!ASSERT_TRUE(test_make_cgroup(rel, cg, sizeof(cg)), "cgroup"))
+		return;
+	s = udp_sink(AF_INET, &port);
+	ASSERT_EQ(meter_state(), 0, "off at first");
+	netlimit_bg(&w1, "watch", "--above=1G", NULL);
+	ASSERT_TRUE(meter_becomes(2), "the first view turned it on, for views");
+	netlimit_bg(&w2, "watch", "--above=1G", NULL);
+	msleep(300); /* w2 holds the views' lock */
+	proc_kill(&w1, SIGTERM);
+	ASSERT_EQ(w1.status, 0, "the first view ended");
+	ASSERT_EQ(meter_state(), 2, "on: another view runs");
+	/* What the second view sees goes on being counted. */
+	start_in_cgroup(&s1, cg,
+			(char *[]){ traffic(), "udp", "127.0.0.1", num(port), "25", "100", NULL });
+	proc_finish(&s1, 10);
+	netlimit(&p, "stat", "--json", NULL);
+	ASSERT_EQ(proc_out(p.out, s1.pid), 25 * 128, "a sender after the first view ended: counted");
+	/* A view killed outright holds nothing after its death. */
+	netlimit_bg(&w3, "watch", "--above=1G", NULL);
+	msleep(300);
+	proc_kill(&w3, SIGKILL);
+	proc_kill(&w2, SIGTERM);
+	ASSERT_EQ(meter_state(), 0, "the last view ended: off");
+	netlimit(&p, "meter", "status", "--json", NULL);
+	ASSERT_HAS(p.out, "\"dataplane\":false", "and the dataplane gone with it");
+	/* The last view killed: on until the next gc (any limit's making or removal, `gc`). */
+	netlimit_bg(&w1, "watch", "--above=1G", NULL);
+	ASSERT_TRUE(meter_becomes(2), "on for the view");
+	proc_kill(&w1, SIGKILL);
+	ASSERT_EQ(meter_state(), 2, "still on: nothing ended the killed view");
+	netlimit(&p, "gc", NULL);
+	ASSERT_EQ(meter_state(), 0, "gc: no view lives, off");
+	netlimit(&p, "meter", "status", "--json", NULL);
+	ASSERT_HAS(p.out, "\"dataplane\":false", "and the dataplane gone");
+	/* `meter on` while a view runs: the machine's meter from then on. */
+	netlimit_bg(&w1, "watch", "--above=1G", NULL);
+	ASSERT_TRUE(meter_becomes(2), "on for the view");
+	netlimit(&p, "meter", "on", NULL);
+	ASSERT_EQ(p.status, 0, "meter on");
+	proc_kill(&w1, SIGTERM);
+	ASSERT_EQ(meter_state(), 1, "on after the view: `meter on` asked for it");
+	netlimit(&p, "meter", "status", NULL);
+	ASSERT_HAS(p.out, "meter on;", "status says on");
+	netlimit(&p, "meter", "off", NULL);
+	ASSERT_EQ(meter_state(), 0, "off");
+	server_stop(s);
+	rmdir(cg);
 }

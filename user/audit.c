@@ -669,7 +669,8 @@ int nl_cmd_audit(int argc, char **argv)
 	struct ring_buffer *rb = NULL;
 	struct nl_state *st = NULL;
 	struct timespec mono, real, t0, t;
-	bool turned_on = false, counted = false;
+	bool counted = false;
+	int hold = -1;
 	int status, err;
 
 	status = parse_opts(argc, argv, &a.o);
@@ -681,7 +682,7 @@ int nl_cmd_audit(int argc, char **argv)
 	}
 	if (open_output(&a))
 		return NL_EXIT_FAIL;
-	status = nl_meter_hold("netlimit audit", &st, &a.dp, &turned_on);
+	status = nl_meter_hold("netlimit audit", &st, &a.dp, &hold);
 	if (status)
 		goto out;
 	rb = ring_buffer__new(nl_dp__map_fd(a.dp, NL_MAP_AUDIT), on_record, &a, NULL);
@@ -769,6 +770,6 @@ out:
 	free(a.pend);
 	if (a.out && a.out != stdout)
 		fclose(a.out);
-	nl_meter_unhold(st, a.dp, turned_on);
+	nl_meter_unhold(st, a.dp, hold);
 	return status;
 }

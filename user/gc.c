@@ -17,6 +17,7 @@
 #include "link.h"
 #include "gc.h"
 #include "log.h"
+#include "meter.h"
 #include "dataplane_user.h"
 #include "limit.h"
 #include "period_user.h"
@@ -65,6 +66,7 @@ static void unload_if_unused(struct nl_state *st)
 
 	if (nl_dp__open(st, false, &dp))
 		return;
+	nl_meter_views_gc(st, dp);
 	meter = __atomic_load_n(&nl_dp__conf(dp)->meter, __ATOMIC_RELAXED);
 	nl_dp__free(dp);
 	if (meter || nl_state__ids(st, &ids, &n))

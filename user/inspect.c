@@ -800,7 +800,8 @@ int nl_cmd_inspect(int argc, char **argv)
 	};
 	struct sigaction sa = { .sa_handler = on_signal };
 	__u64 interval_ns = 1000000000ULL, timeout_ns = 0;
-	bool json = false, watch = false, turned_on = false, tty;
+	bool json = false, watch = false, tty;
+	int hold = -1;
 	struct nl_state *st = NULL;
 	struct nl_dp *dp = NULL;
 	struct timespec t0, t;
@@ -863,7 +864,7 @@ int nl_cmd_inspect(int argc, char **argv)
 			return NL_EXIT_NOTARGET;
 		}
 	}
-	status = nl_meter_hold("netlimit inspect", &st, &dp, &turned_on);
+	status = nl_meter_hold("netlimit inspect", &st, &dp, &hold);
 	if (status)
 		return status;
 	tty = isatty(STDOUT_FILENO);
@@ -908,6 +909,6 @@ int nl_cmd_inspect(int argc, char **argv)
 				break;
 		}
 	}
-	nl_meter_unhold(st, dp, turned_on);
+	nl_meter_unhold(st, dp, hold);
 	return status;
 }

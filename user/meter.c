@@ -3,11 +3,13 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -614,6 +616,7 @@ int nl_cmd_meter(int argc, char **argv)
 			nl_json_init(&j, stdout);
 			nl_json_open(&j, NULL, '{');
 			nl_json_bool(&j, "meter", is_on);
+			nl_json_bool(&j, "meter_for_views", c && c->meter == NL_METER_VIEWS);
 			nl_json_bool(&j, "dataplane", c);
 			nl_json_u64(&j, "limits", c ? c->nlimits : 0);
 			nl_json_u64(&j, "overflow_drops", c ? c->overflow : 0);
@@ -623,7 +626,10 @@ int nl_cmd_meter(int argc, char **argv)
 			nl_json_u64(&j, "audit_lost", c ? c->audit_lost : 0);
 			nl_json_close(&j, '}');
 		} else {
-			printf("meter %s; dataplane %s\n", is_on ? "on" : "off",
+			const char *how =
+				c && c->meter == NL_METER_VIEWS ? "on while views run" : "on";
+
+			printf("meter %s; dataplane %s\n", is_on ? how : "off",
 			       c ? "loaded" : "not loaded");
 		}
 	}
@@ -733,29 +739,92 @@ int nl_meter_adopt(struct nl_dp *dp)
 	return n;
 }
 
-int nl_meter_hold(const char *cmd, struct nl_state **stp, struct nl_dp **dpp, bool *turned_on)
+/*
+ * The views' lock: a directory of the state, shared by every running view.
+ * The last view removes it; one that locked it just then sees it is no
+ * longer the directory of that name, and takes the next.
+ */
+static int views_lock(struct nl_state *st)
+{
+	struct stat a, b;
+	int fd;
+
+	for (;;) {
+		if (mkdirat(nl_state__dirfd(st), "views", 0700) && errno != EEXIST)
+			return -errno;
+		fd = openat(nl_state__dirfd(st), "views", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0 && errno == ENOENT)
+			continue;
+		if (fd < 0)
+			return -errno;
+		/* Blocks only while an ending view decides whether it was the last. */
+		if (flock(fd, LOCK_SH) || fstat(fd, &a)) {
+			int err = -errno;
+
+			close(fd);
+			return err;
+		}
+		if (!fstatat(nl_state__dirfd(st), "views", &b, 0) && a.st_ino == b.st_ino)
+			return fd;
+		close(fd);
+	}
+}
+
+/* No view runs: none holds the lock, or its directory is gone. Removes it (caller holds the state lock). */
+static bool no_views(struct nl_state *st, int hold)
+{
+	int fd = hold >= 0 ? hold
+			   : openat(nl_state__dirfd(st), "views", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	bool none = fd < 0 ? errno == ENOENT : !flock(fd, LOCK_EX | LOCK_NB);
+
+	if (fd >= 0 && none)
+		unlinkat(nl_state__dirfd(st), "views", AT_REMOVEDIR);
+	if (fd >= 0 && fd != hold)
+		close(fd);
+	return none;
+}
+
+bool nl_meter_views_gc(struct nl_state *st, struct nl_dp *dp)
+{
+	__u32 views = NL_METER_VIEWS;
+
+	if (__atomic_load_n(&nl_dp__conf(dp)->meter, __ATOMIC_SEQ_CST) != NL_METER_VIEWS ||
+	    !no_views(st, -1))
+		return false;
+	return __atomic_compare_exchange_n(&nl_dp__conf(dp)->meter, &views, NL_METER_OFF, false,
+					   __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+}
+
+int nl_meter_hold(const char *cmd, struct nl_state **stp, struct nl_dp **dpp, int *hold)
 {
 	struct nl_state *st = NULL;
 	struct nl_dp *dp = NULL;
 	int err;
 
-	*turned_on = false;
+	*hold = -1;
 	*stp = NULL;
 	*dpp = NULL;
 	err = nl_state__open(&st, true);
+	if (!err) {
+		err = views_lock(st);
+		*hold = err;
+		err = err < 0 ? err : 0;
+	}
 	if (err) {
 		nl_err("%s: cannot open netlimit's state in bpffs: %s", cmd, strerror(-err));
+		nl_state__free(st);
 		return nl_exit_for_errno(err);
 	}
 	nl_state__lock(st);
 	err = nl_dp__open(st, true, &dp);
 	if (!err && !nl_dp__conf(dp)->meter) {
-		__atomic_store_n(&nl_dp__conf(dp)->meter, 1, __ATOMIC_SEQ_CST);
-		*turned_on = true;
+		__atomic_store_n(&nl_dp__conf(dp)->meter, NL_METER_VIEWS, __ATOMIC_SEQ_CST);
 		nl_meter_adopt(dp);
 	}
 	nl_state__unlock(st);
 	if (err) {
+		close(*hold);
+		*hold = -1;
 		nl_state__free(st);
 		return err == -EEXIST ? NL_EXIT_UNSUPPORTED : NL_EXIT_FAIL;
 	}
@@ -764,16 +833,23 @@ int nl_meter_hold(const char *cmd, struct nl_state **stp, struct nl_dp **dpp, bo
 	return NL_EXIT_OK;
 }
 
-void nl_meter_unhold(struct nl_state *st, struct nl_dp *dp, bool turned_on)
+void nl_meter_unhold(struct nl_state *st, struct nl_dp *dp, int hold)
 {
-	if (turned_on && st && dp) {
+	__u32 views = NL_METER_VIEWS;
+
+	/* The last view: no other holds the lock (a dead one's went with it). */
+	if (hold >= 0 && st && dp && no_views(st, hold)) {
 		nl_state__lock(st);
-		__atomic_store_n(&nl_dp__conf(dp)->meter, 0, __ATOMIC_SEQ_CST);
-		nl_dp__free(dp);
-		dp = NULL;
-		nl_gc(st, false); /* unloads the dataplane if nothing else needs it */
+		if (__atomic_compare_exchange_n(&nl_dp__conf(dp)->meter, &views, NL_METER_OFF,
+						false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+			nl_dp__free(dp);
+			dp = NULL;
+			nl_gc(st, false); /* unloads the dataplane if nothing else needs it */
+		}
 		nl_state__unlock(st);
 	}
+	if (hold >= 0)
+		close(hold);
 	nl_dp__free(dp);
 	nl_state__free(st);
 }

@@ -40,17 +40,23 @@ int nl_meter_read_all(struct nl_dp *dp, struct nl_meter_row **cg, size_t *ncg,
 int nl_meter_sockets(struct nl_dp *dp, struct nl_meter_rec **socks, size_t *n);
 
 /*
- * For the live views: the state and the dataplane, with the meter on. If it
- * was off, *turned_on says so and unhold turns it off again (and unloads
- * the dataplane if no limit needs it). Returns an exit status.
- */
-/*
  * Give the inet sockets that predate the meter (no owner recorded at their
  * creation) their owners, found through /proc/PID/fd; returns how many.
  */
 int nl_meter_adopt(struct nl_dp *dp);
-int nl_meter_hold(const char *cmd, struct nl_state **st, struct nl_dp **dp, bool *turned_on);
-void nl_meter_unhold(struct nl_state *st, struct nl_dp *dp, bool turned_on);
+/*
+ * For the live views (top, watch, inspect, audit, serve): the state and the
+ * dataplane, with the meter on. A view that finds it off turns it on for
+ * views (NL_METER_VIEWS); every view holds a shared lock on the state's
+ * "views" directory while it runs (*hold, its descriptor), and the last one
+ * to end turns the meter off again (and unloads the dataplane if no limit
+ * needs it), unless `meter on` made it the machine's meanwhile. The kernel
+ * drops a dead view's lock. Returns an exit status.
+ */
+int nl_meter_hold(const char *cmd, struct nl_state **st, struct nl_dp **dp, int *hold);
+void nl_meter_unhold(struct nl_state *st, struct nl_dp *dp, int hold);
+/* For gc: a meter on for views that all died goes off; true if it did. */
+bool nl_meter_views_gc(struct nl_state *st, struct nl_dp *dp);
 
 int nl_cmd_meter(int argc, char **argv);
 int nl_cmd_stat(int argc, char **argv);

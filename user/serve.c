@@ -988,7 +988,7 @@ int nl_cmd_serve(int argc, char **argv)
 	struct MHD_Daemon *d = NULL;
 	struct nl_state *st = NULL;
 	struct nl_dp *dp = NULL;
-	bool turned_on = false;
+	int hold = -1;
 	int status, err;
 
 	status = parse_opts(argc, argv, &o);
@@ -1014,7 +1014,7 @@ int nl_cmd_serve(int argc, char **argv)
 		if (!d)
 			return status;
 	}
-	status = nl_meter_hold("netlimit serve", &st, &dp, &turned_on);
+	status = nl_meter_hold("netlimit serve", &st, &dp, &hold);
 	if (status) {
 		if (d)
 			mhd.stop_daemon(d);
@@ -1046,7 +1046,7 @@ int nl_cmd_serve(int argc, char **argv)
 	if (d)
 		mhd.stop_daemon(d);
 	nl_use__free(&prev);
-	nl_meter_unhold(st, dp, turned_on);
+	nl_meter_unhold(st, dp, hold);
 	/* The HTTP server is stopped: no response holds a rendering any more. */
 	pub_put(served.metrics);
 	pub_put(served.usage);

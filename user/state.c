@@ -27,6 +27,11 @@ const char *nl_state__root(const struct nl_state *st)
 	return st->root;
 }
 
+int nl_state__dirfd(const struct nl_state *st)
+{
+	return st->dirfd;
+}
+
 static bool is_bpffs(const char *path)
 {
 	struct statfs sfs;

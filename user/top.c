@@ -517,7 +517,8 @@ int nl_cmd_top(int argc, char **argv)
 	struct nl_dp *dp = NULL;
 	struct screen sc = { 0 };
 	struct sigaction sa = { .sa_handler = on_signal };
-	bool turned_on = false, full;
+	bool full;
+	int hold = -1;
 	double start, deadline = 0;
 	long round = 0;
 	int status;
@@ -536,7 +537,7 @@ int nl_cmd_top(int argc, char **argv)
 	 */
 	mallopt(M_MMAP_THRESHOLD, 64 << 20);
 	mallopt(M_TRIM_THRESHOLD, 128 << 20);
-	status = nl_meter_hold("netlimit top", &st, &dp, &turned_on);
+	status = nl_meter_hold("netlimit top", &st, &dp, &hold);
 	if (status)
 		return status;
 	full = !o.once && !o.json && isatty(STDOUT_FILENO) && isatty(STDIN_FILENO);
@@ -619,6 +620,6 @@ int nl_cmd_top(int argc, char **argv)
 		endwin();
 	nl_use__free(&prev);
 	nl_use__free(&now);
-	nl_meter_unhold(st, dp, turned_on);
+	nl_meter_unhold(st, dp, hold);
 	return status;
 }

@@ -395,7 +395,7 @@ int nl_cmd_watch(int argc, char **argv)
 	struct nl_dp *dp = NULL;
 	double deadline = 0, wall_off;
 	size_t nsubj = 0;
-	bool turned_on = false;
+	int hold = -1;
 	int status, err;
 
 	status = parse_opts(argc, argv, &o);
@@ -406,7 +406,7 @@ int nl_cmd_watch(int argc, char **argv)
 		       "sudo");
 		return NL_EXIT_NOPERM;
 	}
-	status = nl_meter_hold("netlimit watch", &st, &dp, &turned_on);
+	status = nl_meter_hold("netlimit watch", &st, &dp, &hold);
 	if (status)
 		return status;
 	err = nl_use__collect(dp, st, NULL, &prev, &uo);
@@ -482,6 +482,6 @@ out:
 	free(subj);
 	nl_use__free(&prev);
 	nl_use__free(&now);
-	nl_meter_unhold(st, dp, turned_on);
+	nl_meter_unhold(st, dp, hold);
 	return status;
 }
