@@ -68,46 +68,82 @@ static int cmp_row(const void *a, const void *b)
 	return strncmp(x->comm, y->comm, sizeof(x->comm));
 }
 
+/*
+ * Rows folded as they come: an open-addressed table of indices into v by
+ * key, so 10,000 sockets of one process make one row, not 10,000 to sort.
+ */
 struct rows {
 	struct nl_meter_row *v;
 	size_t n, cap;
+	__u32 *slot; /* index + 1 into v, 0 free; cap * 2 of them */
 };
 
-static int push(struct rows *r, const struct nl_meter_row *row)
+static size_t row_hash(const struct nl_meter_row *r)
 {
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? 2 * r->cap : 256;
-		struct nl_meter_row *v = realloc(r->v, cap * sizeof(*v));
+	__u64 h = r->cgroup_id * 0x9e3779b97f4a7c15ULL ^ ((__u64)r->tgid << 32 | r->uid);
 
-		if (!v)
-			return -ENOMEM;
-		r->v = v;
-		r->cap = cap;
+	for (size_t i = 0; i < sizeof(r->comm) && r->comm[i]; i++)
+		h = (h ^ (unsigned char)r->comm[i]) * 0x100000001b3ULL;
+	return (size_t)(h ^ h >> 29);
+}
+
+static int rehash(struct rows *r, size_t cap)
+{
+	struct nl_meter_row *v = realloc(r->v, cap * sizeof(*v));
+	__u32 *slot;
+
+	if (!v)
+		return -ENOMEM;
+	r->v = v;
+	slot = calloc(2 * cap, sizeof(*slot));
+	if (!slot)
+		return -ENOMEM;
+	free(r->slot);
+	r->slot = slot;
+	r->cap = cap;
+	for (size_t i = 0; i < r->n; i++) {
+		size_t h = row_hash(&r->v[i]) & (2 * cap - 1);
+
+		while (slot[h])
+			h = (h + 1) & (2 * cap - 1);
+		slot[h] = (__u32)i + 1;
 	}
-	r->v[r->n++] = *row;
 	return 0;
 }
 
-/* Sort and fold rows with the same key into one. */
+/* Add row to the row of its key, or as a new one. */
+static int push(struct rows *r, const struct nl_meter_row *row)
+{
+	size_t h;
+
+	if (r->n == r->cap && rehash(r, r->cap ? 2 * r->cap : 256))
+		return -ENOMEM;
+	for (h = row_hash(row) & (2 * r->cap - 1); r->slot[h]; h = (h + 1) & (2 * r->cap - 1)) {
+		struct nl_meter_row *x = &r->v[r->slot[h] - 1];
+
+		if (!cmp_row(x, row)) {
+			add(&x->m, &row->m);
+			return 0;
+		}
+	}
+	r->v[r->n] = *row;
+	r->slot[h] = (__u32)++r->n;
+	return 0;
+}
+
+/* Sort the rows by key (each key is one row already). */
 static void fold(struct rows *r)
 {
-	size_t i, n = 0;
-
-	if (!r->n)
-		return;
-	qsort(r->v, r->n, sizeof(*r->v), cmp_row);
-	for (i = 1; i < r->n; i++) {
-		if (!cmp_row(&r->v[n], &r->v[i]))
-			add(&r->v[n].m, &r->v[i].m);
-		else
-			r->v[++n] = r->v[i];
-	}
-	r->n = n + 1;
+	free(r->slot);
+	r->slot = NULL;
+	if (r->n)
+		qsort(r->v, r->n, sizeof(*r->v), cmp_row);
 }
 
 static int cmp_cookie(const void *a, const void *b)
 {
-	__u64 x = ((const struct nl_meter_rec *)a)->cookie, y = ((const struct nl_meter_rec *)b)->cookie;
+	__u64 x = (*(const struct nl_meter_rec *const *)a)->cookie;
+	__u64 y = (*(const struct nl_meter_rec *const *)b)->cookie;
 
 	return x < y ? -1 : x > y;
 }
@@ -172,18 +208,24 @@ static int walk_one(int prog, struct nl_meter_rec **all, size_t *nall, size_t *c
 
 int nl_meter_walk(struct nl_dp *dp, int (*fn)(const struct nl_meter_rec *r, void *ctx), void *ctx)
 {
-	struct nl_meter_rec *all = NULL;
+	struct nl_meter_rec *all = NULL, **by = NULL;
 	size_t nall = 0, capall = 0;
 	int err;
 
 	err = walk_one(nl_dp__iter_fd(dp, 0), &all, &nall, &capall);
 	if (!err)
 		err = walk_one(nl_dp__iter_fd(dp, 1), &all, &nall, &capall);
-	if (nall)
-		qsort(all, nall, sizeof(*all), cmp_cookie);
-	for (size_t i = 0; i < nall && !err; i++)
-		if (!i || !all[i].cookie || all[i].cookie != all[i - 1].cookie)
-			err = fn(&all[i], ctx);
+	/* Each cookie once: sorted by pointer, not by moving the records. */
+	if (!err && nall && !(by = malloc(nall * sizeof(*by))))
+		err = -ENOMEM;
+	for (size_t i = 0; i < nall && by; i++)
+		by[i] = &all[i];
+	if (by)
+		qsort(by, nall, sizeof(*by), cmp_cookie);
+	for (size_t i = 0; i < nall && by && !err; i++)
+		if (!i || !by[i]->cookie || by[i]->cookie != by[i - 1]->cookie)
+			err = fn(by[i], ctx);
+	free(by);
 	free(all);
 	return err;
 }
@@ -365,7 +407,9 @@ int nl_meter_read_all(struct nl_dp *dp, struct nl_meter_row **cgv, size_t *ncg,
 	}
 	if (err) {
 		free(cg.v);
+		free(cg.slot);
 		free(proc.v);
+		free(proc.slot);
 		free(sl.v);
 		return err;
 	}

@@ -77,10 +77,11 @@ static void add_meter(struct nl_meter *to, const struct nl_meter *m)
 	to->out_packets += m->out_packets;
 }
 
-/* Sockets by remote address (family first). */
+/* Sockets (pointers to them) by remote address, family first. */
 static int cmp_peer(const void *a, const void *b)
 {
-	const struct nl_meter_rec *x = a, *y = b;
+	const struct nl_meter_rec *x = *(const struct nl_meter_rec *const *)a;
+	const struct nl_meter_rec *y = *(const struct nl_meter_rec *const *)b;
 
 	if (x->fam != y->fam)
 		return x->fam < y->fam ? -1 : 1;
@@ -372,6 +373,7 @@ int nl_use__collect(struct nl_dp *dp, struct nl_state *st, const struct nl_use *
 {
 	struct nl_meter_row *cg = NULL, *proc = NULL;
 	struct nl_meter_rec *socks = NULL;
+	const struct nl_meter_rec **by = NULL;
 	size_t ncg = 0, nproc = 0, nsock = 0, i;
 	struct rowv v[NL_USE_VIEWS] = { 0 };
 	struct lim_ctx lc = { 0 };
@@ -454,24 +456,33 @@ int nl_use__collect(struct nl_dp *dp, struct nl_state *st, const struct nl_use *
 		r->m = m;
 	}
 	/* Live sockets by remote address: one row per address, not per socket. */
+	if (nsock && !(by = malloc(nsock * sizeof(*by))))
+		goto nomem;
+	for (i = 0; i < nsock; i++)
+		by[i] = &socks[i];
 	if (nsock)
-		qsort(socks, nsock, sizeof(*socks), cmp_peer);
+		qsort(by, nsock, sizeof(*by), cmp_peer);
 	for (i = 0; i < nsock; i++) {
+		const struct nl_meter_rec *sk = by[i];
 		struct nl_use_row *r;
 		char who[32], comm[17];
 		size_t lw, lr;
 
-		if (!i || cmp_peer(&socks[i - 1], &socks[i])) {
+		if (!i || cmp_peer(&by[i - 1], &by[i])) {
 			r = row_new(&v[NL_USE_HOSTS]);
 			if (!r)
 				goto nomem;
-			r->fam = (__u8)socks[i].fam;
-			memcpy(r->addr, socks[i].raddr, 16);
+			r->fam = (__u8)sk->fam;
+			memcpy(r->addr, sk->raddr, 16);
 		}
 		r = &v[NL_USE_HOSTS].v[v[NL_USE_HOSTS].n - 1];
-		add_meter(&r->m, &socks[i].m);
-		snprintf(comm, sizeof(comm), "%.16s", socks[i].comm);
-		snprintf(who, sizeof(who), "%s(%u)", comm, socks[i].tgid);
+		add_meter(&r->m, &sk->m);
+		/* The same process as the socket before: named once already. */
+		if (i && !cmp_peer(&by[i - 1], &by[i]) && by[i - 1]->tgid == sk->tgid &&
+		    !memcmp(by[i - 1]->comm, sk->comm, sizeof(sk->comm)))
+			continue;
+		snprintf(comm, sizeof(comm), "%.16s", sk->comm);
+		snprintf(who, sizeof(who), "%s(%u)", comm, sk->tgid);
 		lw = strlen(who);
 		lr = strlen(r->who);
 		if (!strstr(r->who, who) && lr + lw + 2 < sizeof(r->who)) {
@@ -533,6 +544,7 @@ out:
 	free(lc.cgl);
 	free(cg);
 	free(proc);
+	free(by);
 	free(socks);
 	return err;
 }
