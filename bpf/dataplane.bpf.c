@@ -142,8 +142,17 @@ struct {
 	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, NL_SK_SLOTS);
 	__type(key, __u32);
-	__type(value, struct nl_proc_key);
+	__type(value, struct nl_sk_owner);
 } nl_sk_owners SEC(".maps");
+
+/* Sockets whose slot another live socket holds, by cookie (struct nl_sk_extra). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, NL_SK_EXTRA);
+	__type(key, __u64);
+	__type(value, struct nl_sk_extra);
+} nl_sk_extra SEC(".maps");
 
 static __always_inline struct nl_conf *conf(void)
 {
@@ -281,43 +290,127 @@ static __always_inline void owner_key(struct nl_proc_key *k, const struct nl_soc
 	__builtin_memcpy(k->comm, s->comm, sizeof(k->comm));
 }
 
-/* Take a slot's counters, leaving zeros (each field exchanged: no byte added meanwhile is lost). */
-static __always_inline void slot_take(struct nl_sk_slot *sl, struct nl_meter *m)
+/* Take counters, leaving zeros (each field exchanged: no byte added meanwhile is lost). */
+static __always_inline void meter_take(struct nl_meter *from, struct nl_meter *m)
 {
-	m->in_bytes = __sync_lock_test_and_set(&sl->m.in_bytes, 0);
-	m->in_packets = __sync_lock_test_and_set(&sl->m.in_packets, 0);
-	m->out_bytes = __sync_lock_test_and_set(&sl->m.out_bytes, 0);
-	m->out_packets = __sync_lock_test_and_set(&sl->m.out_packets, 0);
+	m->in_bytes = __sync_lock_test_and_set(&from->in_bytes, 0);
+	m->in_packets = __sync_lock_test_and_set(&from->in_packets, 0);
+	m->out_bytes = __sync_lock_test_and_set(&from->out_bytes, 0);
+	m->out_packets = __sync_lock_test_and_set(&from->out_packets, 0);
+}
+
+/* The remote end of a connected socket (none for unconnected UDP, listeners). */
+static __always_inline void peer_of(struct bpf_sock *sk, struct nl_sk_peer *p)
+{
+	__u32 a[4] = {};
+
+	__builtin_memset(p, 0, sizeof(*p));
+	if (!sk || !sk->dst_port)
+		return;
+	{
+		/*
+		 * Context fields are read 4 bytes at a time, each at its own
+		 * offset (a load clang shares between the families is refused).
+		 */
+		__u32 v4 = sk->dst_ip4, v6[4] = { sk->dst_ip6[0], sk->dst_ip6[1], sk->dst_ip6[2],
+						  sk->dst_ip6[3] };
+
+		asm volatile("" : "+r"(v4), "+r"(v6[0]), "+r"(v6[1]), "+r"(v6[2]), "+r"(v6[3]));
+		if (sk->family == 2) {
+			p->fam = NL_FAM_V4;
+			a[0] = v4;
+		} else {
+			p->fam = NL_FAM_V6;
+			__builtin_memcpy(a, v6, 16);
+		}
+	}
+	__builtin_memcpy(p->raddr, a, 16);
+	p->rport = bpf_ntohs((__u16)sk->dst_port);
+	p->proto = (__u16)sk->protocol;
 }
 
 /*
  * Give socket s (cookie) the slot its cookie maps to, if no live socket
  * holds it. What a released socket left there (packets that raced its
- * release) goes to that socket's owner first. NULL: count in s itself.
+ * release) goes to that socket's owner first. NULL: not this slot. sk: the
+ * packet's socket, for its peer; NULL at creation (no peer yet: the slot is
+ * marked NL_SK_NOPEER, so the first packet takes the slow path and
+ * records it).
  */
-static __always_inline struct nl_sk_slot *slot_claim(__u64 cookie, const struct nl_sock *s)
+static __always_inline struct nl_sk_slot *slot_claim(__u64 cookie, const struct nl_sock *s,
+						     struct bpf_sock *sk)
 {
 	__u32 idx = (__u32)cookie & nl_sk_mask;
 	struct nl_sk_slot *sl = bpf_map_lookup_elem(&nl_sk_slots, &idx);
-	struct nl_proc_key *o = bpf_map_lookup_elem(&nl_sk_owners, &idx);
+	struct nl_sk_owner *o = bpf_map_lookup_elem(&nl_sk_owners, &idx);
 	struct nl_meter left;
 	__u64 old;
 
-	if (!sl || !o || !cookie || (cookie & (NL_SK_BUSY | NL_SK_CLOSED)))
+	if (!sl || !o || !cookie || (cookie & NL_SK_FLAGS))
 		return NULL;
 	old = sl->cookie;
 	if (old == cookie)
 		return sl;
+	if (old == (cookie | NL_SK_NOPEER)) {
+		if (!sk)
+			return NULL;
+		peer_of(sk, &o->p);
+		__sync_val_compare_and_swap(&sl->cookie, old, cookie);
+		return sl;
+	}
 	if (old && !(old & NL_SK_CLOSED))
 		return NULL;
 	if (__sync_val_compare_and_swap(&sl->cookie, old, NL_SK_BUSY) != old)
 		return NULL;
-	slot_take(sl, &left);
+	meter_take(&sl->m, &left);
 	if (old && (left.in_packets | left.out_packets))
-		meter_fold_owner(o, &left);
-	owner_key(o, s);
-	__sync_lock_test_and_set(&sl->cookie, cookie);
+		meter_fold_owner(&o->k, &left);
+	owner_key(&o->k, s);
+	peer_of(sk, &o->p);
+	__sync_lock_test_and_set(&sl->cookie, sk ? cookie : cookie | NL_SK_NOPEER);
 	return sl;
+}
+
+#define NL_CLOCK_MONOTONIC 1
+
+/* A released nl_sk_extra entry's end: what raced the release goes to the owner. */
+static int extra_done(void *map, __u64 *key, struct nl_sk_extra *e)
+{
+	struct nl_meter left;
+
+	meter_take(&e->m, &left);
+	if (left.in_packets | left.out_packets)
+		meter_fold_owner(&e->o.k, &left);
+	bpf_map_delete_elem(map, key);
+	return 0;
+}
+
+/* A new nl_sk_extra entry is built here, not on the slow path's stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct nl_sk_extra);
+} nl_sk_extra_new SEC(".maps");
+
+/* The nl_sk_extra entry of socket s (cookie), made if missing; NULL when the map is full. */
+static __always_inline struct nl_sk_extra *extra_entry(__u64 cookie, const struct nl_sock *s,
+						       struct bpf_sock *sk)
+{
+	struct nl_sk_extra *e = bpf_map_lookup_elem(&nl_sk_extra, &cookie), *v;
+	__u32 zero = 0;
+
+	if (e || !cookie)
+		return e;
+	v = bpf_map_lookup_elem(&nl_sk_extra_new, &zero);
+	if (!v)
+		return NULL;
+	__builtin_memset(&v->m, 0, sizeof(v->m));
+	v->closed_ns = 0;
+	owner_key(&v->o.k, s);
+	peer_of(sk, &v->o.p);
+	bpf_map_update_elem(&nl_sk_extra, &cookie, v, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&nl_sk_extra, &cookie);
 }
 
 /*
@@ -332,7 +425,8 @@ __noinline int nl_meter_slow(struct __sk_buff *skb, int dir)
 	struct bpf_sock *sk;
 	struct nl_sock *s = NULL;
 	struct nl_meter one = {}, *m;
-	__u64 cgid, len;
+	struct nl_sk_extra *e;
+	__u64 cgid, len, cookie;
 
 	if (!skb)
 		return 0;
@@ -365,8 +459,27 @@ __noinline int nl_meter_slow(struct __sk_buff *skb, int dir)
 		meter_add(&s->life, dir & 1, len);
 		return 0;
 	}
-	sl = slot_claim(bpf_get_socket_cookie(skb), s);
-	meter_add(sl ? &sl->m : &s->m, dir & 1, len);
+	cookie = bpf_get_socket_cookie(skb);
+	sk = bpf_sk_fullsock(sk); /* the peer's fields */
+	sl = slot_claim(cookie, s, sk);
+	if (sl) {
+		meter_add(&sl->m, dir & 1, len);
+		return 0;
+	}
+	e = extra_entry(cookie, s, sk);
+	if (e && !e->closed_ns) {
+		meter_add(&e->m, dir & 1, len);
+		return 0;
+	}
+	/* Nowhere a view can read without a walk: counted in the socket, and said so. */
+	if (!s->hidden) {
+		struct nl_conf *c = conf();
+
+		s->hidden = 1;
+		if (c)
+			__sync_fetch_and_add(&c->sk_hidden, 1);
+	}
+	meter_add(&s->m, dir & 1, len);
 	return 0;
 }
 
@@ -731,7 +844,7 @@ int nl_sock_create(struct bpf_sock *ctx)
 			record_exe(ctx, t);
 		/* Its cookie made now, and a slot: its packets find it without a helper. */
 		if (c->meter)
-			slot_claim(bpf_get_socket_cookie(ctx), s);
+			slot_claim(bpf_get_socket_cookie(ctx), s, NULL);
 	}
 	tt = bpf_task_storage_get(&nl_tasks, t->group_leader, 0, 0);
 	if (tt) {
@@ -810,6 +923,7 @@ int nl_sock_release(struct bpf_sock *ctx)
 {
 	struct nl_conf *c;
 	struct nl_proc_key pk;
+	struct nl_sk_extra *e;
 	struct nl_sk_slot *sl;
 	struct nl_meter got;
 	struct nl_sock *s;
@@ -833,12 +947,29 @@ int nl_sock_release(struct bpf_sock *ctx)
 	idx = (__u32)cookie & nl_sk_mask;
 	sl = bpf_map_lookup_elem(&nl_sk_slots, &idx);
 	if (sl && cookie &&
-	    __sync_val_compare_and_swap(&sl->cookie, cookie, cookie | NL_SK_CLOSED) == cookie) {
-		slot_take(sl, &got);
+	    (__sync_val_compare_and_swap(&sl->cookie, cookie, cookie | NL_SK_CLOSED) == cookie ||
+	     __sync_val_compare_and_swap(&sl->cookie, cookie | NL_SK_NOPEER,
+					 cookie | NL_SK_CLOSED) == (cookie | NL_SK_NOPEER))) {
+		meter_take(&sl->m, &got);
 		meter_fold(&s->m, &got);
+	}
+	e = cookie ? bpf_map_lookup_elem(&nl_sk_extra, &cookie) : NULL;
+	if (e && !e->closed_ns) {
+		e->closed_ns = bpf_ktime_get_ns();
+		meter_take(&e->m, &got);
+		meter_fold(&s->m, &got);
+		/* It lingers for packets racing this release, then goes (extra_done). */
+		if (bpf_timer_init(&e->t, &nl_sk_extra, NL_CLOCK_MONOTONIC) ||
+		    bpf_timer_set_callback(&e->t, extra_done) ||
+		    bpf_timer_start(&e->t, NL_SK_EXTRA_LINGER_NS, 0))
+			bpf_map_delete_elem(&nl_sk_extra, &cookie);
 	}
 	s->life = s->m;
 	c = conf();
+	if (s->hidden && c) {
+		s->hidden = 0;
+		__sync_fetch_and_add(&c->sk_hidden, -1);
+	}
 	if (c && c->audit) {
 		struct sock *ksk = bpf_cast_to_kern_ctx(ctx);
 
@@ -1134,9 +1265,18 @@ int nl_pace(struct bpf_sock_ops *ops)
  * reach every namespace, but kernels may refuse map-element iterators
  * (EPERM here, even to root).
  */
+static __always_inline void meter_sum(struct nl_meter *to, const struct nl_meter *m)
+{
+	to->in_bytes += m->in_bytes;
+	to->in_packets += m->in_packets;
+	to->out_bytes += m->out_bytes;
+	to->out_packets += m->out_packets;
+}
+
 static __always_inline void meter_rec(struct seq_file *seq, struct sock *sk)
 {
 	struct nl_meter_rec r = {};
+	struct nl_sk_extra *e;
 	struct nl_sk_slot *sl;
 	struct nl_sock *s;
 	__u64 cookie;
@@ -1157,12 +1297,11 @@ static __always_inline void meter_rec(struct seq_file *seq, struct sock *sk)
 	r.m = s->m;
 	idx = (__u32)cookie & nl_sk_mask;
 	sl = bpf_map_lookup_elem(&nl_sk_slots, &idx);
-	if (sl && cookie && sl->cookie == cookie) {
-		r.m.in_bytes += sl->m.in_bytes;
-		r.m.in_packets += sl->m.in_packets;
-		r.m.out_bytes += sl->m.out_bytes;
-		r.m.out_packets += sl->m.out_packets;
-	}
+	if (sl && cookie && (sl->cookie & ~NL_SK_NOPEER) == cookie)
+		meter_sum(&r.m, &sl->m);
+	e = bpf_map_lookup_elem(&nl_sk_extra, &cookie);
+	if (e && !e->closed_ns)
+		meter_sum(&r.m, &e->m);
 out:
 	if (!(r.m.in_packets | r.m.out_packets))
 		return;

@@ -24,6 +24,7 @@
 /* The BPF side gets the __u* types from vmlinux.h. */
 #ifndef __VMLINUX_H__
 #include <linux/types.h>
+#include <linux/bpf.h> /* struct bpf_timer */
 #endif
 
 /* A cap of NL_UNLIMITED can never be crossed: len + used never exceeds it. */
@@ -52,13 +53,20 @@ _Static_assert(NL_TASK_TAGS + NL_HOST_CHAIN < NL_SOCK_CHAIN, "tags and hosts fit
 /*
  * Sockets the meter counts in place (nl_sk_slots), by socket cookie modulo
  * this (a power of 2). A socket whose slot another live socket holds is
- * counted in its sk_storage instead, through a helper call.
+ * counted in nl_sk_extra instead, by cookie, through a helper call; only
+ * when that is full, in its sk_storage (nl_conf.sk_hidden counts those).
  */
 #define NL_SK_SLOTS 65536
+#define NL_SK_EXTRA 65536
 /* A slot's cookie while a socket claims it (no packet matches it). */
 #define NL_SK_BUSY (1ULL << 63)
 /* Or'ed into a slot's cookie when its socket is released. */
 #define NL_SK_CLOSED (1ULL << 62)
+/* Or'ed in by the claim at socket creation: the first packet records the peer. */
+#define NL_SK_NOPEER (1ULL << 61)
+#define NL_SK_FLAGS  (NL_SK_BUSY | NL_SK_CLOSED | NL_SK_NOPEER)
+/* How long a released nl_sk_extra entry stays for packets racing the release. */
+#define NL_SK_EXTRA_LINGER_NS 1000000000ULL
 /* Scope verdicts and host chains each CPU keeps at hand (powers of 2). */
 #define NL_SCOPE_MEMO 1024
 #define NL_HOST_MEMO  1024
@@ -276,6 +284,7 @@ struct nl_conf {
 	__u32 audit;	    /* PID of the `netlimit audit` reading the ring (one at a time); 0 none */
 	__u32 npaced;	    /* limits with an out, total or throttle rate: TCP sockets get nl_pace */
 	__u64 audit_lost;   /* audit records the ring had no room for */
+	__u64 sk_hidden;    /* live sockets counted in their sk_storage: views must walk */
 };
 
 /* Traffic of a socket, cgroup or process, as the meter counts it. */
@@ -300,7 +309,7 @@ struct nl_sock {
 	__u32 audit_due; /* TCP: 1 released, 2 reached CLOSE; whoever makes it 3 writes the record */
 	__u32 rate_id;	 /* TCP: the rated limit whose rate paces the socket (bpf/charge.h) */
 	__u32 pace;	 /* its pacing rate now, bytes a second (0: not paced) */
-	__u32 pad2;
+	__u32 hidden;	 /* counted in m while live (nl_sk_extra full): in nl_conf.sk_hidden */
 	__u64 pace_ns;	 /* when pace was last changed */
 	__u64 epoch_ns;	 /* the rated limit's count of flows it was last counted in */
 	struct nl_meter m NL_CACHELINE;
@@ -324,6 +333,33 @@ struct nl_proc_key {
 	__u32 uid;
 	char comm[16];
 	__u64 cgroup_id;
+};
+
+/* A connected socket's remote end (rport 0: none), recorded at its first packet. */
+struct nl_sk_peer {
+	__u32 fam; /* NL_FAM_V4 (the address in raddr[0..3]) or NL_FAM_V6 */
+	__u16 rport;
+	__u16 proto;
+	__u8 raddr[16];
+};
+
+/* A metered socket's owner and peer (nl_sk_owners, by slot; nl_sk_extra). */
+struct nl_sk_owner {
+	struct nl_proc_key k;
+	struct nl_sk_peer p;
+};
+
+/*
+ * A socket the slots have no room for (nl_sk_extra, by cookie): its counters,
+ * owner and peer, so the views read every live socket from maps. At release
+ * the counters go to the socket and the entry lingers NL_SK_EXTRA_LINGER_NS
+ * for packets racing the release (its timer gives those to the owner).
+ */
+struct nl_sk_extra {
+	struct nl_meter m;
+	struct nl_sk_owner o;
+	__u64 closed_ns; /* 0 while the socket lives */
+	struct bpf_timer t;
 };
 
 /* Sent through an owner's ring when a cap first refuses a packet. */

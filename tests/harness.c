@@ -201,6 +201,13 @@ static int run_one(const struct test *t)
 	if (pid == 0) {
 		setpgid(0, 0);
 		signal(SIGPIPE, SIG_IGN);
+		/*
+		 * A runner started in the background of a script ignores SIGINT and
+		 * SIGQUIT, and so would every command a test starts: the tests that
+		 * forward them would wait in vain.
+		 */
+		signal(SIGINT, SIG_DFL);
+		signal(SIGQUIT, SIG_DFL);
 		if (geteuid() == 0) {
 			if (unshare(CLONE_NEWNET)) {
 				test_fail_at(__FILE__, __LINE__, "unshare(CLONE_NEWNET): %s",

@@ -24,7 +24,7 @@ static const char *const map_names[NL_MAP_COUNT] = {
 	"limits",     "conf",	   "cgroups",	 "hosts",      "scopes",
 	"socks",      "sock_tags", "tasks",	 "rings",      "cg_meter",
 	"proc_meter", "sk_slots",  "sk_owners", "host_meter", "audit",
-	"sock_exe",   "udp_peers", "periods",
+	"sock_exe",   "udp_peers", "periods",	 "sk_extra",
 };
 _Static_assert(sizeof(map_names) / sizeof(map_names[0]) == NL_MAP_COUNT, "a pin name per map");
 
@@ -134,7 +134,7 @@ static void take_skel_fds(struct nl_dp *dp)
 		s->maps.nl_sock_tags, s->maps.nl_tasks,	     s->maps.nl_rings,
 		s->maps.nl_cg_meter,  s->maps.nl_proc_meter, s->maps.nl_sk_slots,
 		s->maps.nl_sk_owners, s->maps.nl_host_meter, s->maps.nl_audit, s->maps.nl_sock_exe,
-		s->maps.nl_udp_peers, s->maps.nl_periods,
+		s->maps.nl_udp_peers, s->maps.nl_periods,    s->maps.nl_sk_extra,
 	};
 
 	for (int i = 0; i < NL_MAP_COUNT; i++)

@@ -38,6 +38,7 @@ enum nl_dp_map {
 	NL_MAP_SOCK_EXE,
 	NL_MAP_UDP_PEERS,
 	NL_MAP_PERIODS,
+	NL_MAP_SK_EXTRA,
 	NL_MAP_COUNT,
 };
 

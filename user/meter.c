@@ -304,21 +304,57 @@ int nl_meter_sockets(struct nl_dp *dp, struct nl_meter_rec **socks, size_t *n)
 	return 0;
 }
 
+/* A socket's row in cg and proc (and its record in socks, if connected and asked). */
+static int add_owned(struct two_rows *t, const struct nl_sk_owner *o, const struct nl_meter *m,
+		     __u64 cookie, bool live)
+{
+	struct nl_meter_row row = { .cgroup_id = o->k.cgroup_id, .m = *m };
+	int err;
+
+	if (!(m->in_packets | m->out_packets))
+		return 0;
+	err = push(t->cg, &row);
+	row.tgid = o->k.tgid;
+	row.uid = o->k.uid;
+	memcpy(row.comm, o->k.comm, sizeof(row.comm));
+	if (!err)
+		err = push(t->proc, &row);
+	if (!err && live && t->socks && o->p.rport) {
+		struct nl_meter_rec r = {
+			.cookie = cookie,
+			.cgroup_id = o->k.cgroup_id,
+			.tgid = o->k.tgid,
+			.uid = o->k.uid,
+			.proto = o->p.proto,
+			.fam = o->p.fam,
+			.rport = o->p.rport,
+			.m = *m,
+		};
+
+		memcpy(r.comm, o->k.comm, sizeof(r.comm));
+		memcpy(r.raddr, o->p.raddr, sizeof(r.raddr));
+		err = add_connected(&r, t->socks);
+	}
+	return err;
+}
+
 /*
- * What packets racing a socket's release left in its slot: the slot's owner
- * gets it (the kernel folds it the same way when the slot is next claimed).
+ * The slots: with live, every socket that holds one (and so every socket
+ * but those in nl_sk_extra); without, only what packets racing a release
+ * left in a released socket's slot (the slot's owner gets it, as the kernel
+ * does when the slot is next claimed).
  */
-static int read_closed_slots(struct nl_dp *dp, struct rows *cg, struct rows *proc)
+static int read_slots(struct nl_dp *dp, struct two_rows *t, bool live)
 {
 	/*
 	 * Mapped once per dataplane and kept: mapping a BPF array maps all its
 	 * pages, 6 MB here, which a view reading every second should not redo.
 	 */
 	static const struct nl_sk_slot *sl;
-	static const struct nl_proc_key *o;
+	static const struct nl_sk_owner *o;
 	static __u32 mapped_id;
 	size_t slen = sizeof(struct nl_sk_slot) * NL_SK_SLOTS;
-	size_t olen = sizeof(struct nl_proc_key) * NL_SK_SLOTS;
+	size_t olen = sizeof(struct nl_sk_owner) * NL_SK_SLOTS;
 	int fd = nl_dp__map_fd(dp, NL_MAP_SK_SLOTS), err = 0;
 	struct bpf_map_info info = { 0 };
 	__u32 len = sizeof(info);
@@ -347,19 +383,44 @@ static int read_closed_slots(struct nl_dp *dp, struct rows *cg, struct rows *pro
 		mapped_id = info.id;
 	}
 	for (size_t i = 0; i < NL_SK_SLOTS && !err; i++) {
-		struct nl_meter_row row = { .cgroup_id = o[i].cgroup_id, .m = sl[i].m };
+		__u64 ck = __atomic_load_n(&sl[i].cookie, __ATOMIC_ACQUIRE);
+		struct nl_meter m;
 
-		if (!(__atomic_load_n(&sl[i].cookie, __ATOMIC_ACQUIRE) & NL_SK_CLOSED) ||
-		    !(row.m.in_packets | row.m.out_packets))
+		if (!ck || (ck & NL_SK_BUSY) || (!live && !(ck & NL_SK_CLOSED)))
 			continue;
-		err = push(cg, &row);
-		row.tgid = o[i].tgid;
-		row.uid = o[i].uid;
-		memcpy(row.comm, o[i].comm, sizeof(row.comm));
-		if (!err)
-			err = push(proc, &row);
+		m.in_bytes = __atomic_load_n(&sl[i].m.in_bytes, __ATOMIC_RELAXED);
+		m.in_packets = __atomic_load_n(&sl[i].m.in_packets, __ATOMIC_RELAXED);
+		m.out_bytes = __atomic_load_n(&sl[i].m.out_bytes, __ATOMIC_RELAXED);
+		m.out_packets = __atomic_load_n(&sl[i].m.out_packets, __ATOMIC_RELAXED);
+		err = add_owned(t, &o[i], &m, ck & ~NL_SK_FLAGS, !(ck & NL_SK_CLOSED));
 	}
 	return err;
+}
+
+/* The sockets the slots had no room for (nl_sk_extra), live and lingering. */
+static int read_extra(struct nl_dp *dp, struct two_rows *t)
+{
+	enum { BATCH = 256 };
+	static __u64 keys[BATCH];
+	static struct nl_sk_extra vals[BATCH];
+	int fd = nl_dp__map_fd(dp, NL_MAP_SK_EXTRA), err = 0;
+	__u64 in = 0, out = 0;
+	bool first = true;
+
+	for (;;) {
+		__u32 n = BATCH;
+		int r = bpf_map_lookup_batch(fd, first ? NULL : &in, &out, keys, vals, &n, NULL);
+		int e = r ? errno : 0;
+
+		for (__u32 i = 0; i < n && !err; i++)
+			err = add_owned(t, &vals[i].o, &vals[i].m, keys[i], !vals[i].closed_ns);
+		if (err || (r && e == ENOENT))
+			return err;
+		if (r)
+			return -e;
+		in = out;
+		first = false;
+	}
 }
 
 int nl_meter_read(struct nl_dp *dp, struct nl_meter_row **cgv, size_t *ncg,
@@ -379,9 +440,23 @@ int nl_meter_read_all(struct nl_dp *dp, struct nl_meter_row **cgv, size_t *ncg,
 	struct nl_meter m;
 	int fd, err;
 
-	err = read_sockets(dp, &cg, &proc, socks ? &sl : NULL);
-	if (!err)
-		err = read_closed_slots(dp, &cg, &proc);
+	struct two_rows t = { &cg, &proc, socks ? &sl : NULL };
+	struct nl_conf *c = nl_dp__conf(dp);
+
+	/*
+	 * Every live socket is in a slot or in nl_sk_extra, unless that was full
+	 * (sk_hidden): then the socket tables are walked, each socket read from
+	 * its own storage.
+	 */
+	if (!__atomic_load_n(&c->sk_hidden, __ATOMIC_ACQUIRE) && !getenv("NETLIMIT_METER_WALK")) {
+		err = read_slots(dp, &t, true);
+		if (!err)
+			err = read_extra(dp, &t);
+	} else {
+		err = read_sockets(dp, &cg, &proc, socks ? &sl : NULL);
+		if (!err)
+			err = read_slots(dp, &t, false);
+	}
 	/* Sockets that have closed, and packets that had no socket of their own. */
 	fd = nl_dp__map_fd(dp, NL_MAP_CG_METER);
 	while (!err && !bpf_map_get_next_key(fd, pck, &ck)) {
