@@ -33,10 +33,14 @@ struct {
 	__type(value, __u8);
 } nl_scopes SEC(".maps");
 
-/* What the meter and the rates keep per socket (bpf/dataplane.bpf.c). */
+/*
+ * What the meter and the rates keep per socket (bpf/dataplane.bpf.c). Cloned
+ * into a socket a listener accepts: it gets the listener's owner (see
+ * own_storage in bpf/dataplane.bpf.c).
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(map_flags, BPF_F_NO_PREALLOC | BPF_F_CLONE);
 	__type(key, int);
 	__type(value, struct nl_sock);
 } nl_socks SEC(".maps");

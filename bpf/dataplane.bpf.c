@@ -67,10 +67,13 @@ struct {
 
 extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
 
-/* Process limits a socket was made under (or tagged with by attach --pid). */
+/*
+ * Process limits a socket was made under (or tagged with by attach --pid);
+ * a socket a listener accepts has its listener's (cloned).
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(map_flags, BPF_F_NO_PREALLOC | BPF_F_CLONE);
 	__type(key, int);
 	__type(value, struct nl_tags);
 } nl_sock_tags SEC(".maps");
@@ -112,10 +115,10 @@ struct {
 	__uint(max_entries, NL_AUDIT_RING);
 } nl_audit SEC(".maps");
 
-/* What each socket's creator ran, recorded while audit readers exist. */
+/* What each socket's creator ran (accepted: its listener's), while audit readers exist. */
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(map_flags, BPF_F_NO_PREALLOC | BPF_F_CLONE);
 	__type(key, int);
 	__type(value, struct nl_exe);
 } nl_sock_exe SEC(".maps");
@@ -414,6 +417,31 @@ static __always_inline struct nl_sk_extra *extra_entry(__u64 cookie, const struc
 }
 
 /*
+ * A socket's nl_sock is its own (s->cookie its cookie), or a copy of its
+ * listener's, cloned when it was accepted: then it keeps the listener's
+ * owner (the server) and starts its own counts and life.
+ */
+static __always_inline void own_storage(struct nl_sock *s, __u64 cookie)
+{
+	if (s->cookie == cookie || !cookie)
+		return;
+	if (s->cookie) {
+		__builtin_memset(&s->m, 0, sizeof(s->m));
+		__builtin_memset(&s->life, 0, sizeof(s->life));
+		s->closed = 0;
+		s->hidden = 0;
+		s->audit_due = 0;
+		s->rate_id = 0;
+		s->pace = 0;
+		s->pace_ns = 0;
+		s->epoch_ns = 0;
+		s->accepted = 1;
+		s->open_ns = bpf_ktime_get_ns();
+	}
+	s->cookie = cookie;
+}
+
+/*
  * The meter's slow path: a socket without a slot of its own (its slot is
  * taken, or its cookie not made yet), a socket already released, or a
  * packet without a full socket (its cgroup's total).
@@ -441,6 +469,8 @@ __noinline int nl_meter_slow(struct __sk_buff *skb, int dir)
 			meter_add(m, dir & 1, len);
 		return 0;
 	}
+	cookie = bpf_get_socket_cookie(skb);
+	own_storage(s, cookie);
 	if (!s->cgroup_id)
 		s->cgroup_id = bpf_skb_cgroup_id(skb);
 	if (!s->open_ns)
@@ -459,7 +489,6 @@ __noinline int nl_meter_slow(struct __sk_buff *skb, int dir)
 		meter_add(&s->life, dir & 1, len);
 		return 0;
 	}
-	cookie = bpf_get_socket_cookie(skb);
 	sk = bpf_sk_fullsock(sk); /* the peer's fields */
 	sl = slot_claim(cookie, s, sk);
 	if (sl) {
@@ -843,8 +872,9 @@ int nl_sock_create(struct bpf_sock *ctx)
 		if (c->audit)
 			record_exe(ctx, t);
 		/* Its cookie made now, and a slot: its packets find it without a helper. */
+		s->cookie = bpf_get_socket_cookie(ctx);
 		if (c->meter)
-			slot_claim(bpf_get_socket_cookie(ctx), s, NULL);
+			slot_claim(s->cookie, s, NULL);
 	}
 	tt = bpf_task_storage_get(&nl_tasks, t->group_leader, 0, 0);
 	if (tt) {
@@ -931,11 +961,13 @@ int nl_sock_release(struct bpf_sock *ctx)
 	__u32 idx;
 
 	s = bpf_sk_storage_get(&nl_socks, ctx, 0, 0);
+	cookie = bpf_get_socket_cookie(ctx);
+	if (s)
+		own_storage(s, cookie);
 	if (!s || s->closed)
 		return 1;
 	s->closed = 1;
-	cookie = bpf_get_socket_cookie(ctx);
-	if (!s->tgid) {
+	if (!s->tgid || s->accepted) {
 		/* Made without a sock_create (accepted): its closer is its owner. */
 		__u64 ug = bpf_get_current_uid_gid();
 
@@ -1079,7 +1111,10 @@ int BPF_PROG(nl_sock_state, struct sock *sk, int oldstate, int newstate)
 	struct nl_limit *l;
 	int k;
 
-	if (oldstate != TCP_CLOSE && newstate != TCP_CLOSE)
+	/* Accepted: born in SYN_RECV, with its listener's tags (cloned), and counted from then. */
+	bool born = oldstate == TCP_LISTEN && newstate == TCP_SYN_RECV;
+
+	if (oldstate != TCP_CLOSE && newstate != TCP_CLOSE && !born)
 		return 0;
 	if (sk->sk_protocol != IPPROTO_TCP)
 		return 0;
@@ -1286,6 +1321,8 @@ static __always_inline void meter_rec(struct seq_file *seq, struct sock *sk)
 	if (!s)
 		return;
 	cookie = sk->__sk_common.skc_cookie.counter;
+	if (s->cookie != cookie)
+		return; /* accepted, no packet of its own metered yet */
 	if (s->closed) {
 		/* Only for the audit: released, its record still to come at CLOSE. */
 		if (s->audit_due != 1)

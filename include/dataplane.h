@@ -312,6 +312,9 @@ struct nl_sock {
 	__u32 hidden;	 /* counted in m while live (nl_sk_extra full): in nl_conf.sk_hidden */
 	__u64 pace_ns;	 /* when pace was last changed */
 	__u64 epoch_ns;	 /* the rated limit's count of flows it was last counted in */
+	__u64 cookie;	 /* the socket this is of (a listener's, cloned at accept, until set) */
+	__u32 accepted;	 /* accepted: owned by its listener's owner until closed */
+	__u32 pad3;
 	struct nl_meter m NL_CACHELINE;
 	struct nl_meter life; /* everything, for the audit: m is emptied at release */
 };

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -609,4 +610,87 @@ void test_attach_existing_children(void)
 	netlimit(&p, "detach", "solo", NULL);
 out:
 	server_stop(s);
+}
+
+/* Until p printed "port N" on stdout (at most 5 s): N, or 0. */
+static int printed_port(struct proc *p)
+{
+	for (int i = 0; i < 250; i++) {
+		struct pollfd pfd = { p->out_fd, POLLIN, 0 };
+		ssize_t n;
+		char *at;
+
+		if (poll(&pfd, 1, 20) > 0 && p->out_len < sizeof(p->out) - 1) {
+			n = read(p->out_fd, p->out + p->out_len, sizeof(p->out) - 1 - p->out_len);
+			if (n > 0)
+				p->out_len += (size_t)n;
+			p->out[p->out_len] = '\0';
+		}
+		at = strstr(p->out, "port ");
+		if (at && strchr(at, '\n'))
+			return atoi(at + 5);
+	}
+	return 0;
+}
+
+/*
+ * A server under a process limit: the connections it accepts (sockets it
+ * never created: the kernel clones them from its listener) are its own,
+ * counted and capped by its limit and shown under its pid by the meter, and
+ * counted among its open sockets while they last.
+ */
+void test_attach_server_connections(void)
+{
+	unsigned long long v = 0;
+	struct proc srv, cl, p;
+	char anchor[32];
+	int port;
+
+	if (!require_root())
+		return;
+	if (!ASSERT_OK(proc_start(&srv, (char *[]){ traffic(), "serve", "127.0.0.1", "4000000",
+						    NULL }),
+		       "server"))
+		return;
+	port = printed_port(&srv);
+	if (!ASSERT_GT(port, 0, "the server's port"))
+		goto out;
+	netlimit(&p, "attach", "--pid", num(srv.pid), "--out=300K", "--on-limit=block",
+		 "--name=srv", NULL);
+	ASSERT_EQ(p.status, 0, "attach --pid to the server");
+	netlimit(&p, "meter", "on", NULL);
+	/* A download from it, after the limit: a connection the server accepts. */
+	proc_run(&cl, (char *[]){ traffic(), "tcp-recv-for", "127.0.0.1", num(port), "1500", NULL },
+		 20);
+	ASSERT_EQ(cl.status, 0, "the client read for 1.5 s");
+	netlimit(&p, "show", "srv", "--json", NULL);
+	ASSERT_LE(J(p.out, "out_bytes"), 300 << 10, "never past the cap");
+	ASSERT_GT(J(p.out, "out_bytes"), 200 << 10, "the accepted connection counted");
+	ASSERT_GT(J(p.out, "out_dropped_bytes"), 0, "the rest dropped");
+	for (int i = 0; i < 50 && J(p.out, "socks") != 1; i++) {
+		msleep(50);
+		netlimit(&p, "show", "srv", "--json", NULL);
+	}
+	ASSERT_EQ(J(p.out, "socks"), 1, "open sockets: the listener (the accepted one in and out)");
+	ASSERT_TRUE(strstr(cl.out, "received ") && atoll(strstr(cl.out, "received ") + 9) <= 300 << 10,
+		    "the client got no more than the cap");
+	netlimit(&p, "stat", "--json", NULL);
+	snprintf(anchor, sizeof(anchor), "{\"pid\":%d,", (int)srv.pid);
+	ASSERT_TRUE(json_u64_after(p.out, anchor, "out_bytes", &v), "the meter lists the server");
+	ASSERT_GT(v, 200 << 10, "with its accepted connection's bytes");
+	netlimit(&p, "meter", "off", NULL);
+	/* Its sockets were counted in and out: with the server gone, gc takes the limit. */
+	proc_kill(&srv, SIGTERM);
+	for (int i = 0; i < 50; i++) {
+		netlimit(&p, "gc", NULL);
+		netlimit(&p, "show", "srv", NULL);
+		if (p.status)
+			break;
+		msleep(100);
+	}
+	ASSERT_TRUE(p.status != 0, "gc removed the limit: no socket left open in its count");
+	netlimit(&p, "detach", "srv", NULL);
+	return;
+out:
+	proc_kill(&srv, SIGTERM);
 }
