@@ -355,11 +355,16 @@ void test_serve_read_only(void)
 {
 	int port = free_port();
 	struct proc s, p;
+	char cg[512];
 
 	if (!require_root())
 		return;
-	if (!ASSERT_TRUE(start_serve(&s, port, "-q"), "serve answers"))
+	if (!ASSERT_TRUE(make_limit("ro", cg, sizeof(cg)), "a limit, for /api/limits to carry"))
 		return;
+	if (!ASSERT_TRUE(start_serve(&s, port, "-q"), "serve answers")) {
+		drop_limit("ro", cg);
+		return;
+	}
 	{
 		char url[128];
 		char *argv[] = { "/usr/bin/curl", "-s", "-m", "5", "-o", "/dev/null", "-w", "%{http_code}",
@@ -375,15 +380,32 @@ void test_serve_read_only(void)
 	ASSERT_EQ(get(&p, port, "/nothing"), 404, "unknown path");
 	ASSERT_EQ(get(&p, port, "/api/limits"), 200, "/api/limits");
 	ASSERT_EQ(p.out[0], '[', "a JSON array");
+	ASSERT_HAS(p.out, "\"name\":\"ro\"", "with the limit");
 	ASSERT_EQ(get(&p, port, "/api/usage"), 200, "/api/usage");
 	ASSERT_HAS(p.out, "\"interfaces\":[", "the views");
 	ASSERT_EQ(get(&p, port, "/api/history"), 200, "/api/history");
 	ASSERT_HAS(p.out, "[{\"time\":", "rounds kept");
+	/* Renderings are kept gzip'ed: sent as they are to who takes gzip, inflated to others. */
+	{
+		char cmd[600];
+
+		snprintf(cmd, sizeof(cmd),
+			 "u=http://127.0.0.1:%d/api/limits; "
+			 "curl -s -D - -o /dev/null -H 'Accept-Encoding: gzip' $u | "
+			 "grep -qi '^content-encoding: gzip' && "
+			 "curl -s -H 'Accept-Encoding: gzip' $u | gzip -dc > /tmp/nl-gz-%d.a && "
+			 "curl -s $u > /tmp/nl-gz-%d.b && grep -q '\"name\":\"ro\"' /tmp/nl-gz-%d.b && "
+			 "cmp -s /tmp/nl-gz-%d.a /tmp/nl-gz-%d.b",
+			 port, port, port, port, port, port);
+		ASSERT_EQ(sh("%s", cmd), 0, "gzip for who asks, the same text inflated for who not");
+		sh("rm -f /tmp/nl-gz-%d.a /tmp/nl-gz-%d.b", port, port);
+	}
 	ASSERT_EQ(get(&p, port, "/"), 200, "the page");
 	ASSERT_HAS(p.out, "<canvas", "a graph");
 	ASSERT_FALSE(strstr(p.out, "http://") || strstr(p.out, "https://"),
 		     "nothing loaded from the network");
 	proc_kill(&s, SIGTERM);
+	drop_limit("ro", cg);
 }
 
 /* node_exporter's textfile: whole, checked by promtool, nothing else left in the directory. */
