@@ -95,6 +95,16 @@ static struct nl_limit *map_chunk(const struct nl_dp *dp, __u32 c)
 	return p;
 }
 
+void nl_dp__drop_pages(struct nl_dp *dp)
+{
+	/* Unmapped, not madvise()d: a BPF array's mapping has no pages to fault back in. */
+	for (size_t i = 0; i < sizeof(dp->chunks) / sizeof(dp->chunks[0]); i++)
+		if (dp->chunks[i]) {
+			munmap(dp->chunks[i], CHUNK_LEN);
+			dp->chunks[i] = NULL;
+		}
+}
+
 static int map_shared(struct nl_dp *dp)
 {
 	void *p;

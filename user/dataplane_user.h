@@ -63,6 +63,11 @@ int nl_dp__map_fd(const struct nl_dp *dp, enum nl_dp_map m);
 /* The live slot of limit id (shared with the kernel); NULL if id is out of range. */
 struct nl_limit *nl_dp__limit(const struct nl_dp *dp, __u32 id);
 struct nl_conf *nl_dp__conf(const struct nl_dp *dp);
+/*
+ * Let go of the limits table's pages this process touched (they stay the
+ * kernel's; the next touch maps them again): for a long-running reader.
+ */
+void nl_dp__drop_pages(struct nl_dp *dp);
 /* Sockets recompute which limits cover them on their next packet. */
 void nl_dp__bump(struct nl_dp *dp);
 /* Whether the dataplane pinned in dir has this netlimit's maps (an older one's may not). */

@@ -339,6 +339,29 @@ static int add_owned(struct two_rows *t, const struct nl_sk_owner *o, const stru
 }
 
 /*
+ * The slots and their owners, mapped once per dataplane (mapped_id) and kept:
+ * mapping a BPF array maps all its pages, which a view reading every second
+ * should not redo.
+ */
+#define SLOTS_LEN  (sizeof(struct nl_sk_slot) * NL_SK_SLOTS)
+#define OWNERS_LEN (sizeof(struct nl_sk_owner) * NL_SK_SLOTS)
+static const struct nl_sk_slot *slots_map;
+static const struct nl_sk_owner *owners_map;
+static __u32 mapped_id;
+
+void nl_meter_drop_pages(void)
+{
+	/* Unmapped (mapped again next time): a BPF array's mapping cannot fault pages back. */
+	if (slots_map)
+		munmap((void *)slots_map, SLOTS_LEN);
+	if (owners_map)
+		munmap((void *)owners_map, OWNERS_LEN);
+	slots_map = NULL;
+	owners_map = NULL;
+	mapped_id = 0;
+}
+
+/*
  * The slots: with live, every socket that holds one (and so every socket
  * but those in nl_sk_extra); without, only what packets racing a release
  * left in a released socket's slot (the slot's owner gets it, as the kernel
@@ -346,42 +369,34 @@ static int add_owned(struct two_rows *t, const struct nl_sk_owner *o, const stru
  */
 static int read_slots(struct nl_dp *dp, struct two_rows *t, bool live)
 {
-	/*
-	 * Mapped once per dataplane and kept: mapping a BPF array maps all its
-	 * pages, 6 MB here, which a view reading every second should not redo.
-	 */
-	static const struct nl_sk_slot *sl;
-	static const struct nl_sk_owner *o;
-	static __u32 mapped_id;
-	size_t slen = sizeof(struct nl_sk_slot) * NL_SK_SLOTS;
-	size_t olen = sizeof(struct nl_sk_owner) * NL_SK_SLOTS;
+	const struct nl_sk_slot *sl;
+	const struct nl_sk_owner *o;
 	int fd = nl_dp__map_fd(dp, NL_MAP_SK_SLOTS), err = 0;
 	struct bpf_map_info info = { 0 };
 	__u32 len = sizeof(info);
+	void *p;
 
 	/* The map's id tells a reloaded dataplane from the one mapped. */
 	if (bpf_obj_get_info_by_fd(fd, &info, &len))
 		return -errno;
 	if (info.id != mapped_id) {
-		if (sl)
-			munmap((void *)sl, slen);
-		if (o)
-			munmap((void *)o, olen);
-		sl = NULL;
-		o = NULL;
-		mapped_id = 0;
-		sl = mmap(NULL, slen, PROT_READ, MAP_SHARED, fd, 0);
-		if (sl == MAP_FAILED) {
-			sl = NULL;
+		nl_meter_drop_pages();
+		p = mmap(NULL, SLOTS_LEN, PROT_READ, MAP_SHARED, fd, 0);
+		if (p == MAP_FAILED)
 			return -errno;
+		slots_map = p;
+		p = mmap(NULL, OWNERS_LEN, PROT_READ, MAP_SHARED,
+			 nl_dp__map_fd(dp, NL_MAP_SK_OWNERS), 0);
+		if (p == MAP_FAILED) {
+			err = -errno;
+			nl_meter_drop_pages();
+			return err;
 		}
-		o = mmap(NULL, olen, PROT_READ, MAP_SHARED, nl_dp__map_fd(dp, NL_MAP_SK_OWNERS), 0);
-		if (o == MAP_FAILED) {
-			o = NULL;
-			return -errno;
-		}
+		owners_map = p;
 		mapped_id = info.id;
 	}
+	sl = slots_map;
+	o = owners_map;
 	for (size_t i = 0; i < NL_SK_SLOTS && !err; i++) {
 		__u64 ck = __atomic_load_n(&sl[i].cookie, __ATOMIC_ACQUIRE);
 		struct nl_meter m;

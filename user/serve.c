@@ -765,8 +765,13 @@ static int one_round(struct nl_state *st, struct nl_dp *dp, const struct nl_use 
 	publish(&served.usage, us, ul, ut);
 	publish(&served.limits, lm, ll_len, lt);
 	publish(&served.history, hs, hl, ht);
-	/* The last round's renderings are gone: give their pages back now, not at exit. */
+	/*
+	 * The last round's renderings are gone: give their pages back now, not at
+	 * exit; and the BPF maps' pages this round read (the kernel keeps them).
+	 */
 	malloc_trim(0);
+	nl_dp__drop_pages(dp);
+	nl_meter_drop_pages();
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	round_s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	nl_debug("serve: a round of %zu limits took %.1f ms", ll.n, round_s * 1e3);
