@@ -388,12 +388,19 @@ static int extra_done(void *map, __u64 *key, struct nl_sk_extra *e)
 	return 0;
 }
 
-/* A new nl_sk_extra entry is built here, not on the slow path's stack. */
+/*
+ * A new nl_sk_extra entry is built here, not on the slow path's stack: as
+ * bytes, since a per-CPU map may not hold a bpf_timer.
+ */
+struct nl_sk_extra_raw {
+	__u8 b[sizeof(struct nl_sk_extra)];
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct nl_sk_extra);
+	__type(value, struct nl_sk_extra_raw);
 } nl_sk_extra_new SEC(".maps");
 
 /* The nl_sk_extra entry of socket s (cookie), made if missing; NULL when the map is full. */
@@ -405,7 +412,7 @@ static __always_inline struct nl_sk_extra *extra_entry(__u64 cookie, const struc
 
 	if (e || !cookie)
 		return e;
-	v = bpf_map_lookup_elem(&nl_sk_extra_new, &zero);
+	v = (struct nl_sk_extra *)bpf_map_lookup_elem(&nl_sk_extra_new, &zero);
 	if (!v)
 		return NULL;
 	__builtin_memset(&v->m, 0, sizeof(v->m));

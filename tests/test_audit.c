@@ -122,6 +122,15 @@ void test_audit_records(void)
 		sh("bpftool prog show name nl_sock_state >&2; bpftool prog show name nl_sock_release >&2");
 	}
 	proc_kill(&a, SIGTERM);
+	if (!settled) {
+		fprintf(stderr, "    the clients' (%d, %d) records written open at the end, 5:\n",
+			(int)tc.pid, (int)many.pid);
+		sh("grep -E '\"pid\":(%d|%d),' %s | grep -v '\"closed\":\"20' | head -5 >&2",
+		   (int)tc.pid, (int)many.pid, file);
+		sh("echo \"    open: $(grep '\"pid\":%d,' %s | grep -vc '\"closed\":\"20') of tc, "
+		   "$(grep '\"pid\":%d,' %s | grep -vc '\"closed\":\"20') of many\" >&2",
+		   (int)tc.pid, file, (int)many.pid, file);
+	}
 	/* audit ends cleanly at SIGTERM; what it lost is checked below (audit_lost). */
 	ASSERT_EQ(a.status, 0, "audit ended by SIGTERM, status 0");
 	/* Connected UDP: one record, exactly its datagrams, its owner and ends. */
