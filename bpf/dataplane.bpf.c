@@ -905,17 +905,21 @@ static __always_inline bool audit_turn(__u32 *w, __u32 bit)
  * e: what its creator ran, if recorded). Written at release, or for TCP
  * when the connection reaches CLOSE, so the close handshake is in it.
  */
-static __always_inline void audit_record(struct sock *sk, struct nl_sock *s, struct nl_exe *e,
-					 struct nl_conf *c, __u32 kind)
+static __always_inline struct nl_audit_rec *audit_reserve(struct nl_conf *c)
 {
-	struct nl_audit_rec *r;
+	struct nl_audit_rec *r = bpf_ringbuf_reserve(&nl_audit, sizeof(struct nl_audit_rec), 0);
+
+	if (!r)
+		__sync_fetch_and_add(&c->audit_lost, 1);
+	return r;
+}
+
+/* Fill and submit a record reserved by audit_reserve. */
+static __always_inline void audit_record(struct nl_audit_rec *r, struct sock *sk,
+					 struct nl_sock *s, struct nl_exe *e, __u32 kind)
+{
 	__u32 fam;
 
-	r = bpf_ringbuf_reserve(&nl_audit, sizeof(*r), 0);
-	if (!r) {
-		__sync_fetch_and_add(&c->audit_lost, 1);
-		return;
-	}
 	fam = sk->__sk_common.skc_family == 2 ? NL_FAM_V4 : NL_FAM_V6;
 	__builtin_memset(r->laddr, 0, 16);
 	__builtin_memset(r->raddr, 0, 16);
@@ -1017,13 +1021,19 @@ int nl_sock_release(struct bpf_sock *ctx)
 		 * order, on any CPUs: the second one writes the record.
 		 */
 		struct nl_exe *e = bpf_sk_storage_get(&nl_sock_exe, ctx, 0, 0);
+		/*
+		 * Reserved before its bit is set: a CLOSE record on another CPU,
+		 * which needs that bit, lands after it in the ring.
+		 */
+		struct nl_audit_rec *r = audit_reserve(c);
+		__u32 kind = NL_AUDIT_CLOSE;
 
-		if (ksk->sk_protocol != IPPROTO_TCP || audit_turn(&s->audit_due, 1) ||
-		    (ksk->__sk_common.skc_state == TCP_CLOSE && audit_turn(&s->audit_due, 2)))
-			audit_record(ksk, s, e, c, NL_AUDIT_CLOSE);
-		else
+		if (ksk->sk_protocol == IPPROTO_TCP && !audit_turn(&s->audit_due, 1) &&
+		    !(ksk->__sk_common.skc_state == TCP_CLOSE && audit_turn(&s->audit_due, 2)))
 			/* Its final record comes at CLOSE; until then the reader knows of it. */
-			audit_record(ksk, s, e, c, NL_AUDIT_PENDING);
+			kind = NL_AUDIT_PENDING;
+		if (r)
+			audit_record(r, ksk, s, e, kind);
 	}
 	if (!(s->m.in_packets | s->m.out_packets))
 		return 1;
@@ -1129,8 +1139,10 @@ int BPF_PROG(nl_sock_state, struct sock *sk, int oldstate, int newstate)
 		struct nl_sock *s = bpf_sk_storage_get(&nl_socks, sk, 0, 0);
 		struct nl_conf *c = conf();
 
-		if (s && c && c->audit && audit_turn(&s->audit_due, 2))
-			audit_record(sk, s, bpf_sk_storage_get(&nl_sock_exe, sk, 0, 0), c,
+		struct nl_audit_rec *r;
+
+		if (s && c && c->audit && audit_turn(&s->audit_due, 2) && (r = audit_reserve(c)))
+			audit_record(r, sk, s, bpf_sk_storage_get(&nl_sock_exe, sk, 0, 0),
 				     NL_AUDIT_CLOSE);
 	}
 	tt = bpf_sk_storage_get(&nl_sock_tags, sk, 0, 0);
