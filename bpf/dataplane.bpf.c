@@ -1041,25 +1041,12 @@ int nl_sock_release(struct bpf_sock *ctx)
 	meter_fold_owner(&pk, &s->m);
 	if (ctx->dst_port) {
 		struct nl_peer_key hk = {};
+		struct nl_sk_peer pr;
 		struct nl_meter *hm;
-		__u32 a[4] = {};
 
-		/*
-		 * Context fields are read 4 bytes at a time, each at its own
-		 * offset (a load clang shares between the families is refused).
-		 */
-		__u32 v4 = ctx->dst_ip4, v6[4] = { ctx->dst_ip6[0], ctx->dst_ip6[1],
-						  ctx->dst_ip6[2], ctx->dst_ip6[3] };
-
-		asm volatile("" : "+r"(v4), "+r"(v6[0]), "+r"(v6[1]), "+r"(v6[2]), "+r"(v6[3]));
-		if (ctx->family == 2) {
-			hk.fam = NL_FAM_V4;
-			a[0] = v4;
-		} else {
-			hk.fam = NL_FAM_V6;
-			__builtin_memcpy(a, v6, 16);
-		}
-		__builtin_memcpy(hk.addr, a, 16);
+		peer_of(ctx, &pr);
+		hk.fam = pr.fam;
+		__builtin_memcpy(hk.addr, pr.raddr, 16);
 		hm = meter_entry(&nl_host_meter, &hk);
 		if (hm)
 			meter_fold(hm, &s->m);
