@@ -33,7 +33,7 @@
 /* Slots in nl_limits; id 0 is never used. README names this limit. */
 #define NL_MAX_LIMITS 65536
 /* Slots userland maps at a time (a divisor of NL_MAX_LIMITS; whole pages). */
-#define NL_LIMIT_CHUNK 4096
+#define NL_LIMIT_CHUNK 256
 /* An id no slot has: a list entry to skip (0 ends a list). */
 #define NL_NO_ID 0xffffffffU
 /* Limits placed directly on one cgroup. */

@@ -217,27 +217,126 @@ static void family(FILE *f, const char *name, const char *type, const char *help
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-/* The limits, copied out of the live table once a round. */
-struct lim_list {
-	struct nl_limit *v;
-	size_t n, cap;
+/*
+ * A limit as a round renders it: what /metrics, /api/limits and /api/usage
+ * show of it, a third of its struct nl_limit (10,000 limits: 3 MB, not 8).
+ */
+struct lim_rec {
+	struct nl_usage in, out;
+	__u64 cap_in, cap_out, cap_total;
+	__u64 rate[NL_BUCKETS], burst[NL_BUCKETS];
+	__u64 cgroup_id;
+	__u32 id, kind, action, hit, events_lost;
+	const char *state; /* nl_state_name() */
+	char name[NL_NAME_LEN];
+	char *target;
+	double rate_in, rate_out; /* bytes a second since the round before */
+	bool has_rate;
 };
+
+/* What the next round takes its limits' rates against: 24 bytes a limit. */
+struct lim_prev {
+	__u32 id;
+	__u64 in, out;
+};
+
+/* The limits of a round, in id order (nl_lim__each's). */
+struct lim_list {
+	struct lim_rec *v;
+	size_t n, cap;
+	double t;		     /* CLOCK_MONOTONIC seconds of the round */
+	const struct lim_prev *prev; /* the round before's, by id */
+	size_t nprev;
+	double prev_t;
+	__u32 chunk;		     /* of the table, the walk's (the ones behind it let go) */
+};
+
+static int cmp_prev(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = ((const struct lim_prev *)b)->id;
+
+	return x < y ? -1 : x > y;
+}
 
 static int collect_limit(struct nl_lim *q, void *ctx)
 {
 	struct lim_list *ll = ctx;
+	const struct lim_prev *p;
+	struct lim_rec *r;
+	struct nl_limit l;
 
+	nl_limit_snapshot(nl_lim__limit(q), &l);
+	/*
+	 * The walk reads the table through mappings a chunk at a time: give
+	 * back the chunks behind it, so the round holds one chunk's pages.
+	 */
+	if (l.id / NL_LIMIT_CHUNK != ll->chunk) {
+		nl_dp__drop_pages(nl_lim__dp(q));
+		ll->chunk = l.id / NL_LIMIT_CHUNK;
+	}
 	if (ll->n == ll->cap) {
 		size_t cap = ll->cap ? 2 * ll->cap : 64;
-		struct nl_limit *v = realloc(ll->v, cap * sizeof(*v));
+		struct lim_rec *v = realloc(ll->v, cap * sizeof(*v));
 
 		if (!v)
 			return -ENOMEM;
 		ll->v = v;
 		ll->cap = cap;
 	}
-	nl_limit_snapshot(nl_lim__limit(q), &ll->v[ll->n++]);
+	r = &ll->v[ll->n];
+	*r = (struct lim_rec){
+		.in = l.in, .out = l.out,
+		.cap_in = l.cap_in, .cap_out = l.cap_out, .cap_total = l.cap_total,
+		.cgroup_id = l.cgroup_id,
+		.id = l.id, .kind = l.kind, .action = l.action, .hit = l.hit,
+		.events_lost = l.events_lost,
+		.state = nl_state_name(&l),
+		.target = strdup(l.target),
+	};
+	if (!r->target)
+		return -ENOMEM;
+	memcpy(r->rate, l.rate, sizeof(r->rate));
+	memcpy(r->burst, l.burst, sizeof(r->burst));
+	memcpy(r->name, l.name, sizeof(r->name));
+	r->name[sizeof(r->name) - 1] = '\0';
+	p = bsearch(&l.id, ll->prev, ll->nprev, sizeof(*p), cmp_prev);
+	if (p && ll->t > ll->prev_t && r->in.bytes >= p->in && r->out.bytes >= p->out) {
+		r->has_rate = true;
+		r->rate_in = (double)(r->in.bytes - p->in) / (ll->t - ll->prev_t);
+		r->rate_out = (double)(r->out.bytes - p->out) / (ll->t - ll->prev_t);
+	}
+	ll->n++;
 	return 0;
+}
+
+static void lim_list_free(struct lim_list *ll)
+{
+	for (size_t i = 0; i < ll->n; i++)
+		free(ll->v[i].target);
+	free(ll->v);
+	ll->v = NULL;
+	ll->n = ll->cap = 0;
+}
+
+/* The record as a struct nl_limit, for the helpers shared with `list --json`. */
+static void rec_limit(const struct lim_rec *r, struct nl_limit *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->in = r->in;
+	l->out = r->out;
+	l->cap_in = r->cap_in;
+	l->cap_out = r->cap_out;
+	l->cap_total = r->cap_total;
+	memcpy(l->rate, r->rate, sizeof(l->rate));
+	memcpy(l->burst, r->burst, sizeof(l->burst));
+	l->cgroup_id = r->cgroup_id;
+	l->id = r->id;
+	l->kind = r->kind;
+	l->action = r->action;
+	l->hit = r->hit;
+	l->events_lost = r->events_lost;
+	memcpy(l->name, r->name, sizeof(l->name));
+	snprintf(l->target, sizeof(l->target), "%s", r->target);
 }
 
 /*
@@ -245,7 +344,7 @@ static int collect_limit(struct nl_lim *q, void *ctx)
  * with the name, kind and target (join with `* on(id) group_left(name)
  * netlimit_limit_info`): the long labels once per limit, not once a series.
  */
-static void limit_labels(FILE *f, const struct nl_limit *l)
+static void limit_labels(FILE *f, const struct lim_rec *l)
 {
 	fprintf(f, "{id=\"%u\"", l->id);
 }
@@ -255,21 +354,21 @@ static void limit_info(FILE *f, const struct lim_list *ll)
 	family(f, "netlimit_limit_info", "gauge",
 	       "A limit's name, kind, target and state, as labels (value 1).");
 	for (size_t i = 0; i < ll->n; i++) {
-		const struct nl_limit *l = &ll->v[i];
+		const struct lim_rec *l = &ll->v[i];
 
 		fprintf(f, "netlimit_limit_info{id=\"%u\",name=\"", l->id);
 		label(f, l->name);
 		fprintf(f, "\",kind=\"%s\",target=\"", nl_kind_name(l->kind));
 		label(f, l->target);
 		fprintf(f, "\",action=\"%s\",state=\"%s\"} 1\n", nl_action_name(l->action),
-			nl_state_name(l));
+			l->state);
 	}
 }
 
 /* One series per limit and direction: what(l, dir) gives the value. */
 static void limit_family(FILE *f, const struct lim_list *ll, const char *name, const char *type,
-			 const char *help, int ndirs, __u64 (*what)(const struct nl_limit *, int),
-			 bool (*has)(const struct nl_limit *, int))
+			 const char *help, int ndirs, __u64 (*what)(const struct lim_rec *, int),
+			 bool (*has)(const struct lim_rec *, int))
 {
 	static const char *const dirs[] = { "in", "out", "total", "throttle" };
 
@@ -287,53 +386,53 @@ static void limit_family(FILE *f, const struct lim_list *ll, const char *name, c
 	}
 }
 
-static __u64 l_bytes(const struct nl_limit *l, int d)
+static __u64 l_bytes(const struct lim_rec *l, int d)
 {
 	return d ? l->out.bytes : l->in.bytes;
 }
 
-static __u64 l_packets(const struct nl_limit *l, int d)
+static __u64 l_packets(const struct lim_rec *l, int d)
 {
 	return d ? l->out.packets : l->in.packets;
 }
 
-static __u64 l_drop(const struct nl_limit *l, int d)
+static __u64 l_drop(const struct lim_rec *l, int d)
 {
 	return d ? l->out.drop_bytes : l->in.drop_bytes;
 }
 
-static __u64 l_held(const struct nl_limit *l, int d)
+static __u64 l_held(const struct lim_rec *l, int d)
 {
 	return d ? l->out.held_bytes : l->in.held_bytes;
 }
 
-static __u64 l_cap(const struct nl_limit *l, int d)
+static __u64 l_cap(const struct lim_rec *l, int d)
 {
 	return d == 0 ? l->cap_in : d == 1 ? l->cap_out : l->cap_total;
 }
 
-static bool l_has_cap(const struct nl_limit *l, int d)
+static bool l_has_cap(const struct lim_rec *l, int d)
 {
 	return l_cap(l, d) != NL_UNLIMITED;
 }
 
-static __u64 l_rate(const struct nl_limit *l, int d)
+static __u64 l_rate(const struct lim_rec *l, int d)
 {
 	return l->rate[d];
 }
 
-static bool l_has_rate(const struct nl_limit *l, int d)
+static bool l_has_rate(const struct lim_rec *l, int d)
 {
 	return l->rate[d] != 0;
 }
 
-static __u64 l_reached(const struct nl_limit *l, int d)
+static __u64 l_reached(const struct lim_rec *l, int d)
 {
 	(void)d;
 	return l->hit != 0;
 }
 
-static __u64 l_lost(const struct nl_limit *l, int d)
+static __u64 l_lost(const struct lim_rec *l, int d)
 {
 	(void)d;
 	return l->events_lost;
@@ -457,7 +556,7 @@ static const struct nl_use_row **busiest(const struct nl_use *u, int v, size_t *
 	*n = 0;
 	for (size_t i = 0; rows && i < u->n[v]; i++)
 		rows[(*n)++] = &u->rows[v][i];
-	if (*n && v != NL_USE_LIMITS)
+	if (*n)
 		qsort(rows, *n, sizeof(*rows), cmp_busy);
 	return rows;
 }
@@ -514,7 +613,7 @@ static void render_history(FILE *f, void *arg)
 	nl_json_close(&j, ']');
 }
 
-static void render_usage(FILE *f, const struct nl_use *u)
+static void render_usage(FILE *f, const struct nl_use *u, const struct lim_list *ll)
 {
 	struct nl_json j;
 
@@ -529,12 +628,26 @@ static void render_usage(FILE *f, const struct nl_use *u)
 	nl_json_close(&j, '}');
 	for (int v = 0; v < NL_USE_VIEWS; v++) {
 		size_t n;
-		/* Limits all, by id; the other views the busiest. */
+		/* The busiest of each view. */
 		const struct nl_use_row **rows = busiest(u, v, &n);
 
 		nl_json_open(&j, nl_use_view_name(v), '[');
-		for (size_t i = 0; i < n && (v == NL_USE_LIMITS || i < NL_SERVE_ROWS); i++)
+		for (size_t i = 0; i < n && i < NL_SERVE_ROWS; i++)
 			nl_use_row_json(&j, rows[i], v);
+		/* Limits all, by id, from the round's own walk (nl_use has none). */
+		for (size_t i = 0; v == NL_USE_LIMITS && i < ll->n; i++) {
+			const struct lim_rec *r = &ll->v[i];
+			struct nl_use_row row;
+			struct nl_limit l;
+
+			rec_limit(r, &l);
+			nl_use_limit_row(&l, &row);
+			snprintf(row.state, sizeof(row.state), "%s", r->state);
+			row.has_rate = r->has_rate;
+			row.rate_in = r->rate_in;
+			row.rate_out = r->rate_out;
+			nl_use_row_json(&j, &row, v);
+		}
 		nl_json_close(&j, ']');
 		free(rows);
 	}
@@ -549,16 +662,18 @@ static void render_limits(FILE *f, const struct lim_list *ll)
 	nl_json_init(&j, f);
 	nl_json_open(&j, NULL, '[');
 	for (size_t i = 0; i < ll->n; i++) {
-		const struct nl_limit *l = &ll->v[i];
+		const struct lim_rec *r = &ll->v[i];
+		struct nl_limit l;
 
+		rec_limit(r, &l);
 		nl_json_open(&j, NULL, '{');
-		nl_json_u64(&j, "id", l->id);
-		nl_json_str(&j, "name", l->name);
-		nl_json_str(&j, "kind", nl_kind_name(l->kind));
-		nl_json_str(&j, "target", l->target);
-		nl_json_str(&j, "state", nl_state_name(l));
-		nl_json_str(&j, "action", nl_action_name(l->action));
-		nl_json_counters(&j, l);
+		nl_json_u64(&j, "id", r->id);
+		nl_json_str(&j, "name", r->name);
+		nl_json_str(&j, "kind", nl_kind_name(r->kind));
+		nl_json_str(&j, "target", r->target);
+		nl_json_str(&j, "state", r->state);
+		nl_json_str(&j, "action", nl_action_name(r->action));
+		nl_json_counters(&j, &l);
 		nl_json_close(&j, '}');
 	}
 	nl_json_close(&j, ']');
@@ -653,7 +768,7 @@ static void do_metrics(FILE *f, void *arg)
 
 static void do_usage(FILE *f, void *arg)
 {
-	render_usage(f, ((struct round *)arg)->u);
+	render_usage(f, ((struct round *)arg)->u, ((struct round *)arg)->ll);
 }
 
 static void do_limits(FILE *f, void *arg)
@@ -721,26 +836,57 @@ static void publish(struct pub **slot, char *buf, size_t len, size_t text)
 	pub_put(old);
 }
 
+/* The limits' byte counts of the round before, for their rates (collector thread only). */
+static struct lim_prev *prev_counts;
+static size_t lim_nprev;
+static double lim_prev_t;
+
+/* Keep this round's byte counts for the next one's rates. */
+static void keep_prev(const struct lim_list *ll)
+{
+	struct lim_prev *p = malloc((ll->n + 1) * sizeof(*p));
+
+	if (!p)
+		return; /* the next round has no rates for limits */
+	for (size_t i = 0; i < ll->n; i++)
+		p[i] = (struct lim_prev){ ll->v[i].id, ll->v[i].in.bytes, ll->v[i].out.bytes };
+	free(prev_counts);
+	prev_counts = p;
+	lim_nprev = ll->n;
+	lim_prev_t = ll->t;
+}
+
+static double mono_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
 static int one_round(struct nl_state *st, struct nl_dp *dp, const struct nl_use *prev,
 		     struct nl_use *now, const struct serve_opts *o)
 {
-	struct nl_use_opts uo = { .resolve = false };
-	struct lim_list ll = { 0 };
-	struct timespec t0, t1;
-	struct round r;
+	struct nl_use_opts uo = { .resolve = false, .no_limit_rows = true };
+	struct lim_list ll = { .prev = prev_counts, .nprev = lim_nprev, .prev_t = lim_prev_t };
 	size_t ml = 0, ul = 0, ll_len = 0, hl = 0, mt = 0, ut = 0, lt = 0, ht = 0;
+	double t0 = mono_s();
 	char *m, *us, *lm, *hs;
+	struct round r;
 	int err;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	err = nl_use__collect(dp, st, prev, now, &uo);
 	if (err)
 		return err;
+	/* The table's pages the meter's walk touched, given back before the next walk. */
+	nl_dp__drop_pages(dp);
+	ll.t = mono_s();
 	err = nl_lim__each(st, collect_limit, &ll);
 	if (err) {
-		free(ll.v);
+		lim_list_free(&ll);
 		return err;
 	}
+	nl_dp__drop_pages(dp);
 	r = (struct round){ now, &ll, nl_dp__conf(dp), o->per_process };
 	m = render(do_metrics, &r, &ml, &mt);
 	us = render(do_usage, &r, &ul, &ut);
@@ -750,8 +896,9 @@ static int one_round(struct nl_state *st, struct nl_dp *dp, const struct nl_use 
 		if (err)
 			nl_err("serve: cannot write %s/netlimit.prom: %s", o->textfile, strerror(-err));
 	}
+	keep_prev(&ll);
 	r.ll = NULL;
-	free(ll.v);
+	lim_list_free(&ll);
 	remember(now);
 	hs = render(render_history, NULL, &hl, &ht);
 	if (!m || !us || !lm || !hs) {
@@ -772,9 +919,8 @@ static int one_round(struct nl_state *st, struct nl_dp *dp, const struct nl_use 
 	malloc_trim(0);
 	nl_dp__drop_pages(dp);
 	nl_meter_drop_pages();
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	round_s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	nl_debug("serve: a round of %zu limits took %.1f ms", ll.n, round_s * 1e3);
+	round_s = mono_s() - t0;
+	nl_debug("serve: a round of %zu limits took %.1f ms", lim_nprev, round_s * 1e3);
 	return 0;
 }
 
@@ -1189,5 +1335,8 @@ int nl_cmd_serve(int argc, char **argv)
 	pub_put(served.limits);
 	pub_put(served.history);
 	served.metrics = served.usage = served.limits = served.history = NULL;
+	free(prev_counts);
+	prev_counts = NULL;
+	lim_nprev = 0;
 	return status;
 }

@@ -241,7 +241,7 @@ struct cg_limit {
 };
 
 struct lim_ctx {
-	struct rowv *rows;
+	struct rowv *rows; /* the limits view; NULL: left empty (nl_use_opts.no_limit_rows) */
 	struct cg_limit *cgl;
 	size_t ncgl, capcgl;
 	struct nl_use_row *ifaces;
@@ -256,30 +256,38 @@ static void append(char *buf, size_t len, const char *fmt, __u32 v)
 		snprintf(buf + used, len - used, fmt, used ? "," : "", v);
 }
 
+void nl_use_limit_row(const struct nl_limit *l, struct nl_use_row *r)
+{
+	memset(r, 0, sizeof(*r));
+	snprintf(r->key, sizeof(r->key), "%010u", l->id);
+	r->id = l->id;
+	nl_printable(l->name[0] ? l->name : "-", r->name, sizeof(r->name));
+	snprintf(r->who, sizeof(r->who), "%s %.100s", nl_kind_name(l->kind), l->target);
+	nl_printable(r->who, r->who, sizeof(r->who));
+	memcpy(r->set_rate, l->rate, sizeof(r->set_rate));
+	r->held_in = l->in.held_bytes;
+	r->held_out = l->out.held_bytes;
+	r->m.in_bytes = l->in.bytes;
+	r->m.in_packets = l->in.packets;
+	r->m.out_bytes = l->out.bytes;
+	r->m.out_packets = l->out.packets;
+	r->cgroup_id = l->cgroup_id;
+}
+
 static int one_limit(struct nl_lim *q, void *arg)
 {
 	struct lim_ctx *c = arg;
-	struct nl_use_row *r;
 	struct nl_limit l;
 
 	nl_limit_snapshot(nl_lim__limit(q), &l);
-	r = row_new(c->rows);
-	if (!r)
-		return -ENOMEM;
-	snprintf(r->key, sizeof(r->key), "%010u", l.id);
-	r->id = l.id;
-	nl_printable(l.name[0] ? l.name : "-", r->name, sizeof(r->name));
-	snprintf(r->who, sizeof(r->who), "%s %.100s", nl_kind_name(l.kind), l.target);
-	nl_printable(r->who, r->who, sizeof(r->who));
-	snprintf(r->state, sizeof(r->state), "%s", nl_state_name(&l));
-	memcpy(r->set_rate, l.rate, sizeof(r->set_rate));
-	r->held_in = l.in.held_bytes;
-	r->held_out = l.out.held_bytes;
-	r->m.in_bytes = l.in.bytes;
-	r->m.in_packets = l.in.packets;
-	r->m.out_bytes = l.out.bytes;
-	r->m.out_packets = l.out.packets;
-	r->cgroup_id = l.cgroup_id;
+	if (c->rows) {
+		struct nl_use_row *r = row_new(c->rows);
+
+		if (!r)
+			return -ENOMEM;
+		nl_use_limit_row(&l, r);
+		snprintf(r->state, sizeof(r->state), "%s", nl_state_name(&l));
+	}
 	if ((l.kind == NL_KIND_RUN || l.kind == NL_KIND_CGROUP) && c->ncgl < 4096) {
 		const char *p = nl_cgnames_get(l.cgroup_id);
 
@@ -411,7 +419,7 @@ int nl_use__collect(struct nl_dp *dp, struct nl_state *st, const struct nl_use *
 	}
 	/* Interfaces and limits (the processes view names the limits over each). */
 	read_ifaces(&v[NL_USE_IFACES]);
-	lc.rows = &v[NL_USE_LIMITS];
+	lc.rows = o && o->no_limit_rows ? NULL : &v[NL_USE_LIMITS];
 	lc.ifaces = v[NL_USE_IFACES].v;
 	lc.nifaces = v[NL_USE_IFACES].n;
 	if (st)

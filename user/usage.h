@@ -51,7 +51,8 @@ struct nl_use {
 };
 
 struct nl_use_opts {
-	bool resolve; /* reverse-resolve hosts (cached, in the background) */
+	bool resolve;	    /* reverse-resolve hosts (cached, in the background) */
+	bool no_limit_rows; /* leave the limits view empty (serve reads the limits itself) */
 };
 
 /* A round: the kernel's counts now, rates against prev (may be empty). */
@@ -60,6 +61,8 @@ int nl_use__collect(struct nl_dp *dp, struct nl_state *st, const struct nl_use *
 void nl_use__free(struct nl_use *u);
 const char *nl_use_view_name(enum nl_use_view v);
 struct nl_json;
+/* A limit's row in the limits view, from its snapshot (all but its state and rates). */
+void nl_use_limit_row(const struct nl_limit *l, struct nl_use_row *r);
 /* One row of view v as a JSON object (top --json, serve's /api/usage). */
 void nl_use_row_json(struct nl_json *j, const struct nl_use_row *r, int v);
 /* A user's name, printable, or the uid as a number. */
