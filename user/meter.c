@@ -339,26 +339,41 @@ static int add_owned(struct two_rows *t, const struct nl_sk_owner *o, const stru
 }
 
 /*
- * The slots and their owners, mapped once per dataplane (mapped_id) and kept:
- * mapping a BPF array maps all its pages, which a view reading every second
- * should not redo.
+ * The slots and their owners are read a window at a time, each window mapped
+ * and let go before the next: mapping a BPF array maps all its pages at once
+ * (the slots and owners whole are 7.5 MiB), which a long-running reader such
+ * as serve would otherwise hold at every round's peak. A window of both
+ * costs two mmap calls and 480 KiB.
  */
-#define SLOTS_LEN  (sizeof(struct nl_sk_slot) * NL_SK_SLOTS)
-#define OWNERS_LEN (sizeof(struct nl_sk_owner) * NL_SK_SLOTS)
-static const struct nl_sk_slot *slots_map;
-static const struct nl_sk_owner *owners_map;
-static __u32 mapped_id;
+#define SLOT_WINDOW 4096
+_Static_assert(NL_SK_SLOTS % SLOT_WINDOW == 0, "windows cover the slots");
 
-void nl_meter_drop_pages(void)
+struct window {
+	void *base;
+	size_t len;
+	const void *at; /* element first */
+};
+
+/* Map elements [first, first + n) of an mmapable array of elem-byte values. */
+static int window_map(int fd, size_t elem, size_t first, size_t n, struct window *w)
 {
-	/* Unmapped (mapped again next time): a BPF array's mapping cannot fault pages back. */
-	if (slots_map)
-		munmap((void *)slots_map, SLOTS_LEN);
-	if (owners_map)
-		munmap((void *)owners_map, OWNERS_LEN);
-	slots_map = NULL;
-	owners_map = NULL;
-	mapped_id = 0;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), off = first * elem / page * page;
+
+	w->len = (first + n) * elem - off;
+	w->base = mmap(NULL, w->len, PROT_READ, MAP_SHARED, fd, (off_t)off);
+	if (w->base == MAP_FAILED) {
+		w->base = NULL;
+		return -errno;
+	}
+	w->at = (const char *)w->base + (first * elem - off);
+	return 0;
+}
+
+static void window_free(struct window *w)
+{
+	if (w->base)
+		munmap(w->base, w->len);
+	w->base = NULL;
 }
 
 /*
@@ -369,45 +384,33 @@ void nl_meter_drop_pages(void)
  */
 static int read_slots(struct nl_dp *dp, struct two_rows *t, bool live)
 {
-	const struct nl_sk_slot *sl;
-	const struct nl_sk_owner *o;
-	int fd = nl_dp__map_fd(dp, NL_MAP_SK_SLOTS), err = 0;
-	struct bpf_map_info info = { 0 };
-	__u32 len = sizeof(info);
-	void *p;
+	int fd = nl_dp__map_fd(dp, NL_MAP_SK_SLOTS), ofd = nl_dp__map_fd(dp, NL_MAP_SK_OWNERS);
+	struct window ws = { 0 }, wo = { 0 };
+	int err = 0;
 
-	/* The map's id tells a reloaded dataplane from the one mapped. */
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		return -errno;
-	if (info.id != mapped_id) {
-		nl_meter_drop_pages();
-		p = mmap(NULL, SLOTS_LEN, PROT_READ, MAP_SHARED, fd, 0);
-		if (p == MAP_FAILED)
-			return -errno;
-		slots_map = p;
-		p = mmap(NULL, OWNERS_LEN, PROT_READ, MAP_SHARED,
-			 nl_dp__map_fd(dp, NL_MAP_SK_OWNERS), 0);
-		if (p == MAP_FAILED) {
-			err = -errno;
-			nl_meter_drop_pages();
-			return err;
+	for (size_t first = 0; first < NL_SK_SLOTS && !err; first += SLOT_WINDOW) {
+		const struct nl_sk_slot *sl;
+		const struct nl_sk_owner *o;
+
+		err = window_map(fd, sizeof(*sl), first, SLOT_WINDOW, &ws);
+		if (!err)
+			err = window_map(ofd, sizeof(*o), first, SLOT_WINDOW, &wo);
+		sl = ws.at;
+		o = wo.at;
+		for (size_t i = 0; i < SLOT_WINDOW && !err; i++) {
+			__u64 ck = __atomic_load_n(&sl[i].cookie, __ATOMIC_ACQUIRE);
+			struct nl_meter m;
+
+			if (!ck || (ck & NL_SK_BUSY) || (!live && !(ck & NL_SK_CLOSED)))
+				continue;
+			m.in_bytes = __atomic_load_n(&sl[i].m.in_bytes, __ATOMIC_RELAXED);
+			m.in_packets = __atomic_load_n(&sl[i].m.in_packets, __ATOMIC_RELAXED);
+			m.out_bytes = __atomic_load_n(&sl[i].m.out_bytes, __ATOMIC_RELAXED);
+			m.out_packets = __atomic_load_n(&sl[i].m.out_packets, __ATOMIC_RELAXED);
+			err = add_owned(t, &o[i], &m, ck & ~NL_SK_FLAGS, !(ck & NL_SK_CLOSED));
 		}
-		owners_map = p;
-		mapped_id = info.id;
-	}
-	sl = slots_map;
-	o = owners_map;
-	for (size_t i = 0; i < NL_SK_SLOTS && !err; i++) {
-		__u64 ck = __atomic_load_n(&sl[i].cookie, __ATOMIC_ACQUIRE);
-		struct nl_meter m;
-
-		if (!ck || (ck & NL_SK_BUSY) || (!live && !(ck & NL_SK_CLOSED)))
-			continue;
-		m.in_bytes = __atomic_load_n(&sl[i].m.in_bytes, __ATOMIC_RELAXED);
-		m.in_packets = __atomic_load_n(&sl[i].m.in_packets, __ATOMIC_RELAXED);
-		m.out_bytes = __atomic_load_n(&sl[i].m.out_bytes, __ATOMIC_RELAXED);
-		m.out_packets = __atomic_load_n(&sl[i].m.out_packets, __ATOMIC_RELAXED);
-		err = add_owned(t, &o[i], &m, ck & ~NL_SK_FLAGS, !(ck & NL_SK_CLOSED));
+		window_free(&ws);
+		window_free(&wo);
 	}
 	return err;
 }

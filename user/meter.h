@@ -36,8 +36,6 @@ int nl_meter_walk(struct nl_dp *dp, int (*fn)(const struct nl_meter_rec *r, void
 int nl_meter_read_all(struct nl_dp *dp, struct nl_meter_row **cg, size_t *ncg,
 		      struct nl_meter_row **proc, size_t *nproc, struct nl_meter_rec **socks,
 		      size_t *nsocks);
-/* Let go of the meter's mapped pages this process touched (a long-running reader, between rounds). */
-void nl_meter_drop_pages(void);
 /* The live sockets with a remote end (connected TCP and UDP), as the kernel records them. */
 int nl_meter_sockets(struct nl_dp *dp, struct nl_meter_rec **socks, size_t *n);
 
