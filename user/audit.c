@@ -102,7 +102,27 @@ struct audit {
 	__u64 *open;
 	size_t nopen, capopen;
 	bool draining;
+	/*
+	 * Names looked up lately: a record costs no NSS lookup (each reads
+	 * /etc/passwd or /etc/group whole) and no readlink for a process seen
+	 * in the last second. Direct-mapped; entries age out (NAME_TTL_S).
+	 */
+	struct name_memo {
+		__u32 id;
+		double at; /* CLOCK_MONOTONIC seconds; 0: empty */
+		char name[64];
+	} users[256], groups[256];
+	struct exe_memo {
+		__u32 tgid;
+		double at;
+		char leaf[NL_EXE_PART]; /* what the kernel kept: tells a reused PID */
+		char path[512];
+	} *exes; /* EXE_MEMO of them */
 };
+
+#define NAME_TTL_S 10.0
+#define EXE_TTL_S  1.0
+#define EXE_MEMO   1024
 
 #define PEND_DEAD (~0ULL)
 
@@ -250,19 +270,62 @@ static const char *proto_name(__u32 p)
 		: p == IPPROTO_ICMPV6 ? "icmpv6" : p == IPPROTO_RAW ? "raw" : "other";
 }
 
-/* The executable: /proc/PID/exe while the process lives, else what the kernel kept. */
-static void exe_path(const struct nl_audit_rec *r, char *buf, size_t len)
+static double mono_now(void)
 {
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* A user's (users) or group's name, printable; "" when it has none. */
+static const char *id_name(struct name_memo *memo, __u32 id, bool user)
+{
+	struct name_memo *e = &memo[id % 256];
+	double now = mono_now();
+	const char *n = NULL;
+
+	if (e->at && e->id == id && now - e->at < NAME_TTL_S)
+		return e->name;
+	if (user) {
+		struct passwd *pw = getpwuid(id);
+
+		n = pw ? pw->pw_name : NULL;
+	} else {
+		struct group *gr = getgrgid(id);
+
+		n = gr ? gr->gr_name : NULL;
+	}
+	nl_printable(n ? n : "", e->name, sizeof(e->name));
+	e->id = id;
+	e->at = now;
+	return e->name;
+}
+
+/* The executable: /proc/PID/exe while the process lives, else what the kernel kept. */
+static void exe_path(struct audit *a, const struct nl_audit_rec *r, char *buf, size_t len)
+{
+	struct exe_memo *e = &a->exes[r->tgid % EXE_MEMO];
 	char path[64], raw[512] = "";
+	double now = mono_now();
 	ssize_t n;
 	size_t off = 0;
 	int last = -1;
 
+	if (e->at && e->tgid == r->tgid && now - e->at < EXE_TTL_S &&
+	    !strncmp(e->leaf, r->exe.part[0], sizeof(e->leaf))) {
+		snprintf(buf, len, "%s", e->path);
+		return;
+	}
 	snprintf(path, sizeof(path), "/proc/%u/exe", r->tgid);
 	n = r->tgid ? readlink(path, raw, sizeof(raw) - 1) : -1;
 	if (n > 0) {
 		raw[n] = '\0';
 		nl_printable(raw, buf, len);
+		e->tgid = r->tgid;
+		e->at = now;
+		memcpy(e->leaf, r->exe.part[0], sizeof(e->leaf));
+		snprintf(e->path, sizeof(e->path), "%s", buf);
 		return;
 	}
 	for (int i = 0; i < NL_EXE_PARTS && r->exe.part[i][0]; i++)
@@ -311,8 +374,6 @@ static void write_record(struct audit *a, const struct nl_audit_rec *r,
 	const struct nl_meter *m = pv ? &pv->m : &r->m;
 	int af = r->fam == NL_FAM_V6 ? AF_INET6 : AF_INET;
 	unsigned rport = pk ? pk->port : r->rport;
-	struct passwd *pw = getpwuid(r->uid);
-	struct group *gr = getgrgid(r->gid);
 	size_t len = 0;
 	FILE *f;
 
@@ -323,9 +384,9 @@ static void write_record(struct audit *a, const struct nl_audit_rec *r,
 	if (!open)
 		when((double)(pv ? pv->last_ns : r->close_ns) / 1e9, a->wall_off, closed,
 		     sizeof(closed));
-	exe_path(r, exe, sizeof(exe));
-	nl_printable(pw ? pw->pw_name : "", user, sizeof(user));
-	nl_printable(gr ? gr->gr_name : "", group, sizeof(group));
+	exe_path(a, r, exe, sizeof(exe));
+	snprintf(user, sizeof(user), "%s", id_name(a->users, r->uid, true));
+	snprintf(group, sizeof(group), "%s", id_name(a->groups, r->gid, false));
 	{
 		const char *p = nl_cgnames_get(r->cgroup_id);
 
@@ -680,8 +741,15 @@ int nl_cmd_audit(int argc, char **argv)
 		nl_err("audit needs root: it reads the dataplane's root-only ring; run it with sudo");
 		return NL_EXIT_NOPERM;
 	}
-	if (open_output(&a))
+	a.exes = calloc(EXE_MEMO, sizeof(*a.exes));
+	if (!a.exes) {
+		nl_err("audit: out of memory");
 		return NL_EXIT_FAIL;
+	}
+	if (open_output(&a)) {
+		free(a.exes);
+		return NL_EXIT_FAIL;
+	}
 	status = nl_meter_hold("netlimit audit", &st, &a.dp, &hold);
 	if (status)
 		goto out;
@@ -768,6 +836,7 @@ out:
 	free(a.closed);
 	free(a.open);
 	free(a.pend);
+	free(a.exes);
 	if (a.out && a.out != stdout)
 		fclose(a.out);
 	nl_meter_unhold(st, a.dp, hold);

@@ -40,26 +40,36 @@ size_t nl_utf8_len(const unsigned char *s, size_t n)
 
 void nl_json_string(FILE *f, const char *str)
 {
-	const unsigned char *s = (const unsigned char *)str;
+	const unsigned char *s = (const unsigned char *)str, *run = s;
 	size_t n = strlen(str), k;
 
-	fputc('"', f);
+	/* Plain text goes out in runs, one fwrite each: escapes end a run. */
+	fputc_unlocked('"', f);
 	while (n) {
 		k = nl_utf8_len(s, n);
+		if (k && *s != '"' && *s != '\\' && *s >= 0x20 && *s != 0x7f) {
+			s += k;
+			n -= k;
+			continue;
+		}
+		if (s > run)
+			fwrite_unlocked(run, 1, (size_t)(s - run), f);
 		if (!k) {
-			fputs("\\ufffd", f);
+			fputs_unlocked("\\ufffd", f);
 			k = 1;
 		} else if (*s == '"' || *s == '\\') {
-			fprintf(f, "\\%c", *s);
-		} else if (*s < 0x20 || *s == 0x7f) {
-			fprintf(f, "\\u%04x", *s);
+			fputc_unlocked('\\', f);
+			fputc_unlocked(*s, f);
 		} else {
-			fwrite(s, 1, k, f);
+			fprintf(f, "\\u%04x", *s);
 		}
 		s += k;
 		n -= k;
+		run = s;
 	}
-	fputc('"', f);
+	if (s > run)
+		fwrite_unlocked(run, 1, (size_t)(s - run), f);
+	fputc_unlocked('"', f);
 }
 
 const char *nl_printable(const char *str, char *buf, size_t len)
