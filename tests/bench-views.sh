@@ -44,7 +44,7 @@ inload() { sh -c "echo \$\$ > $BASE/load/cgroup.procs && exec ip netns exec $NS 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
 # The connection rate this machine makes with no dataplane at all: the baseline.
-inload "$T" serve 127.0.0.1 0 > "$tmp/serve0" &
+inload "$T" conns-serve 127.0.0.1 > "$tmp/serve0" &
 pids="$pids $!"
 while ! grep -q port "$tmp/serve0"; do sleep 0.1; done
 port0=$(awk '/port/ { print $2 }' "$tmp/serve0")
@@ -87,11 +87,12 @@ echo "views arm: top at 1 s with $N open metered sockets and a loopback TCP flow
 audit=$!
 pids="$pids $audit"
 sleep 1
-inload "$T" serve 127.0.0.1 0 > "$tmp/serve" &
+inload "$T" conns-serve 127.0.0.1 > "$tmp/serve" &
 pids="$pids $!"
 while ! grep -q port "$tmp/serve"; do sleep 0.1; done
 port=$(awk '/port/ { print $2 }' "$tmp/serve")
-# Two clients at once (one alone makes fewer than 5,000 a second here).
+# Two clients at once, against a one-thread server (conns-serve: a thread per
+# connection held the rate near 5,000 a second here, its backlog overflowing).
 inload "$T" tcp-conns 127.0.0.1 "$port" $((CONNS / 2)) 10 > "$tmp/conns1" &
 c1=$!
 inload "$T" tcp-conns 127.0.0.1 "$port" $((CONNS / 2)) 10 > "$tmp/conns2"

@@ -24,6 +24,8 @@
  *   nltraffic hold ADDR UPORT COUNT SIZE TPORT    COUNT datagrams on a connected UDP socket,
  *                                                 then a TCP connection to TPORT; prints
  *                                                 "ready", holds both until killed
+ *   nltraffic conns-serve ADDR                    serve with nothing to send, for tcp-conns at
+ *                                                 high rates (one thread, epoll); "port N"
  *   nltraffic tcp-conns ADDR PORT N SIZE          N connections in turn, each sends SIZE
  *                                                 bytes and closes; prints "conns N rate R"
  *   nltraffic udp-peers ADDR PORT1 PORT2 COUNT SIZE  one unconnected UDP socket: COUNT
@@ -53,6 +55,7 @@
 #include <unistd.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -531,6 +534,60 @@ static int serve(int argc, char **argv)
 	}
 }
 
+/*
+ * serve with nothing to send, in one thread with epoll: the same exchange
+ * per connection (our side closed at once, theirs read to its end), without
+ * a thread start per connection, which caps `serve` near 5,000 a second
+ * here and overflows its backlog, so clients wait out SYN retransmits.
+ */
+static int conns_serve(int argc, char **argv)
+{
+	static char buf[65536];
+	struct epoll_event ev, evs[256];
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int family, fd, ep, one = 1;
+
+	if (argc < 3)
+		return 2;
+	family = addr_of(argv[2], "0", &ss, &len);
+	fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	ep = epoll_create1(0);
+	if (fd < 0 || ep < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(fd, (struct sockaddr *)&ss, len) || listen(fd, 4096) ||
+	    getsockname(fd, (struct sockaddr *)&ss, &len)) {
+		perror("nltraffic: conns-serve");
+		return 1;
+	}
+	ev = (struct epoll_event){ .events = EPOLLIN, .data.fd = fd };
+	epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+	printf("port %d\n", ntohs(family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
+						    : ((struct sockaddr_in6 *)&ss)->sin6_port));
+	fflush(stdout);
+	for (;;) {
+		int n = epoll_wait(ep, evs, 256, -1);
+
+		for (int i = 0; i < n; i++) {
+			int c = evs[i].data.fd;
+			ssize_t r;
+
+			if (c == fd) {
+				while ((c = accept4(fd, NULL, NULL, SOCK_NONBLOCK)) >= 0) {
+					shutdown(c, SHUT_WR);
+					ev = (struct epoll_event){ .events = EPOLLIN, .data.fd = c };
+					if (epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev))
+						close(c);
+				}
+				continue;
+			}
+			while ((r = read(c, buf, sizeof(buf))) > 0)
+				;
+			if (r == 0 || errno != EAGAIN)
+				close(c); /* leaves the epoll set with its last descriptor */
+		}
+	}
+}
+
 struct uflow {
 	char **argv;
 	long sent;
@@ -859,6 +916,8 @@ int main(int argc, char **argv)
 		return fork_after(argc, argv);
 	if (!strcmp(argv[1], "serve"))
 		return serve(argc, argv);
+	if (!strcmp(argv[1], "conns-serve"))
+		return conns_serve(argc, argv);
 	if (!strcmp(argv[1], "tcp-for"))
 		return tcp_for(argc, argv);
 	if (!strcmp(argv[1], "udp-for"))
