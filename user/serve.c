@@ -299,7 +299,8 @@ static int collect_limit(struct nl_lim *q, void *ctx)
 	memcpy(r->burst, l.burst, sizeof(r->burst));
 	memcpy(r->name, l.name, sizeof(r->name));
 	r->name[sizeof(r->name) - 1] = '\0';
-	p = bsearch(&l.id, ll->prev, ll->nprev, sizeof(*p), cmp_prev);
+	/* The first round has none before it (bsearch may not take a NULL array). */
+	p = ll->nprev ? bsearch(&l.id, ll->prev, ll->nprev, sizeof(*p), cmp_prev) : NULL;
 	if (p && ll->t > ll->prev_t && r->in.bytes >= p->in && r->out.bytes >= p->out) {
 		r->has_rate = true;
 		r->rate_in = (double)(r->in.bytes - p->in) / (ll->t - ll->prev_t);
