@@ -886,8 +886,10 @@ int nl_sock_create(struct bpf_sock *ctx)
 	tt = bpf_task_storage_get(&nl_tasks, t->group_leader, 0, 0);
 	if (tt) {
 		st = bpf_sk_storage_get(&nl_sock_tags, ctx, 0, BPF_SK_STORAGE_GET_F_CREATE);
-		if (st)
+		if (st) {
 			__builtin_memcpy(st, tt, sizeof(*st));
+			st->live = 0;
+		}
 	}
 	return 1;
 }
@@ -1106,40 +1108,49 @@ int BPF_PROG(nl_exit, struct task_struct *t)
 
 /*
  * A tagged TCP socket outlives its process as an orphan that still sends: a
- * process limit counts its open ones, and is not collected while one is.
+ * process limit counts its open ones (socks), and is not collected while
+ * one is. The sockops program below (nl_tcp) counts a socket at connect,
+ * listen or accept and asks for its state changes, so its CLOSE arrives
+ * there; tcp_closed ends the count and writes audit's record.
+ */
+static __always_inline void tcp_closed(struct sock *sk, struct nl_sock *s, struct nl_exe *e,
+				       struct nl_tags *tt, __u64 cookie)
+{
+	struct nl_audit_rec *r;
+	struct nl_conf *c = conf();
+	struct nl_limit *l;
+	int k;
+
+	if (s && c && c->audit && audit_turn(&s->audit_due, 2) && (r = audit_reserve(c)))
+		audit_record(r, sk, s, e, NL_AUDIT_CLOSE);
+	if (!tt || !cookie || __sync_val_compare_and_swap(&tt->live, cookie, 0) != cookie)
+		return;
+	for (k = 0; k < NL_TASK_TAGS; k++) {
+		l = tag_limit(&tt->t[k]);
+		if (l)
+			__sync_fetch_and_add(&l->socks, -1);
+	}
+}
+
+/*
+ * The CLOSE of a socket nl_tcp does not hear from: one older than the
+ * dataplane, or tagged by attach --pid after it connected. A tracepoint is
+ * skipped when it would run nested on a CPU where it already runs
+ * (recursion_misses in bpftool), so it is only this fallback.
  */
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(nl_sock_state, struct sock *sk, int oldstate, int newstate)
 {
-	struct nl_tags *tt;
-	struct nl_limit *l;
-	int k;
+	struct tcp_sock *tp;
 
-	/* Accepted: born in SYN_RECV, with its listener's tags (cloned), and counted from then. */
-	bool born = oldstate == TCP_LISTEN && newstate == TCP_SYN_RECV;
-
-	if (oldstate != TCP_CLOSE && newstate != TCP_CLOSE && !born)
+	if (newstate != TCP_CLOSE || sk->sk_protocol != IPPROTO_TCP)
 		return 0;
-	if (sk->sk_protocol != IPPROTO_TCP)
+	tp = bpf_skc_to_tcp_sock(sk);
+	if (!tp || (tp->bpf_sock_ops_cb_flags & BPF_SOCK_OPS_STATE_CB_FLAG))
 		return 0;
-	if (newstate == TCP_CLOSE) {
-		struct nl_sock *s = bpf_sk_storage_get(&nl_socks, sk, 0, 0);
-		struct nl_conf *c = conf();
-
-		struct nl_audit_rec *r;
-
-		if (s && c && c->audit && audit_turn(&s->audit_due, 2) && (r = audit_reserve(c)))
-			audit_record(r, sk, s, bpf_sk_storage_get(&nl_sock_exe, sk, 0, 0),
-				     NL_AUDIT_CLOSE);
-	}
-	tt = bpf_sk_storage_get(&nl_sock_tags, sk, 0, 0);
-	if (!tt)
-		return 0;
-	for (k = 0; k < NL_TASK_TAGS; k++) {
-		l = tag_limit(&tt->t[k]);
-		if (l)
-			__sync_fetch_and_add(&l->socks, newstate == TCP_CLOSE ? -1 : 1);
-	}
+	tcp_closed(sk, bpf_sk_storage_get(&nl_socks, sk, 0, 0),
+		   bpf_sk_storage_get(&nl_sock_exe, sk, 0, 0),
+		   bpf_sk_storage_get(&nl_sock_tags, sk, 0, 0), sk->__sk_common.skc_cookie.counter);
 	return 0;
 }
 
@@ -1160,10 +1171,8 @@ int BPF_PROG(nl_sock_state, struct sock *sk, int oldstate, int newstate)
  * connection of the same limit is not queued behind a bulk one. TCP paces
  * on its own timer (no fq qdisc needed).
  */
-SEC("sockops")
-int nl_pace(struct bpf_sock_ops *ops)
+static __always_inline int pace(struct bpf_sock_ops *ops, struct bpf_sock *sk, struct nl_conf *c)
 {
-	struct bpf_sock *sk = ops->sk;
 	__u64 now, tat, burst, rate, pace, total, a, e, got, d, debt;
 	struct nl_pacer *pc;
 	struct nl_limit *l;
@@ -1171,25 +1180,17 @@ int nl_pace(struct bpf_sock_ops *ops)
 	__u32 id, v, n;
 	int b;
 
-	struct nl_conf *c = conf();
-
-	if (!c)
-		return 1;
-	if (ops->op == BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB ||
-	    ops->op == BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB) {
+	if (ops->op != BPF_SOCK_OPS_RTT_CB) {
 		/*
-		 * A callback on every ACK costs every TCP socket: only while some
-		 * limit paces (a socket established before that is policed, not
-		 * paced). From here on, and at once: the SYN marked a connecting socket.
+		 * Established. A callback on every ACK costs every TCP socket: only
+		 * while some limit paces (a socket established before that is
+		 * policed, not paced). From here on, and at once: the SYN marked a
+		 * connecting socket.
 		 */
 		if (!NL_READ(c->npaced))
 			return 1;
 		bpf_sock_ops_cb_flags_set(ops, ops->bpf_sock_ops_cb_flags | BPF_SOCK_OPS_RTT_CB_FLAG);
-	} else if (ops->op != BPF_SOCK_OPS_RTT_CB) {
-		return 1;
 	}
-	if (!sk)
-		return 1;
 	if (!NL_READ(c->npaced)) {
 		/* No limit paces any more: this socket's ACKs stop calling here. */
 		bpf_sock_ops_cb_flags_set(ops,
@@ -1296,6 +1297,70 @@ int nl_pace(struct bpf_sock_ops *ops)
 			s->pace = v;
 	}
 	s->pace_ns = now;
+	return 1;
+}
+
+/*
+ * From connect, listen or accept on, a TCP socket's tags' limits count it
+ * (socks), and its state changes call nl_tcp: while it has tags, or audit
+ * is on (a record at CLOSE). Accepted, its tags are its listener's (cloned),
+ * live included: counted afresh.
+ */
+static __always_inline void tcp_open(struct bpf_sock_ops *ops, struct bpf_sock *sk,
+				     struct nl_conf *c)
+{
+	struct nl_tags *tt = bpf_sk_storage_get(&nl_sock_tags, sk, 0, 0);
+	struct nl_limit *l;
+	__u64 cookie;
+	int k;
+
+	if (tt) {
+		cookie = bpf_get_socket_cookie(ops);
+		if (tt->live != cookie) {
+			tt->live = cookie;
+			for (k = 0; k < NL_TASK_TAGS; k++) {
+				l = tag_limit(&tt->t[k]);
+				if (l)
+					__sync_fetch_and_add(&l->socks, 1);
+			}
+		}
+	}
+	if (tt || c->audit)
+		bpf_sock_ops_cb_flags_set(ops, ops->bpf_sock_ops_cb_flags |
+						       BPF_SOCK_OPS_STATE_CB_FLAG);
+}
+
+/* TCP: pacing under a rate (pace), and a socket's life (tcp_open, tcp_closed). */
+SEC("sockops")
+int nl_tcp(struct bpf_sock_ops *ops)
+{
+	struct bpf_sock *sk = ops->sk;
+	struct bpf_sock_ops_kern *k;
+	struct nl_conf *c = conf();
+
+	if (!c || !sk)
+		return 1;
+	switch (ops->op) {
+	case BPF_SOCK_OPS_TCP_CONNECT_CB:
+	case BPF_SOCK_OPS_TCP_LISTEN_CB:
+		tcp_open(ops, sk, c);
+		return 1;
+	case BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB:
+		tcp_open(ops, sk, c);
+		return pace(ops, sk, c);
+	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
+	case BPF_SOCK_OPS_RTT_CB:
+		return pace(ops, sk, c);
+	case BPF_SOCK_OPS_STATE_CB:
+		if (ops->args[1] != TCP_CLOSE)
+			return 1;
+		k = bpf_cast_to_kern_ctx(ops);
+		tcp_closed(k->sk, bpf_sk_storage_get(&nl_socks, sk, 0, 0),
+			   bpf_sk_storage_get(&nl_sock_exe, sk, 0, 0),
+			   bpf_sk_storage_get(&nl_sock_tags, sk, 0, 0),
+			   bpf_get_socket_cookie(ops));
+		return 1;
+	}
 	return 1;
 }
 

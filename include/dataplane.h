@@ -264,6 +264,12 @@ struct nl_tag {
 /* Process limits a process is under (nl_tasks) or a socket was made under. */
 struct nl_tags {
 	struct nl_tag t[NL_TASK_TAGS];
+	/*
+	 * A TCP socket's: its own cookie while its tags' limits count it in
+	 * socks (from connect, listen, accept or attach --pid until CLOSE); a
+	 * listener's value, cloned into an accepted socket, is not its own.
+	 */
+	__u64 live;
 };
 
 /* nl_conf.meter: on by `netlimit meter on`, or while views run (user/meter.c). */

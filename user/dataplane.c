@@ -29,10 +29,10 @@ static const char *const map_names[NL_MAP_COUNT] = {
 _Static_assert(sizeof(map_names) / sizeof(map_names[0]) == NL_MAP_COUNT, "a pin name per map");
 
 /* Pin names of the links; the iterator program is pinned to be found again. */
-enum { L_IN, L_OUT, L_CREATE, L_RELEASE, L_FORK, L_EXIT, L_STATE, L_PACE, L_COUNT };
+enum { L_IN, L_OUT, L_CREATE, L_RELEASE, L_FORK, L_EXIT, L_STATE, L_TCP, L_COUNT };
 static const char *const link_names[L_COUNT] = {
 	"link_in",   "link_out",  "link_create", "link_release",
-	"link_fork", "link_exit", "link_state",	 "link_pace",
+	"link_fork", "link_exit", "link_state",	 "link_tcp",
 };
 
 struct nl_dp {
@@ -315,7 +315,7 @@ static int create(struct nl_state *st, struct nl_dp *dp)
 	links[L_FORK] = bpf_program__attach(dp->skel->progs.nl_fork);
 	links[L_EXIT] = bpf_program__attach(dp->skel->progs.nl_exit);
 	links[L_STATE] = bpf_program__attach(dp->skel->progs.nl_sock_state);
-	links[L_PACE] = bpf_program__attach_cgroup(dp->skel->progs.nl_pace, cg_fd);
+	links[L_TCP] = bpf_program__attach_cgroup(dp->skel->progs.nl_tcp, cg_fd);
 	for (i = 0; i < L_COUNT; i++) {
 		if (!links[i]) {
 			err = -errno;
@@ -342,36 +342,41 @@ out:
 	return err;
 }
 
-bool nl_dp_pinned_compatible(const char *dir)
+/*
+ * Whether the map pinned as dir/name holds values of size bytes, and entries
+ * of them unless 0 (true when it cannot tell).
+ */
+static bool map_shape_is(const char *dir, const char *name, __u32 size, __u32 entries)
 {
 	struct bpf_map_info info = { 0 };
 	__u32 len = sizeof(info);
 	char path[600];
 	bool ok;
-	int fd, i;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return errno != ENOENT; /* cannot tell: let the open say why */
+	ok = !bpf_obj_get_info_by_fd(fd, &info, &len) && info.value_size == size &&
+	     (!entries || info.max_entries == entries);
+	close(fd);
+	return ok;
+}
+
+bool nl_dp_pinned_compatible(const char *dir)
+{
+	char path[600];
+	int i;
 
 	for (i = 0; i < NL_MAP_COUNT; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, map_names[i]);
 		if (access(path, F_OK))
 			return false;
 	}
-	snprintf(path, sizeof(path), "%s/limits", dir);
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return errno != ENOENT; /* cannot tell: let the open say why */
-	ok = !bpf_obj_get_info_by_fd(fd, &info, &len) && info.max_entries == NL_MAX_LIMITS &&
-	     info.value_size == sizeof(struct nl_limit);
-	close(fd);
-	snprintf(path, sizeof(path), "%s/conf", dir);
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return ok && errno != ENOENT;
-	memset(&info, 0, sizeof(info));
-	len = sizeof(info);
-	ok = ok && !bpf_obj_get_info_by_fd(fd, &info, &len) &&
-	     info.value_size == sizeof(struct nl_conf);
-	close(fd);
-	return ok;
+	return map_shape_is(dir, "limits", sizeof(struct nl_limit), NL_MAX_LIMITS) &&
+	       map_shape_is(dir, "conf", sizeof(struct nl_conf), 0) &&
+	       map_shape_is(dir, "sock_tags", sizeof(struct nl_tags), 0);
 }
 
 static int open_pins(struct nl_state *st, struct nl_dp *dp)

@@ -417,25 +417,89 @@ int nl_lim__attach_iface(struct nl_lim *q, int ifindex)
 	return 0;
 }
 
+/* The limit a socket's tag is of, if it still is (the BPF side's tag_limit). */
+static struct nl_limit *tag_limit(struct nl_dp *dp, const struct nl_tag *t)
+{
+	struct nl_limit *l = t->id ? nl_dp__limit(dp, t->id) : NULL;
+
+	return l && l->kind == NL_KIND_PID && l->gen == t->gen ? l : NULL;
+}
+
 /* Add tag {id, gen} to tags; false if there is no room. */
 static bool add_tag(struct nl_tags *t, __u32 id, __u32 gen, struct nl_dp *dp)
 {
 	int i, free_slot = -1;
 
 	for (i = 0; i < NL_TASK_TAGS; i++) {
-		struct nl_limit *l = nl_dp__limit(dp, t->t[i].id);
-
 		if (t->t[i].id == id && t->t[i].gen == gen)
 			return true;
 		/* A tag of a limit that is gone is room too. */
-		if (free_slot < 0 &&
-		    (!t->t[i].id || !l || l->kind != NL_KIND_PID || l->gen != t->t[i].gen))
+		if (free_slot < 0 && !tag_limit(dp, &t->t[i]))
 			free_slot = i;
 	}
 	if (free_slot < 0)
 		return false;
 	t->t[free_slot].id = id;
 	t->t[free_slot].gen = gen;
+	return true;
+}
+
+/* Add n to socks of the limits of t's tags: all of them, or only the one of id. */
+static void count_socket(struct nl_dp *dp, const struct nl_tags *t, __u32 id, int n)
+{
+	struct nl_limit *l;
+	int i;
+
+	for (i = 0; i < NL_TASK_TAGS; i++)
+		if ((!id || t->t[i].id == id) && (l = tag_limit(dp, &t->t[i])))
+			__atomic_fetch_add(&l->socks, n, __ATOMIC_RELAXED);
+}
+
+static int tcp_state(int fd)
+{
+	struct tcp_info ti = { 0 };
+	socklen_t tl = sizeof(ti);
+
+	return getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tl) ? -1 : ti.tcpi_state;
+}
+
+/*
+ * Tag one socket (fd, ours by pidfd_getfd) with q's limit. A TCP one is
+ * counted in socks until its CLOSE, which the BPF side (tcp_closed) sees
+ * from the moment the tags hold its cookie as live: set first, then the
+ * state read; closed already, and not taken off by BPF since, it is taken
+ * off here.
+ */
+static bool tag_socket(struct nl_lim *q, int fd, int tags_fd)
+{
+	struct nl_tags t = { 0 };
+	__u64 cookie = 0;
+	socklen_t len = sizeof(cookie);
+	int proto = 0;
+	socklen_t pl = sizeof(proto);
+	bool tcp, fresh;
+
+	bpf_map_lookup_elem(tags_fd, &fd, &t);
+	/* Not every socket can carry storage (unix, netlink): only inet counts. */
+	if (!add_tag(&t, q->id, q->lim->gen, q->dp))
+		return false;
+	tcp = !getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &pl) && proto == IPPROTO_TCP &&
+	      !getsockopt(fd, SOL_SOCKET, SO_COOKIE, &cookie, &len) && cookie;
+	/* Not counted yet: by every tag it has, from now on. */
+	fresh = tcp && t.live != cookie;
+	if (tcp)
+		t.live = cookie;
+	if (bpf_map_update_elem(tags_fd, &fd, &t, BPF_ANY))
+		return false;
+	if (!tcp)
+		return true;
+	count_socket(q->dp, &t, fresh ? 0 : q->id, 1);
+	if (tcp_state(fd) == TCP_CLOSE && !bpf_map_lookup_elem(tags_fd, &fd, &t) &&
+	    t.live == cookie) {
+		t.live = 0;
+		bpf_map_update_elem(tags_fd, &fd, &t, BPF_ANY);
+		count_socket(q->dp, &t, fresh ? 0 : q->id, -1);
+	}
 	return true;
 }
 
@@ -453,7 +517,6 @@ static int tag_sockets(struct nl_lim *q, int pidfd, pid_t pid)
 	if (!d)
 		return -errno;
 	while ((de = readdir(d))) {
-		struct nl_tags t = { 0 };
 		ssize_t len;
 		int fd;
 
@@ -467,23 +530,7 @@ static int tag_sockets(struct nl_lim *q, int pidfd, pid_t pid)
 		fd = (int)syscall(SYS_pidfd_getfd, pidfd, atoi(de->d_name), 0);
 		if (fd < 0)
 			continue;
-		bpf_map_lookup_elem(tags_fd, &fd, &t);
-		/* Not every socket can carry storage (unix, netlink): only inet counts. */
-		if (add_tag(&t, q->id, q->lim->gen, q->dp) &&
-		    !bpf_map_update_elem(tags_fd, &fd, &t, BPF_ANY)) {
-			struct tcp_info ti = { 0 };
-			socklen_t tl = sizeof(ti);
-			int proto = 0;
-			socklen_t pl = sizeof(proto);
-
-			/* Tagged first, then read: a close from now on is seen by BPF. */
-			if (!getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &pl) &&
-			    proto == IPPROTO_TCP &&
-			    !getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tl) &&
-			    ti.tcpi_state != TCP_CLOSE)
-				__atomic_fetch_add(&q->lim->socks, 1, __ATOMIC_RELAXED);
-			n++;
-		}
+		n += tag_socket(q, fd, tags_fd);
 		close(fd);
 	}
 	closedir(d);
