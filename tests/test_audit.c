@@ -119,7 +119,8 @@ void test_audit_records(void)
 		fprintf(stderr, "    connections not over after 20 s; their states:\n");
 		sh("ss -Htan '( sport = :%d or dport = :%d )' | awk '{print $1}' | sort | uniq -c >&2",
 		   tport, tport);
-		sh("bpftool prog show name nl_sock_state >&2; bpftool prog show name nl_sock_release >&2");
+		sh("bpftool prog show name nl_tcp >&2; bpftool prog show name nl_sock_state >&2; "
+		   "bpftool prog show name nl_sock_release >&2");
 	}
 	proc_kill(&a, SIGTERM);
 	if (!settled) {
