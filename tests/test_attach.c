@@ -701,3 +701,85 @@ void test_attach_server_connections(void)
 out:
 	proc_kill(&srv, SIGTERM);
 }
+
+/*
+ * A process limit's count of open TCP sockets is exact through many
+ * connections: each is counted from connect or accept until CLOSE (the
+ * sockops state callback), on both ends: a client whose sockets come from a
+ * child forked after attach, and a server whose connections are accepted.
+ */
+void test_attach_socket_count_exact(void)
+{
+	struct proc srv, cl, p;
+	char go[64] = "", gofile[80];
+	int port, i;
+
+	if (!require_root())
+		return;
+	if (!ASSERT_OK(proc_start(&srv, (char *[]){ traffic(), "conns-serve", "127.0.0.1", NULL }),
+		       "server"))
+		return;
+	port = printed_port(&srv);
+	if (!ASSERT_GT(port, 0, "the server's port"))
+		goto out;
+	netlimit(&p, "attach", "--pid", num(srv.pid), "--limit=1G", "--name=cs", NULL);
+	ASSERT_EQ(p.status, 0, "attach --pid to the server");
+	snprintf(go, sizeof(go), "/tmp/nl-go-%d", (int)getpid());
+	snprintf(gofile, sizeof(gofile), "@%s", go);
+	unlink(go);
+	if (!ASSERT_OK(proc_start(&cl, (char *[]){ traffic(), "fork-after", gofile, traffic(),
+						   "tcp-conns", "127.0.0.1", num(port), "500",
+						   "1000", NULL }),
+		       "client"))
+		goto out;
+	netlimit(&p, "attach", "--pid", num(cl.pid), "--limit=1G", "--name=cc", NULL);
+	ASSERT_EQ(p.status, 0, "attach --pid to the client");
+	sh("touch %s", go);
+	proc_finish(&cl, 60);
+	ASSERT_HAS(cl.out, "conns 500 ", "every connection made");
+	/* The client's ends close first (TIME-WAIT is past CLOSE for the socket). */
+	for (i = 0; i < 100; i++) {
+		netlimit(&p, "show", "cc", "--json", NULL);
+		if (J(p.out, "socks") == 0)
+			break;
+		msleep(50);
+	}
+	ASSERT_EQ(J(p.out, "socks"), 0, "the client's 500 sockets counted out, none twice");
+	ASSERT_GE(J(p.out, "out_bytes"), 500 * 1000, "and its bytes counted");
+	for (i = 0; i < 100; i++) {
+		netlimit(&p, "show", "cs", "--json", NULL);
+		if (J(p.out, "socks") == 1)
+			break;
+		msleep(50);
+	}
+	ASSERT_EQ(J(p.out, "socks"), 1, "the server: its listener alone, 500 accepted ones out");
+	ASSERT_GE(J(p.out, "in_bytes"), 500 * 1000, "and their bytes counted");
+	/* Eight connections held open: counted in while they last, out after their reset. */
+	if (!ASSERT_OK(proc_start(&cl, (char *[]){ traffic(), "tcp-for", "127.0.0.1", num(port),
+						   "1500", "8", NULL }),
+		       "eight flows"))
+		goto out;
+	for (i = 0; i < 50; i++) {
+		netlimit(&p, "show", "cs", "--json", NULL);
+		if (J(p.out, "socks") == 9)
+			break;
+		msleep(20);
+	}
+	ASSERT_EQ(J(p.out, "socks"), 9, "the listener and eight accepted connections");
+	proc_finish(&cl, 20);
+	for (i = 0; i < 100; i++) {
+		netlimit(&p, "show", "cs", "--json", NULL);
+		if (J(p.out, "socks") == 1)
+			break;
+		msleep(50);
+	}
+	ASSERT_EQ(J(p.out, "socks"), 1, "and the eight out again");
+	netlimit(&p, "gc", NULL);
+	ASSERT_HAS(p.err, "1 limit(s) removed", "gc takes the client's limit, not the server's");
+	netlimit(&p, "detach", "cs", NULL);
+	ASSERT_EQ(p.status, 0, "detach the server's");
+out:
+	if (go[0])
+		unlink(go);
+	proc_kill(&srv, SIGTERM);
+}
