@@ -36,7 +36,7 @@ endif
 # Debian packages the build, the tests and the benchmark need.
 DEPS := clang libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make gcc \
 	iproute2 iperf3 ethtool nftables libclang-rt-14-dev libncurses-dev tmux trickle \
-	libmicrohttpd-dev prometheus chromium curl scdoc man-db bash-completion tzdata
+	libmicrohttpd-dev libnl-route-3-dev prometheus chromium curl scdoc man-db bash-completion tzdata
 
 # Evaluated lazily: on a fresh machine pkg-config arrives with `make deps`.
 LIBBPF_CFLAGS = $(shell pkg-config --cflags libbpf)
@@ -48,13 +48,16 @@ UI_LIBS = $(shell pkg-config --libs ncursesw) -lpthread
 # it starts (user/serve.c: not linked, so GnuTLS's start-up stays out of every
 # other command).
 HTTP_CFLAGS = $(shell pkg-config --cflags libmicrohttpd)
+# libnl-route-3 for --in-rate's shaper: a veth pair, HTB classes (user/shaper.c).
+NLR_CFLAGS = $(shell pkg-config --cflags libnl-route-3.0)
+NLR_LIBS = $(shell pkg-config --libs libnl-route-3.0)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-unused-parameter
 SAN ?=
 CFLAGS ?= -g -O2
 ALL_CFLAGS = $(CFLAGS) $(WARN) $(SAN) -std=gnu11 -D_GNU_SOURCE \
-	-DNETLIMIT_VERSION='"$(VERSION)"' -Iinclude -Iuser -I$(BUILD) $(LIBBPF_CFLAGS) $(UI_CFLAGS) $(HTTP_CFLAGS) -MMD -MP
+	-DNETLIMIT_VERSION='"$(VERSION)"' -Iinclude -Iuser -I$(BUILD) $(LIBBPF_CFLAGS) $(UI_CFLAGS) $(HTTP_CFLAGS) $(NLR_CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SAN)
 
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Werror \
@@ -119,11 +122,11 @@ $(BUILD)/tests/tests.inc: $(wildcard tests/test_*.c) | $(BUILD)/tests
 
 $(BUILD)/netlimit: $(MAIN_OBJ) $(USER_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LIBBPF_LIBS) $(UI_LIBS) -o $@
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LIBBPF_LIBS) $(UI_LIBS) $(NLR_LIBS) -o $@
 
 $(BUILD)/test_netlimit: $(TEST_OBJS) $(USER_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LIBBPF_LIBS) $(UI_LIBS) -o $@
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LIBBPF_LIBS) $(UI_LIBS) $(NLR_LIBS) -o $@
 
 $(BUILD)/nltraffic: $(BUILD)/tests/nltraffic.o
 	$(call msg,LINK,$@)
@@ -137,7 +140,7 @@ $(BUILD)/nltraffic-static: tests/nltraffic.c | $(BUILD)/tests
 
 $(BUILD)/nlbench: $(BUILD)/tests/nlbench.o $(USER_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LIBBPF_LIBS) $(UI_LIBS) -o $@
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LIBBPF_LIBS) $(UI_LIBS) $(NLR_LIBS) -o $@
 
 $(BUILD)/tests/nltraffic.o $(BUILD)/tests/nlbench.o: $(BUILD)/tests/%.o: tests/%.c $(SKELS) $(TEST_SKELS) | $(BUILD)/tests
 	$(call msg,CC,$@)

@@ -365,29 +365,42 @@ static __always_inline void unpolice(__u64 *tat, __u64 mult, __u64 len)
  * TCP runs ahead of a bucket by up to its rate_debt_ns (50 ms, or two 64 KiB
  * packets at the rate if longer): TCP sends a refused packet again only on
  * the next ACK, or after 200 ms when none is in flight, so refusing it costs
- * far more than the packet. Pacing (nl_pace in bpf/dataplane.bpf.c) brings
+ * far more than the packet. Pacing (nl_tcp in bpf/dataplane.bpf.c) brings
  * the bucket back; over any span the excess stays within the debt.
  * A TCP socket sending under limit l's egress, total or throttle rate is
- * marked to be paced by it (the first such limit it meets). Returns whether
- * the packet is TCP.
+ * marked to be paced by it, and any socket receiving under its in-rate to
+ * be shaped by it (bpf/shaper.bpf.c): the first such limit it meets.
+ * Returns whether the packet is TCP.
  */
-static __always_inline bool pace_mark(struct __sk_buff *skb, struct nl_limit *l, __u32 id,
+static __always_inline bool rate_mark(struct __sk_buff *skb, struct nl_limit *l, __u32 id,
 				      const int dir)
 {
 	struct bpf_sock *sk = skb->sk;
 	struct nl_sock *s;
+	bool tcp;
 
 	if (sk)
 		sk = bpf_sk_fullsock(sk);
-	if (!sk || sk->protocol != IPPROTO_TCP)
+	if (!sk)
 		return false;
-	if (dir != NL_OUT || !(l->rate_mult[NL_B_OUT] | l->rate_mult[NL_B_TOTAL] |
-			       (l->hit ? l->rate_mult[NL_B_THROTTLE] : 0)))
-		return true;
+	tcp = sk->protocol == IPPROTO_TCP;
+	if (dir == NL_IN) {
+		if (!l->rate_mult[NL_B_IN])
+			return tcp;
+	} else if (!tcp || !(l->rate_mult[NL_B_OUT] | l->rate_mult[NL_B_TOTAL] |
+			     (l->hit ? l->rate_mult[NL_B_THROTTLE] : 0))) {
+		return tcp;
+	}
 	s = bpf_sk_storage_get(&nl_socks, sk, 0, 0);
-	if (s && !s->rate_id)
+	if (!s)
+		return tcp;
+	if (dir == NL_IN) {
+		if (!s->shape_id)
+			s->shape_id = id;
+	} else if (!s->rate_id) {
 		s->rate_id = id;
-	return true;
+	}
+	return tcp;
 }
 
 /*
@@ -403,13 +416,18 @@ static __always_inline __u64 tcp_flows(const struct nl_limit *l)
 	return n < 1 ? 1 : n > NL_DEBT_FLOWS ? NL_DEBT_FLOWS : n;
 }
 
-/* The rates of l in direction dir, and both directions' together: true if they pass len. */
+/*
+ * The rates of l in direction dir, and both directions' together: true if
+ * they pass len (shaped: the in-rate's shaper class let it through).
+ */
 static __always_inline bool police_rates(struct nl_limit *l, const int dir, __u64 len, __u64 now,
-					 bool tcp)
+					 bool tcp, bool shaped)
 {
 	const int b = dir == NL_IN ? NL_B_IN : NL_B_OUT;
 	struct nl_usage *u = dir == NL_IN ? &l->in : &l->out;
-	__u64 m = l->rate_mult[b], mt = l->rate_mult[NL_B_TOTAL], f = tcp ? tcp_flows(l) : 0;
+	/* Shaped to the in-rate already: only the total rate is left to police. */
+	__u64 m = shaped ? 0 : l->rate_mult[b], mt = l->rate_mult[NL_B_TOTAL];
+	__u64 f = tcp ? tcp_flows(l) : 0;
 
 	if (m && !police(&u->tat, m, l->rate_burst_ns[b] + f * l->rate_debt_ns[b], len, now))
 		return false;
@@ -465,7 +483,7 @@ __noinline int nl_charge_slow(struct __sk_buff *skb, __u32 id, __u32 how, struct
 		return (int)bit;
 	if (l->rated) {
 		now = bpf_ktime_get_ns();
-		tcp = pace_mark(skb, l, id, how & 1);
+		tcp = rate_mark(skb, l, id, how & 1);
 	}
 	if (bit) {
 		/* Past the cap of a throttled limit: counted, and let through at its rate. */
@@ -480,7 +498,13 @@ __noinline int nl_charge_slow(struct __sk_buff *skb, __u32 id, __u32 how, struct
 		}
 	}
 	if (l->rated & NL_RATED) {
-		if (!police_rates(l, how & 1, len, now, tcp)) {
+		bool shaped = false;
+
+		if ((how & 1) == NL_IN && skb->mark == (NL_SHAPED_TAG | id)) {
+			skb->mark = 0;
+			shaped = true;
+		}
+		if (!police_rates(l, how & 1, len, now, tcp, shaped)) {
 			if (bit)
 				unpolice(&l->tat_throttle, l->rate_mult[NL_B_THROTTLE], len);
 			__sync_fetch_and_add(&u->bytes, -len);

@@ -1163,7 +1163,7 @@ int BPF_PROG(nl_sock_state, struct sock *sk, int oldstate, int newstate)
 
 /*
  * Pacing under a rate. A TCP socket that egress marked with a rated limit
- * (nl_sock.rate_id, bpf/charge.h pace_mark) gets SO_MAX_PACING_RATE: the
+ * (nl_sock.rate_id, bpf/charge.h rate_mark) gets SO_MAX_PACING_RATE: the
  * limit's pace (its rate at first, then moved every 100 ms towards what
  * keeps the limit at its rate, below) divided by the flows heard from in
  * the last 100 ms: equal shares, and what a flow leaves unused the pace
@@ -1330,6 +1330,58 @@ static __always_inline void tcp_open(struct bpf_sock_ops *ops, struct bpf_sock *
 						       BPF_SOCK_OPS_STATE_CB_FLAG);
 }
 
+#define NL_SOL_TCP 6
+#define NL_SO_RCVBUF 8
+#define NL_TCP_BPF_DELACK_MAX 1003
+
+/*
+ * A connection receiving under an in-rate (its packets wait in the
+ * limit's shaper class, bpf/shaper.bpf.c): its window is held to what
+ * the rate moves in one RTT plus NL_SHAPE_QUEUE_US, so the sender keeps no
+ * more than that queued there, and the class's FIFO (user/shaper.c) seldom
+ * overflows into drops. A window under two of the sender's segments comes
+ * as one segment a round trip, the next only after the ACK: it grows to two
+ * segments or NL_SHAPE_SLOW_US of the rate, whichever is less, and ACKs go
+ * within NL_SHAPE_DELACK_US, so the class never waits long for more.
+ */
+#define NL_SHAPE_QUEUE_US 5000ULL
+#define NL_SHAPE_SLOW_US 200000ULL
+#define NL_SHAPE_MIN_WINDOW 3000
+#define NL_SHAPE_DELACK_US 5000
+static __always_inline void shape_window(struct bpf_sock_ops *ops, struct bpf_sock *sk)
+{
+	struct nl_sock *s = bpf_sk_storage_get(&nl_socks, sk, 0, 0);
+	__u64 rate, w, two = 2ULL * ops->mss_cache;
+	struct nl_limit *l;
+	__u32 id, v;
+
+	if (!s || !s->shape_id)
+		return;
+	id = s->shape_id;
+	l = bpf_map_lookup_elem(&nl_limits, &id);
+	if (!l || !l->kind || !l->rate[NL_B_IN])
+		return;
+	rate = l->rate[NL_B_IN] / 8;
+	/* srtt_us is kept times 8. */
+	w = rate * ((ops->srtt_us >> 3) + NL_SHAPE_QUEUE_US) / 1000000;
+	if (w < two) {
+		w = rate * NL_SHAPE_SLOW_US / 1000000;
+		if (w > two)
+			w = two;
+	}
+	if (w < NL_SHAPE_MIN_WINDOW)
+		w = NL_SHAPE_MIN_WINDOW;
+	/*
+	 * The window follows the receive buffer, which the kernel doubles (a
+	 * TCP_WINDOW_CLAMP alone is moved up again with the buffer here); a
+	 * set buffer is not autotuned.
+	 */
+	v = w > 0x3fffffff ? 0x1fffffff : (__u32)(w / 2);
+	bpf_setsockopt(ops, NL_SOL_SOCKET, NL_SO_RCVBUF, &v, sizeof(v));
+	v = NL_SHAPE_DELACK_US;
+	bpf_setsockopt(ops, NL_SOL_TCP, NL_TCP_BPF_DELACK_MAX, &v, sizeof(v));
+}
+
 /* TCP: pacing under a rate (pace), and a socket's life (tcp_open, tcp_closed). */
 SEC("sockops")
 int nl_tcp(struct bpf_sock_ops *ops)
@@ -1347,8 +1399,11 @@ int nl_tcp(struct bpf_sock_ops *ops)
 		return 1;
 	case BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB:
 		tcp_open(ops, sk, c);
+		shape_window(ops, sk);
 		return pace(ops, sk, c);
 	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
+		shape_window(ops, sk);
+		return pace(ops, sk, c);
 	case BPF_SOCK_OPS_RTT_CB:
 		return pace(ops, sk, c);
 	case BPF_SOCK_OPS_STATE_CB:

@@ -30,6 +30,9 @@ static __always_inline bool iface_charge(struct __sk_buff *skb, const int dir)
 SEC("tc")
 int nl_tc_ingress(struct __sk_buff *skb)
 {
+	/* Back from the shaper (bpf/shaper.bpf.c): counted on its first way in. */
+	if ((skb->mark & NL_SHAPED_MASK) == NL_SHAPED_TAG)
+		return TCX_NEXT;
 	return iface_charge(skb, NL_IN) ? TCX_NEXT : TCX_DROP;
 }
 

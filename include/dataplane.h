@@ -261,6 +261,17 @@ struct nl_tag {
 	__u32 gen;
 };
 
+/*
+ * Receive-side shaping of --in-rate (bpf/shaper.bpf.c, user/shaper.c): what
+ * a socket under an in-rated limit receives waits in that limit's HTB class
+ * (NL_SHAPE_MAJOR:id) on the shaper's veth pair, then goes back into the
+ * interface it came from, marked NL_SHAPED_TAG | id: the limit's in-rate
+ * does not police it again (its caps still count it).
+ */
+#define NL_SHAPE_MAJOR 0x4e4cU
+#define NL_SHAPED_TAG 0x4e4c0000U
+#define NL_SHAPED_MASK 0xffff0000U
+
 /* Process limits a process is under (nl_tasks) or a socket was made under. */
 struct nl_tags {
 	struct nl_tag t[NL_TASK_TAGS];
@@ -320,7 +331,7 @@ struct nl_sock {
 	__u64 epoch_ns;	 /* the rated limit's count of flows it was last counted in */
 	__u64 cookie;	 /* the socket this is of (a listener's, cloned at accept, until set) */
 	__u32 accepted;	 /* accepted: owned by its listener's owner until closed */
-	__u32 pad3;
+	__u32 shape_id;	 /* the in-rated limit whose shaper class queues what it receives */
 	struct nl_meter m NL_CACHELINE;
 	struct nl_meter life; /* everything, for the audit: m is emptied at release */
 };

@@ -60,6 +60,12 @@ void test_env_init(const char *argv0)
 	}
 	setenv("NETLIMIT_STATE", TEST_STATE, 1);
 	setenv("NETLIMIT_CGROUP", TEST_CGROUP "/runs", 1);
+	/*
+	 * --in-rate's shaper attaches to every interface of netlimit's network
+	 * namespace: only tests that run netlimit in a namespace of their own
+	 * turn it on (tests/test_shaper.c); elsewhere --in-rate polices.
+	 */
+	setenv("NETLIMIT_SHAPER", "off", 1);
 	test_base_cgroup(exe, sizeof(exe));
 	setenv("NETLIMIT_DATAPLANE_CGROUP", exe, 1);
 }

@@ -8,6 +8,8 @@
 #include "gc.h"
 #include "limit.h"
 #include "log.h"
+#include "dataplane_user.h"
+#include "shaper.h"
 #include "state.h"
 
 int nl_create__begin(struct nl_create *c, const char *cmd)
@@ -71,6 +73,11 @@ int nl_create__commit(struct nl_create *c)
 		return NL_EXIT_FAIL;
 	}
 	c->committed = true;
+	/* What it receives waits in the shaper (user/shaper.c) rather than being dropped. */
+	if (c->q && nl_lim__limit(c->q)->rate[NL_B_IN] &&
+	    nl_shaper_sync(c->st, nl_lim__dp(c->q)))
+		nl_err("limit %u's --in-rate polices what arrives instead (drops, not a queue)",
+		       c->id);
 	return NL_EXIT_OK;
 }
 

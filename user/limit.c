@@ -19,6 +19,7 @@
 #include "iface.skel.h"
 #include "limit.h"
 #include "log.h"
+#include "shaper.h"
 #include "state.h"
 
 struct nl_lim {
@@ -692,6 +693,9 @@ int nl_lim__detach(struct nl_state *st, __u32 id, const char *dir)
 		if (nl_limit_paces(l))
 			__atomic_fetch_sub(&nl_dp__conf(dp)->npaced, 1, __ATOMIC_SEQ_CST);
 		nl_dp__bump(dp);
+		/* Its shaper class goes, and the shaper with the last one. */
+		if (l->rate[NL_B_IN])
+			nl_shaper_sync(st, dp);
 	}
 	nl_dp__free(dp);
 	return err;

@@ -19,6 +19,7 @@
 #include "gc.h"
 #include "log.h"
 #include "manage.h"
+#include "shaper.h"
 #include "opts.h"
 #include "period_user.h"
 #include "limit.h"
@@ -590,17 +591,23 @@ int nl_cmd_set(int argc, char **argv)
 	}
 	if (nl_rates_given(&caps) || caps.given_burst) {
 		struct nl_rates r;
-		bool paced;
+		bool paced, shaped;
 		int b;
 
 		for (b = 0; b < NL_BUCKETS; b++)
 			r.bits[b] = caps.given_rate[b] ? caps.rates.bits[b] : l->rate[b];
 		r.burst = caps.given_burst ? caps.rates.burst : l->burst_opt;
 		paced = nl_limit_paces(l);
+		shaped = l->rate[NL_B_IN] != 0;
 		nl_rate_apply(l, &r);
 		if (paced != nl_limit_paces(l))
 			__atomic_fetch_add(&nl_dp__conf(nl_lim__dp(o.q))->npaced, paced ? -1 : 1,
 					   __ATOMIC_SEQ_CST);
+		/* Its shaper class follows its in-rate (user/shaper.c). */
+		if ((shaped || l->rate[NL_B_IN]) && (caps.given_rate[NL_B_IN] || caps.given_burst) &&
+		    nl_shaper_sync(o.st, nl_lim__dp(o.q)))
+			nl_err("limit %u's --in-rate polices what arrives instead (drops, not a queue)",
+			       o.id);
 	}
 	/* A changed cap is armed again: its next refusal sends a new event. */
 	__atomic_fetch_and(&l->hit, ~rearm, __ATOMIC_RELAXED);

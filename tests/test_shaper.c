@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * --in-rate shaped, not policed (bpf/shaper.bpf.c, user/shaper.c): what a
+ * limited process receives waits in its limit's HTB class and arrives at the
+ * rate, TCP without the policer's drops and UDP at the rate. netlimit runs
+ * in a network namespace of the test's own (the shaper attaches to every
+ * interface of its namespace): loopback there, and the veth from this one.
+ * The rate is the limit's own count of IP bytes over a window of seconds.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+#include "harness.h"
+#include "helpers.h"
+
+#define SH_HOST "nlsh-h"
+#define SH_PEER "nlsh-p"
+#define SH_ADDR "10.79.0.2"
+
+/* The limit's in_bytes, from any namespace (its state is in bpffs). */
+static unsigned long long in_bytes(const char *name)
+{
+	struct proc p;
+
+	netlimit(&p, "show", name, "--json", NULL);
+	return J(p.out, "in_bytes");
+}
+
+/* Until p printed "port N" (at most 5 s): N, or 0. */
+static int port_of(struct proc *p)
+{
+	for (int i = 0; i < 250; i++) {
+		struct pollfd pfd = { p->out_fd, POLLIN, 0 };
+		ssize_t n;
+		char *at;
+
+		if (poll(&pfd, 1, 20) > 0 && p->out_len < sizeof(p->out) - 1) {
+			n = read(p->out_fd, p->out + p->out_len, sizeof(p->out) - 1 - p->out_len);
+			if (n > 0)
+				p->out_len += (size_t)n;
+			p->out[p->out_len] = '\0';
+		}
+		at = strstr(p->out, "port ");
+		if (at && strchr(at, '\n'))
+			return atoi(at + 5);
+	}
+	return 0;
+}
+
+/*
+ * Run "netlimit run --in-rate=RATE --name=NAME -- CMD..." inside the peer's
+ * namespace with the shaper on, in the background.
+ */
+static int start_limited(struct proc *p, struct peer *ns, const char *rate, const char *name,
+			 char *const *cmd)
+{
+	char nsarg[64], ratearg[64], namearg[64];
+	char *argv[24];
+	int n = 0;
+
+	snprintf(nsarg, sizeof(nsarg), "--net=/proc/%d/ns/net", (int)ns->pid);
+	snprintf(ratearg, sizeof(ratearg), "--in-rate=%s", rate);
+	snprintf(namearg, sizeof(namearg), "--name=%s", name);
+	argv[n++] = "/usr/bin/nsenter";
+	argv[n++] = nsarg;
+	argv[n++] = "env";
+	argv[n++] = "NETLIMIT_SHAPER=on";
+	argv[n++] = (char *)bin("netlimit");
+	argv[n++] = "run";
+	argv[n++] = ratearg;
+	argv[n++] = namearg;
+	argv[n++] = "--";
+	while (*cmd && n < 23)
+		argv[n++] = *cmd++;
+	argv[n] = NULL;
+	return proc_start(p, argv);
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Bytes a second the limit took in over 3 s, from 1.5 s after now (each read timed). */
+static double achieved(const char *name)
+{
+	unsigned long long a, b;
+	double ta, tb;
+
+	msleep(1500);
+	a = in_bytes(name);
+	ta = now_s();
+	msleep(3000);
+	b = in_bytes(name);
+	tb = now_s();
+	return (double)(b - a) / (tb - ta);
+}
+
+/* One TCP case: senders outside the limit, rate in bytes a second. */
+static void tcp_case(struct peer *ns, const char *addr, const char *rate, double bps,
+		     int flows, bool from_host)
+{
+	char nsarg[64];
+	struct proc srv, snd, p;
+	double got;
+	int port;
+
+	snprintf(nsarg, sizeof(nsarg), "--net=/proc/%d/ns/net", (int)ns->pid);
+	if (!ASSERT_OK(start_limited(&srv, ns, rate, "shp",
+				     (char *[]){ traffic(), "conns-serve", (char *)addr, NULL }),
+		       "a server under --in-rate in the namespace"))
+		return;
+	port = port_of(&srv);
+	if (!ASSERT_GT(port, 0, "its port")) {
+		proc_kill(&srv, SIGTERM);
+		proc_finish(&srv, 10);
+		fprintf(stderr, "    netlimit run said: %s / %s (status %d)\n", srv.err, srv.out, srv.status);
+		return;
+	}
+	if (from_host)
+		proc_start(&snd, (char *[]){ traffic(), "tcp-for", (char *)addr, num(port), "5500",
+					     num(flows), NULL });
+	else
+		proc_start(&snd, (char *[]){ "/usr/bin/nsenter", nsarg, traffic(), "tcp-for", (char *)addr,
+					     num(port), "5500", num(flows), NULL });
+	got = achieved("shp");
+	fprintf(stderr, "    %s, %d flow(s), %s: %.3f of the rate\n", addr, flows, rate, got / bps);
+	ASSERT_TRUE(got > 0.95 * bps && got < 1.05 * bps, "TCP received within 5% of the rate");
+	netlimit(&p, "show", "shp", "--json", NULL);
+	ASSERT_EQ(J(p.out, "in_held_packets"), 0, "shaped: none dropped by the policer");
+	ASSERT_EQ(sh("nsenter %s tc class show dev nlshape0 | grep -q 'class htb 4e4c:'", nsarg), 0,
+		  "the limit's class on the shaper");
+	proc_finish(&snd, 20);
+	proc_kill(&srv, SIGTERM);
+	proc_finish(&srv, 10);
+}
+
+/* Everything it set up goes with the last limit that has an in-rate. */
+static void assert_clean(struct peer *ns)
+{
+	char nsarg[64];
+
+	snprintf(nsarg, sizeof(nsarg), "--net=/proc/%d/ns/net", (int)ns->pid);
+	for (int i = 0; i < 50 && !sh("nsenter %s ip link show nlshape0 >/dev/null 2>&1", nsarg);
+	     i++)
+		msleep(100);
+	ASSERT_TRUE(sh("nsenter %s ip link show nlshape0 >/dev/null 2>&1", nsarg) != 0,
+		    "the shaper's pair is gone");
+	ASSERT_EQ(sh("nsenter %s sh -c 'test -z \"$(tc filter show dev lo ingress)\"'", nsarg), 0,
+		  "no filter left on loopback");
+	ASSERT_EQ(sh("nsenter %s sh -c 'test -z \"$(tc qdisc show dev lo | grep clsact)\"'", nsarg),
+		  0, "nor its clsact");
+	ASSERT_EQ(sh("nsenter %s sh -c 'test \"$(cat /proc/sys/net/ipv4/conf/lo/route_localnet)"
+		     "$(cat /proc/sys/net/ipv4/conf/lo/accept_local)\" = 00'",
+		     nsarg),
+		  0, "loopback's settings put back");
+}
+
+void test_shaper_tcp_loopback(void)
+{
+	struct peer ns;
+
+	if (!require_root())
+		return;
+	if (!ASSERT_OK(peer_start(&ns, SH_HOST, SH_PEER, true), "a namespace"))
+		goto out;
+	tcp_case(&ns, "127.0.0.1", "40mbit", 5e6, 1, false);
+	assert_clean(&ns);
+	tcp_case(&ns, "::1", "200mbit", 25e6, 8, false);
+	assert_clean(&ns);
+out:
+	peer_stop(&ns);
+}
+
+void test_shaper_tcp_veth(void)
+{
+	struct peer ns;
+	char nsarg[64];
+
+	if (!require_root())
+		return;
+	if (!ASSERT_OK(peer_start(&ns, SH_HOST, SH_PEER, false), "a namespace"))
+		goto out;
+	snprintf(nsarg, sizeof(nsarg), "--net=/proc/%d/ns/net", (int)ns.pid);
+	if (!ASSERT_EQ(sh("ip addr add 10.79.0.1/24 dev " SH_HOST " && ip link set " SH_HOST
+			  " up && nsenter %s sh -c 'ip addr add " SH_ADDR "/24 dev " SH_PEER
+			  " && ip link set " SH_PEER " up'",
+			  nsarg),
+		       0, "the veth pair addressed"))
+		goto out;
+	tcp_case(&ns, SH_ADDR, "10mbit", 1.25e6, 1, true);
+	tcp_case(&ns, SH_ADDR, "100mbit", 12.5e6, 8, true);
+	assert_clean(&ns);
+out:
+	peer_stop(&ns);
+}
+
+void test_shaper_udp(void)
+{
+	struct proc srv, snd, p;
+	struct peer ns;
+	char nsarg[64];
+	double got;
+
+	if (!require_root())
+		return;
+	if (!ASSERT_OK(peer_start(&ns, SH_HOST, SH_PEER, false), "a namespace"))
+		goto out;
+	snprintf(nsarg, sizeof(nsarg), "--net=/proc/%d/ns/net", (int)ns.pid);
+	if (!ASSERT_EQ(sh("nsenter %s true", nsarg), 0, "the namespace is there") ||
+	    !ASSERT_OK(start_limited(&srv, &ns, "20mbit", "shu",
+				     (char *[]){ traffic(), "udp-sink", "127.0.0.1", "47411", NULL }),
+		       "a UDP sink under --in-rate"))
+		goto out;
+	msleep(300);
+	proc_start(&snd, (char *[]){ "/usr/bin/nsenter", nsarg, traffic(), "udp-for", "127.0.0.1", "47411",
+				     "10000", "1400", NULL });
+	got = achieved("shu");
+	fprintf(stderr, "    UDP flood: %.3f of the rate\n", got / 2.5e6);
+	ASSERT_TRUE(got > 0.95 * 2.5e6 && got < 1.05 * 2.5e6, "UDP received within 5% of the rate");
+	netlimit(&p, "show", "shu", "--json", NULL);
+	ASSERT_EQ(J(p.out, "in_held_packets"), 0, "queued and dropped by the shaper, not policed");
+	/* set, in the shaper's namespace, moves the class at once. */
+	ASSERT_EQ(sh("nsenter %s env NETLIMIT_SHAPER=on %s set shu --in-rate=5mbit", nsarg,
+		     bin("netlimit")),
+		  0, "set --in-rate");
+	got = achieved("shu");
+	ASSERT_TRUE(got > 0.95 * 6.25e5 && got < 1.05 * 6.25e5, "the new rate holds");
+	proc_finish(&snd, 20);
+	proc_kill(&srv, SIGTERM);
+	proc_finish(&srv, 10);
+	assert_clean(&ns);
+out:
+	peer_stop(&ns);
+}
