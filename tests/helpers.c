@@ -972,3 +972,24 @@ int run_as_nobody(struct proc *p, char **argv)
 	waitpid(pid, &st, 0);
 	return p->status;
 }
+
+/* Until p printed "port N" on stdout (at most 5 s): N, or 0. */
+int printed_port(struct proc *p)
+{
+	for (int i = 0; i < 250; i++) {
+		struct pollfd pfd = { p->out_fd, POLLIN, 0 };
+		ssize_t n;
+		char *at;
+
+		if (poll(&pfd, 1, 20) > 0 && p->out_len < sizeof(p->out) - 1) {
+			n = read(p->out_fd, p->out + p->out_len, sizeof(p->out) - 1 - p->out_len);
+			if (n > 0)
+				p->out_len += (size_t)n;
+			p->out[p->out_len] = '\0';
+		}
+		at = strstr(p->out, "port ");
+		if (at && strchr(at, '\n'))
+			return atoi(at + 5);
+	}
+	return 0;
+}

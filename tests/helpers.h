@@ -46,6 +46,8 @@ int proc_finish(struct proc *p, int timeout_s);
 int proc_run(struct proc *p, char *const argv[], int timeout_s);
 /* Signal it and reap it at once, even while its children hold its pipes. */
 int proc_kill(struct proc *p, int sig);
+/* Until p printed "port N" on stdout (at most 5 s): N, or 0. */
+int printed_port(struct proc *p);
 /* Run argv as user nobody; p must be a mmap_shared_proc(). */
 int run_as_nobody(struct proc *p, char **argv);
 /* Run build/netlimit with the given arguments (NULL-terminated). */

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <poll.h>
 #include <signal.h>
 #include <unistd.h>
 #include "harness.h"
@@ -28,27 +27,6 @@ static unsigned long long in_bytes(const char *name)
 
 	netlimit(&p, "show", name, "--json", NULL);
 	return J(p.out, "in_bytes");
-}
-
-/* Until p printed "port N" (at most 5 s): N, or 0. */
-static int port_of(struct proc *p)
-{
-	for (int i = 0; i < 250; i++) {
-		struct pollfd pfd = { p->out_fd, POLLIN, 0 };
-		ssize_t n;
-		char *at;
-
-		if (poll(&pfd, 1, 20) > 0 && p->out_len < sizeof(p->out) - 1) {
-			n = read(p->out_fd, p->out + p->out_len, sizeof(p->out) - 1 - p->out_len);
-			if (n > 0)
-				p->out_len += (size_t)n;
-			p->out[p->out_len] = '\0';
-		}
-		at = strstr(p->out, "port ");
-		if (at && strchr(at, '\n'))
-			return atoi(at + 5);
-	}
-	return 0;
 }
 
 /*
@@ -123,7 +101,7 @@ static void tcp_case(struct peer *ns, const char *addr, const char *rate, double
 				     (char *[]){ traffic(), "conns-serve", (char *)addr, NULL }),
 		       "a server under --in-rate in the namespace"))
 		return;
-	port = port_of(&srv);
+	port = printed_port(&srv);
 	if (!ASSERT_GT(port, 0, "its port")) {
 		proc_kill(&srv, SIGTERM);
 		proc_finish(&srv, 10);

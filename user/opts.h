@@ -32,7 +32,8 @@ enum {
 	"Rates (alone or with caps; traffic over a rate waits or is dropped, the\n"                \
 	"command goes on):\n"                                                                      \
 	"      --rate=RATE       received plus sent\n"                                              \
-	"      --in-rate=RATE    received\n"                                                        \
+	"      --in-rate=RATE    received (queued in a shaper on this network namespace's\n"      \
+	"                        interfaces; NETLIMIT_SHAPER=off: dropped instead)\n"              \
 	"      --out-rate=RATE   sent\n"                                                            \
 	"  RATE: bits per second (10mbit, 1.5Mbit/s, 1gbit; powers of 1000) or bytes per\n"        \
 	"        second (500KB/s, 2MiB/s, 64K; a bare number is bytes/s); 1kbit to 1tbit.\n"       \
