@@ -1158,8 +1158,15 @@ int BPF_PROG(nl_sock_state, struct sock *sk, int oldstate, int newstate)
 #define NL_SO_MAX_PACING_RATE 47
 /* How often a socket's pacing, and a limit's pace, may change: a few RTTs of a LAN. */
 #define NL_PACE_EVERY_NS 1000000ULL
-/* How long a flow counts as sharing a limit's pace after it was last heard from. */
+/*
+ * How long a flow counts as sharing a limit's pace after it was last heard
+ * from, and the span over which the pace is judged: 100 ms, or what the
+ * rate takes to move NL_PACE_EPOCH_BYTES if longer (a slow limit's epoch
+ * must hold a good number of its packets, or what it achieved in one is
+ * mostly the luck of where packets fell).
+ */
 #define NL_PACE_EPOCH_NS 100000000ULL
+#define NL_PACE_EPOCH_BYTES 65536ULL
 
 /*
  * Pacing under a rate. A TCP socket that egress marked with a rated limit
@@ -1173,7 +1180,7 @@ int BPF_PROG(nl_sock_state, struct sock *sk, int oldstate, int newstate)
  */
 static __always_inline int pace(struct bpf_sock_ops *ops, struct bpf_sock *sk, struct nl_conf *c)
 {
-	__u64 now, tat, burst, rate, pace, total, a, e, got, d, debt;
+	__u64 now, tat, burst, rate, pace, total, a, e, got, d, debt, epoch;
 	struct nl_pacer *pc;
 	struct nl_limit *l;
 	struct nl_sock *s;
@@ -1246,15 +1253,18 @@ static __always_inline int pace(struct bpf_sock_ops *ops, struct bpf_sock *sk, s
 	 * between what the limit achieved in the last one and its rate, and the
 	 * flows heard from in it share that pace.
 	 */
+	epoch = NL_PACE_EPOCH_BYTES * 1000000000ULL / rate;
+	if (epoch < NL_PACE_EPOCH_NS)
+		epoch = NL_PACE_EPOCH_NS;
 	e = NL_READ(pc->epoch_ns);
-	if (now - e > NL_PACE_EPOCH_NS) {
+	if (now - e > epoch) {
 		if (__sync_val_compare_and_swap(&pc->epoch_ns, e, now) == e) {
 			d = got - NL_READ(pc->bytes);
 			NL_READ(pc->bytes) = got;
 			NL_READ(pc->flows) = NL_READ(pc->seen);
 			NL_READ(pc->seen) = 0;
 			/* Achieved, bytes a second; an epoch cut short by idling is not judged. */
-			if (now - e < 4 * NL_PACE_EPOCH_NS) {
+			if (now - e < 4 * epoch) {
 				d = d * 1000000000ULL / (now - e);
 				if (d < rate)
 					total += total / 2 * (rate - d) / rate;
@@ -1382,6 +1392,128 @@ static __always_inline void shape_window(struct bpf_sock_ops *ops, struct bpf_so
 	bpf_setsockopt(ops, NL_SOL_TCP, NL_TCP_BPF_DELACK_MAX, &v, sizeof(v));
 }
 
+/*
+ * Segments that fit a slow rate. Over a path of a big MTU (loopback: 64 KiB)
+ * one TCP segment under a limit of 1 Mbit/s is half a second of its rate:
+ * paced, the pace is judged by the luck of where those fell; received, the
+ * shaper's class and the window hold a few at most. A TCP socket opened
+ * under a limit whose rate (any direction) moves 64 KiB in more than
+ * NL_SLOW_SEG_NS gets an MSS (TCP_MAXSEG, before its SYN: what it sends
+ * and what it asks the peer to send) of NL_SLOW_SEG_NS at the lowest such
+ * rate, at least NL_SLOW_MSS_MIN (an Ethernet's, which these paths
+ * already have). Only while such a limit exists (nl_conf.nslow;
+ * NL_SLOW_RATE_BITS in include/dataplane.h).
+ */
+#define NL_TCP_MAXSEG 2
+#define NL_SLOW_MSS_MIN 1448
+
+/* The lowest rate of limit id, if lower than low->bits. */
+static __always_inline void low_rate(__u32 id, struct nl_low *low)
+{
+	struct nl_limit *l;
+	int b;
+
+	if (!id || id == NL_NO_ID)
+		return;
+	l = bpf_map_lookup_elem(&nl_limits, &id);
+	if (!l || !l->kind || !l->rated)
+		return;
+	for (b = 0; b < NL_BUCKETS; b++)
+		if (l->rate[b] && l->rate[b] < low->bits)
+			low->bits = l->rate[b];
+}
+
+/* The lowest rate of the limits placed on cgroup cgid. */
+__noinline int nl_cg_low_rate(__u64 cgid, struct nl_low *low)
+{
+	struct nl_cg_limits *c;
+	int k;
+
+	if (!low)
+		return 0;
+	c = bpf_map_lookup_elem(&nl_cgroups, &cgid);
+	if (!c)
+		return 0;
+	for (k = 0; k < NL_CG_LIMITS; k++)
+		low_rate(c->ids[k], low);
+	return 0;
+}
+
+/* The lowest rate of the limits of a list (NL_HOST_CHAIN of them: a host prefix's). */
+__noinline int nl_ids_low_rate(const struct nl_ids *ids, struct nl_low *low)
+{
+	int k;
+
+	if (!ids || !low)
+		return 0;
+	for (k = 0; k < NL_HOST_CHAIN; k++)
+		low_rate(ids->ids[k], low);
+	return 0;
+}
+
+static __always_inline void slow_mss(struct bpf_sock_ops *ops, struct bpf_sock *sk,
+				     struct nl_conf *c)
+{
+	struct bpf_sock_ops_kern *k = bpf_cast_to_kern_ctx(ops);
+	struct nl_low low = { .bits = NL_SLOW_RATE_BITS };
+	struct nl_host_key hk = { .prefixlen = 8 + 128 };
+	struct cgroup *cg, *a;
+	struct nl_tags *tt;
+	struct nl_ids *v;
+	__u64 cgid;
+	int i, level;
+	__u32 mss, a6[4];
+
+	/* The socket's cgroup and its ancestors' (their limits cover it too). */
+	cg = k->sk->sk_cgrp_data.cgroup;
+	if (cg) {
+		level = cg->level;
+		for (i = 0; i < NL_MAX_LEVEL; i++) {
+			if (i > level)
+				break;
+			a = NULL;
+			if (bpf_probe_read_kernel(&a, sizeof(a), &cg->ancestors[i]) || !a)
+				break;
+			cgid = 0;
+			if (bpf_probe_read_kernel(&cgid, sizeof(cgid), &a->kn) || !cgid ||
+			    bpf_probe_read_kernel(&cgid, sizeof(cgid), &((struct kernfs_node *)cgid)->id))
+				break;
+			nl_cg_low_rate(cgid, &low);
+		}
+	}
+	/* Its process limits. */
+	tt = bpf_sk_storage_get(&nl_sock_tags, sk, 0, 0);
+	if (tt)
+		for (i = 0; i < NL_TASK_TAGS; i++)
+			if (tag_limit(&tt->t[i]))
+				low_rate(tt->t[i].id, &low);
+	/* The host limits around its remote address (connecting). */
+	if (ops->op == BPF_SOCK_OPS_TCP_CONNECT_CB && NL_READ(c->nhosts)) {
+		/* Context fields are read whole, not byte by byte. */
+		if (ops->family == 2) {
+			hk.fam = NL_FAM_V4;
+			a6[0] = ops->remote_ip4;
+			__builtin_memcpy(hk.addr, a6, 4);
+		} else {
+			hk.fam = NL_FAM_V6;
+			a6[0] = ops->remote_ip6[0];
+			a6[1] = ops->remote_ip6[1];
+			a6[2] = ops->remote_ip6[2];
+			a6[3] = ops->remote_ip6[3];
+			__builtin_memcpy(hk.addr, a6, 16);
+		}
+		v = bpf_map_lookup_elem(&nl_hosts, &hk);
+		if (v)
+			nl_ids_low_rate(v, &low);
+	}
+	if (low.bits >= NL_SLOW_RATE_BITS)
+		return;
+	mss = (__u32)(low.bits / 8 * NL_SLOW_SEG_NS / 1000000000ULL);
+	if (mss < NL_SLOW_MSS_MIN)
+		mss = NL_SLOW_MSS_MIN;
+	bpf_setsockopt(ops, NL_SOL_TCP, NL_TCP_MAXSEG, &mss, sizeof(mss));
+}
+
 /* TCP: pacing under a rate (pace), and a socket's life (tcp_open, tcp_closed). */
 SEC("sockops")
 int nl_tcp(struct bpf_sock_ops *ops)
@@ -1396,6 +1528,8 @@ int nl_tcp(struct bpf_sock_ops *ops)
 	case BPF_SOCK_OPS_TCP_CONNECT_CB:
 	case BPF_SOCK_OPS_TCP_LISTEN_CB:
 		tcp_open(ops, sk, c);
+		if (NL_READ(c->nslow))
+			slow_mss(ops, sk, c);
 		return 1;
 	case BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB:
 		tcp_open(ops, sk, c);

@@ -302,6 +302,21 @@ struct nl_conf {
 	__u32 npaced;	    /* limits with an out, total or throttle rate: TCP sockets get nl_pace */
 	__u64 audit_lost;   /* audit records the ring had no room for */
 	__u64 sk_hidden;    /* live sockets counted in their sk_storage: views must walk */
+	__u32 nslow;	    /* limits with a rate slow enough that TCP gets smaller segments (nl_tcp) */
+	__u32 pad;
+};
+
+/*
+ * A rate under which a 64 KiB TCP segment takes longer than NL_SLOW_SEG_NS:
+ * TCP sockets opened under it get smaller segments (bpf/dataplane.bpf.c
+ * slow_mss). About 52 Mbit/s.
+ */
+#define NL_SLOW_SEG_NS 10000000ULL
+#define NL_SLOW_RATE_BITS (65536ULL * 8 * 1000000000ULL / NL_SLOW_SEG_NS)
+
+/* The lowest rate found so far, bits a second (nl_tcp's slow_mss). */
+struct nl_low {
+	__u64 bits;
 };
 
 /* Traffic of a socket, cgroup or process, as the meter counts it. */

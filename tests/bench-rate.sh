@@ -12,12 +12,19 @@
 # Also the RTT of a ping-pong connection beside a bulk one under the same rate,
 # sent and received. netlimit runs in the first namespace: --in-rate's shaper
 # attaches to its interfaces (lo, vr-a) and goes with each run's limit.
-# SECS (default 10), RATES (default "1mbit 100mbit 1gbit"), PATHS ("veth lo") tune it.
+# SECS (default 10), RATES (default "1mbit 100mbit 1gbit"), PATHS ("veth lo"),
+# PROTOS ("bbr cubic udp"), FLOWS ("1 8"), DIRS ("out in") and TOOLS
+# ("netlimit trickle tc") choose the runs; LATENCY=0 leaves out the ping-pong.
 set -eu
 B=${1:-build}
 SECS=${SECS:-10}
 RATES=${RATES:-1mbit 100mbit 1gbit}
 PATHS=${PATHS:-veth lo}
+PROTOS=${PROTOS:-bbr cubic udp}
+FLOWS=${FLOWS:-1 8}
+DIRS=${DIRS:-out in}
+TOOLS=${TOOLS:-netlimit trickle tc}
+LATENCY=${LATENCY:-1}
 [ "$(id -u)" = 0 ] || { echo "bench-rate: run it as root" >&2; exit 77; }
 MNT=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
 export NETLIMIT_STATE=/sys/fs/bpf/netlimit-bench-rate NETLIMIT_CGROUP=netlimit-bench-rate/runs \
@@ -118,13 +125,14 @@ echo "rates (goodput / set rate over ${SECS}s, first second omitted; 1.000 = exa
 printf '%-6s %-6s %-5s %-4s %-8s %10s %10s %10s\n' path proto flows dir rate netlimit trickle tc
 for path in $PATHS; do
 	for rate in $RATES; do
-		for proto in bbr cubic udp; do
-			for flows in 1 8; do
+		for proto in $PROTOS; do
+			for flows in $FLOWS; do
 				[ "$proto" = cubic ] && [ "$flows" = 8 ] && continue
-				for dir in out in; do
-					n=$(one netlimit "$path" "$proto" "$flows" "$dir" "$rate")
-					if [ "$proto" = udp ]; then t=-; else t=$(one trickle "$path" "$proto" "$flows" "$dir" "$rate"); fi
-					c=$(one tc "$path" "$proto" "$flows" "$dir" "$rate")
+				for dir in $DIRS; do
+					n=- t=- c=-
+					case " $TOOLS " in *" netlimit "*) n=$(one netlimit "$path" "$proto" "$flows" "$dir" "$rate") ;; esac
+					case " $TOOLS " in *" trickle "*) [ "$proto" = udp ] || t=$(one trickle "$path" "$proto" "$flows" "$dir" "$rate") ;; esac
+					case " $TOOLS " in *" tc "*) c=$(one tc "$path" "$proto" "$flows" "$dir" "$rate") ;; esac
 					printf '%-6s %-6s %-5s %-4s %-8s %10s %10s %10s\n' "$path" "$proto" "$flows" "$dir" "$rate" "$n" "$t" "$c"
 				done
 			done
@@ -133,6 +141,7 @@ for path in $PATHS; do
 done
 
 # Latency under a rate: a ping-pong connection beside a bulk flow of the same limit.
+[ "$LATENCY" = 1 ] || exit 0
 inz "$B/nltraffic" echo-serve 10.77.0.2 > /tmp/nlr-echo.$$ &
 pids="$pids $!"
 sleep 0.3

@@ -38,6 +38,8 @@
  *                                                 may for MS ms, then reset; prints "queued N"
  *   nltraffic udp-for ADDR PORT MS SIZE           datagrams of SIZE as fast as they go, MS ms
  *   nltraffic tcp-recv-for ADDR PORT MS           read for MS ms, then reset; "received N"
+ *   nltraffic tcp-mss ADDR PORT                   connect, print the segment size the
+ *                                                 connection got ("mss N"), close
  *   nltraffic echo-serve ADDR                     echo every byte back; prints "port N"
  *   nltraffic ping-pong ADDR PORT N               N one-byte round trips; prints
  *                                                 "rtt_us p50 X p99 Y"
@@ -723,6 +725,21 @@ static void *timed_send(void *arg)
 	return NULL;
 }
 
+static int tcp_mss(int argc, char **argv)
+{
+	socklen_t len = sizeof(int);
+	int fd, mss = 0;
+
+	if (argc < 4)
+		return 2;
+	fd = connect_to(argv[2], argv[3], SOCK_STREAM);
+	if (getsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &mss, &len))
+		return 1;
+	printf("mss %d\n", mss);
+	close(fd);
+	return 0;
+}
+
 static int tcp_for(int argc, char **argv)
 {
 	struct timed_flow flows[64];
@@ -920,6 +937,8 @@ int main(int argc, char **argv)
 		return conns_serve(argc, argv);
 	if (!strcmp(argv[1], "tcp-for"))
 		return tcp_for(argc, argv);
+	if (!strcmp(argv[1], "tcp-mss"))
+		return tcp_mss(argc, argv);
 	if (!strcmp(argv[1], "udp-for"))
 		return udp_for(argc, argv);
 	if (!strcmp(argv[1], "tcp-recv-for"))

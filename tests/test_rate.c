@@ -140,6 +140,62 @@ void test_rate_tcp_out_v4(void)
 	tcp_out(AF_INET, "127.0.0.1", "--out-rate=40mbit", 40e6, 1, true);
 }
 
+/* A segment size in (lo, hi]. */
+static void mss_in(int m, int lo, int hi, const char *what, int line)
+{
+	if (m <= lo || m > hi)
+		test_fail_at(__FILE__, line, "%s: segments of %d bytes, want %d to %d", what, m,
+			     lo + 1, hi);
+}
+
+/* The segment size a TCP connection to port gets under netlimit run OPT. */
+static int mss_under(const char *opt, int port)
+{
+	struct proc p;
+	int mss = -1;
+	char *m;
+
+	netlimit(&p, "run", "-q", opt, "--", traffic(), "tcp-mss", "127.0.0.1", num(port), NULL);
+	m = strstr(p.out, "mss ");
+	if (!ASSERT_TRUE(m, "nltraffic printed the segment size"))
+		return -1;
+	mss = atoi(m + 4);
+	return mss;
+}
+
+/*
+ * Loopback at its own MTU (64 KiB): a segment is half a second of 1 Mbit/s.
+ * A TCP socket opened under a rate that moves 64 KiB in more than 10 ms
+ * gets segments of 10 ms at that rate (at least 1,448 bytes), for what it
+ * sends and, asked in its SYN, for what it receives (nl_tcp's slow_mss);
+ * under faster rates it keeps the path's. How close the rates come then:
+ * `make bench-rate` (README).
+ */
+void test_rate_slow_rate_segments(void)
+{
+	struct server *s;
+	int port, m;
+
+	if (!require_root())
+		return;
+	s = tcp_sink(AF_INET, &port);
+	if (!ASSERT_TRUE(s, "sink"))
+		return;
+	/* TCP's options (timestamps) come off the size asked for. */
+	m = mss_under("--out-rate=1mbit", port);
+	mss_in(m, 1400, 1448, "under --out-rate=1mbit: 1,448 at most", __LINE__);
+	m = mss_under("--in-rate=1mbit", port);
+	mss_in(m, 1400, 1448, "under --in-rate=1mbit: 1,448 at most", __LINE__);
+	m = mss_under("--rate=20mbit", port);
+	mss_in(m, 24950, 25000, "under --rate=20mbit: 10 ms of it", __LINE__);
+	/* Loopback's own, bounded early by half the peer's first window (32,767). */
+	m = mss_under("--out-rate=100mbit", port);
+	mss_in(m, 30000, 65535, "under --out-rate=100mbit: loopback's", __LINE__);
+	m = mss_under("--limit=1G", port);
+	mss_in(m, 30000, 65535, "under a cap alone: loopback's", __LINE__);
+	server_stop(s);
+}
+
 /* Eight flows share one rate (README: at loopback's 64 KiB MTU they reach less). */
 void test_rate_tcp_out_8_flows_v6(void)
 {

@@ -591,17 +591,21 @@ int nl_cmd_set(int argc, char **argv)
 	}
 	if (nl_rates_given(&caps) || caps.given_burst) {
 		struct nl_rates r;
-		bool paced, shaped;
+		bool paced, slow, shaped;
 		int b;
 
 		for (b = 0; b < NL_BUCKETS; b++)
 			r.bits[b] = caps.given_rate[b] ? caps.rates.bits[b] : l->rate[b];
 		r.burst = caps.given_burst ? caps.rates.burst : l->burst_opt;
 		paced = nl_limit_paces(l);
+		slow = nl_limit_slow(l);
 		shaped = l->rate[NL_B_IN] != 0;
 		nl_rate_apply(l, &r);
 		if (paced != nl_limit_paces(l))
 			__atomic_fetch_add(&nl_dp__conf(nl_lim__dp(o.q))->npaced, paced ? -1 : 1,
+					   __ATOMIC_SEQ_CST);
+		if (slow != nl_limit_slow(l))
+			__atomic_fetch_add(&nl_dp__conf(nl_lim__dp(o.q))->nslow, slow ? -1 : 1,
 					   __ATOMIC_SEQ_CST);
 		/* Its shaper class follows its in-rate (user/shaper.c). */
 		if ((shaped || l->rate[NL_B_IN]) && (caps.given_rate[NL_B_IN] || caps.given_burst) &&

@@ -136,6 +136,16 @@ bool nl_limit_paces(const struct nl_limit *l)
 	return (l->rate_mult[NL_B_OUT] | l->rate_mult[NL_B_TOTAL] | l->rate_mult[NL_B_THROTTLE]) != 0;
 }
 
+bool nl_limit_slow(const struct nl_limit *l)
+{
+	int b;
+
+	for (b = 0; b < NL_BUCKETS; b++)
+		if (l->rate[b] && l->rate[b] < NL_SLOW_RATE_BITS)
+			return true;
+	return false;
+}
+
 void nl_rate_apply(struct nl_limit *l, const struct nl_rates *r)
 {
 	const __u64 *bits = r->bits, burst = r->burst;

@@ -43,6 +43,8 @@ struct nl_limit;
 void nl_rate_apply(struct nl_limit *l, const struct nl_rates *r);
 /* Whether TCP under l is paced (an out, total or throttle rate): nl_conf.npaced counts them. */
 bool nl_limit_paces(const struct nl_limit *l);
+/* Whether one of l's rates is under NL_SLOW_RATE_BITS: its TCP sockets get smaller segments. */
+bool nl_limit_slow(const struct nl_limit *l);
 
 /* "12.5 MiB/s" from bytes per second. */
 char *nl_format_rate(double bytes_per_s, char *buf, size_t len);
