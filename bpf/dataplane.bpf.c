@@ -622,23 +622,31 @@ static __always_inline __u64 socket_cgroup(struct sock *sk)
 
 /*
  * The cgroup limits of the packet's cgroup, from this CPU's cache or walked
- * anew, copied into out (an interrupt may refill the entry meanwhile).
+ * anew, copied into out (an interrupt may refill the entry meanwhile):
+ * chain_cached reads the cache entry e, if it is cgid's and current.
  */
+static __always_inline bool chain_cached(struct nl_cg_chain *e, __u64 cgid, __u64 gen,
+					 struct nl_ids *out, __u32 *over)
+{
+	__u32 seq = memo_seq(&e->seq);
+
+	if (e->cgid != cgid || e->gen != gen)
+		return false;
+	__builtin_memcpy(out->ids, e->ids, sizeof(out->ids));
+	*over = e->over;
+	return memo_still(&e->seq, seq);
+}
+
 static __always_inline bool cgroup_chain(struct __sk_buff *skb, __u64 cgid, __u64 gen,
 					 struct nl_ids *out, __u32 *over)
 {
-	__u32 idx = (__u32)cgid & (NL_CG_CACHE - 1), seq;
+	__u32 idx = (__u32)cgid & (NL_CG_CACHE - 1);
 	struct nl_cg_chain *e = bpf_map_lookup_elem(&nl_cg_cache, &idx);
 
 	if (!e)
 		return false;
-	seq = memo_seq(&e->seq);
-	if (e->cgid == cgid && e->gen == gen) {
-		__builtin_memcpy(out->ids, e->ids, sizeof(out->ids));
-		*over = e->over;
-		if (memo_still(&e->seq, seq))
-			return true;
-	}
+	if (chain_cached(e, cgid, gen, out, over))
+		return true;
 	*over = nl_fill_chain(skb, out);
 	if (memo_begin(&e->seq)) {
 		__builtin_memcpy(e->ids, out->ids, sizeof(e->ids));
@@ -1407,6 +1415,11 @@ static __always_inline void shape_window(struct bpf_sock_ops *ops, struct bpf_so
 #define NL_TCP_MAXSEG 2
 #define NL_SLOW_MSS_MIN 1448
 
+/* The lowest rate found so far, bits a second (a struct: global functions take it by pointer). */
+struct nl_low {
+	__u64 bits;
+};
+
 /* The lowest rate of limit id, if lower than low->bits. */
 static __always_inline void low_rate(__u32 id, struct nl_low *low)
 {
@@ -1439,15 +1452,18 @@ __noinline int nl_cg_low_rate(__u64 cgid, struct nl_low *low)
 	return 0;
 }
 
-/* The lowest rate of the limits of a list (NL_HOST_CHAIN of them: a host prefix's). */
+/* The lowest rate of the limits of a 0-terminated list (a cgroup chain, a host prefix's). */
 __noinline int nl_ids_low_rate(const struct nl_ids *ids, struct nl_low *low)
 {
 	int k;
 
 	if (!ids || !low)
 		return 0;
-	for (k = 0; k < NL_HOST_CHAIN; k++)
+	for (k = 0; k < NL_SOCK_CHAIN; k++) {
+		if (!ids->ids[k])
+			break;
 		low_rate(ids->ids[k], low);
+	}
 	return 0;
 }
 
@@ -1457,16 +1473,25 @@ static __always_inline void slow_mss(struct bpf_sock_ops *ops, struct bpf_sock *
 	struct bpf_sock_ops_kern *k = bpf_cast_to_kern_ctx(ops);
 	struct nl_low low = { .bits = NL_SLOW_RATE_BITS };
 	struct nl_host_key hk = { .prefixlen = 8 + 128 };
+	struct nl_cg_chain *e;
 	struct cgroup *cg, *a;
+	struct nl_ids chain, *v;
 	struct nl_tags *tt;
-	struct nl_ids *v;
+	__u32 mss, a6[4], idx, over;
 	__u64 cgid;
 	int i, level;
-	__u32 mss, a6[4];
 
-	/* The socket's cgroup and its ancestors' (their limits cover it too). */
+	/*
+	 * The socket's cgroup and its ancestors' (their limits cover it too):
+	 * this CPU's cache of the chain, as packets use it, else a walk up.
+	 */
 	cg = k->sk->sk_cgrp_data.cgroup;
-	if (cg) {
+	cgid = cg ? cg->kn->id : 0;
+	idx = (__u32)cgid & (NL_CG_CACHE - 1);
+	e = bpf_map_lookup_elem(&nl_cg_cache, &idx);
+	if (cg && e && chain_cached(e, cgid, NL_READ(c->gen), &chain, &over)) {
+		nl_ids_low_rate(&chain, &low);
+	} else if (cg) {
 		level = cg->level;
 		for (i = 0; i < NL_MAX_LEVEL; i++) {
 			if (i > level)

@@ -314,10 +314,6 @@ struct nl_conf {
 #define NL_SLOW_SEG_NS 10000000ULL
 #define NL_SLOW_RATE_BITS (65536ULL * 8 * 1000000000ULL / NL_SLOW_SEG_NS)
 
-/* The lowest rate found so far, bits a second (nl_tcp's slow_mss). */
-struct nl_low {
-	__u64 bits;
-};
 
 /* Traffic of a socket, cgroup or process, as the meter counts it. */
 struct nl_meter {

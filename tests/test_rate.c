@@ -7,6 +7,7 @@
  * 3 to 5 s (2 s after `set`) and must land within RATE_TOL of the
  * rate.
  */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,60 +141,94 @@ void test_rate_tcp_out_v4(void)
 	tcp_out(AF_INET, "127.0.0.1", "--out-rate=40mbit", 40e6, 1, true);
 }
 
-/* A segment size in (lo, hi]. */
-static void mss_in(int m, int lo, int hi, const char *what, int line)
+/*
+ * The segment size nltraffic tcp-mss printed (p ended), checked to be in
+ * (lo, hi]: TCP's options (timestamps) come off the size asked for.
+ */
+static void mss_in(struct proc *p, int lo, int hi, const char *what, int line)
 {
+	char *at = strstr(p->out, "mss ");
+	int m = at ? atoi(at + 4) : -1;
+
 	if (m <= lo || m > hi)
-		test_fail_at(__FILE__, line, "%s: segments of %d bytes, want %d to %d", what, m,
-			     lo + 1, hi);
+		test_fail_at(__FILE__, line, "%s: segments of %d bytes, want %d to %d (%s)", what, m,
+			     lo + 1, hi, p->out);
 }
 
-/* The segment size a TCP connection to port gets under netlimit run OPT. */
-static int mss_under(const char *opt, int port)
+/* nltraffic tcp-mss to addr:port under netlimit run OPT. */
+static void mss_under(struct proc *p, const char *opt, const char *addr, int port)
 {
-	struct proc p;
-	int mss = -1;
-	char *m;
-
-	netlimit(&p, "run", "-q", opt, "--", traffic(), "tcp-mss", "127.0.0.1", num(port), NULL);
-	m = strstr(p.out, "mss ");
-	if (!ASSERT_TRUE(m, "nltraffic printed the segment size"))
-		return -1;
-	mss = atoi(m + 4);
-	return mss;
+	netlimit(p, "run", "-q", opt, "--", traffic(), "tcp-mss", addr, num(port), NULL);
 }
 
 /*
  * Loopback at its own MTU (64 KiB): a segment is half a second of 1 Mbit/s.
  * A TCP socket opened under a rate that moves 64 KiB in more than 10 ms
  * gets segments of 10 ms at that rate (at least 1,448 bytes), for what it
- * sends and, asked in its SYN, for what it receives (nl_tcp's slow_mss);
- * under faster rates it keeps the path's. How close the rates come then:
+ * sends and, asked in its SYN, for what it receives (nl_tcp's slow_mss),
+ * whichever limit has the rate: its cgroup's (run), a process limit, a host
+ * limit around the address it connects to. Under faster rates, and outside
+ * those limits, it keeps the path's. How close the rates come then:
  * `make bench-rate` (README).
  */
 void test_rate_slow_rate_segments(void)
 {
-	struct server *s;
-	int port, m;
+	struct server *s, *s2;
+	struct proc p, c;
+	char rel[64], cg[512], flag[64], script[256];
+	int port, port2;
 
 	if (!require_root())
 		return;
-	s = tcp_sink(AF_INET, &port);
-	if (!ASSERT_TRUE(s, "sink"))
+	snprintf(rel, sizeof(rel), "mss-%d", (int)getpid());
+	snprintf(flag, sizeof(flag), "/tmp/nl-mss-%d", (int)getpid());
+	if (!ASSERT_TRUE(test_make_cgroup(rel, cg, sizeof(cg)), "cgroup"))
 		return;
-	/* TCP's options (timestamps) come off the size asked for. */
-	m = mss_under("--out-rate=1mbit", port);
-	mss_in(m, 1400, 1448, "under --out-rate=1mbit: 1,448 at most", __LINE__);
-	m = mss_under("--in-rate=1mbit", port);
-	mss_in(m, 1400, 1448, "under --in-rate=1mbit: 1,448 at most", __LINE__);
-	m = mss_under("--rate=20mbit", port);
-	mss_in(m, 24950, 25000, "under --rate=20mbit: 10 ms of it", __LINE__);
+	s = tcp_sink(AF_INET, &port);
+	s2 = tcp_sink_at("127.0.0.2", &port2);
+	if (!ASSERT_TRUE(s && s2, "sinks"))
+		goto out;
+	/* A run's rate. */
+	mss_under(&p, "--out-rate=1mbit", "127.0.0.1", port);
+	mss_in(&p, 1400, 1448, "under --out-rate=1mbit", __LINE__);
+	mss_under(&p, "--in-rate=1mbit", "127.0.0.1", port);
+	mss_in(&p, 1400, 1448, "under --in-rate=1mbit", __LINE__);
+	mss_under(&p, "--rate=20mbit", "127.0.0.1", port);
+	mss_in(&p, 24950, 25000, "under --rate=20mbit: 10 ms of it", __LINE__);
 	/* Loopback's own, bounded early by half the peer's first window (32,767). */
-	m = mss_under("--out-rate=100mbit", port);
-	mss_in(m, 30000, 65535, "under --out-rate=100mbit: loopback's", __LINE__);
-	m = mss_under("--limit=1G", port);
-	mss_in(m, 30000, 65535, "under a cap alone: loopback's", __LINE__);
-	server_stop(s);
+	mss_under(&p, "--out-rate=100mbit", "127.0.0.1", port);
+	mss_in(&p, 30000, 65535, "under --out-rate=100mbit: loopback's", __LINE__);
+	mss_under(&p, "--limit=1G", "127.0.0.1", port);
+	mss_in(&p, 30000, 65535, "under a cap alone: loopback's", __LINE__);
+
+	/* A host limit's: what goes to its prefix, not elsewhere. */
+	netlimit(&p, "host", "127.0.0.2", "--out-rate=2mbit", "--cgroup", cg, "--name=mh", NULL);
+	ASSERT_EQ(p.status, 0, "host limit");
+	start_in_cgroup(&c, cg, (char *[]){ traffic(), "tcp-mss", "127.0.0.2", num(port2), NULL });
+	proc_finish(&c, 10);
+	mss_in(&c, 2450, 2500, "to a host under --out-rate=2mbit", __LINE__);
+	start_in_cgroup(&c, cg, (char *[]){ traffic(), "tcp-mss", "127.0.0.1", num(port), NULL });
+	proc_finish(&c, 10);
+	mss_in(&c, 30000, 65535, "to another host: loopback's", __LINE__);
+	netlimit(&p, "detach", "mh", NULL);
+
+	/* A process limit's: the process connects once attached (the flag file). */
+	snprintf(script, sizeof(script), "while [ ! -e %s ]; do sleep 0.01; done; exec %s tcp-mss 127.0.0.1 %d",
+		 flag, traffic(), port);
+	start_in_cgroup(&c, cg, (char *[]){ "/bin/sh", "-c", script, NULL });
+	netlimit(&p, "attach", "--pid", num(c.pid), "--in-rate=3mbit", "--name=mp", NULL);
+	ASSERT_EQ(p.status, 0, "process limit");
+	close(open(flag, O_CREAT | O_WRONLY, 0600));
+	proc_finish(&c, 10);
+	mss_in(&c, 3700, 3750, "a process under --in-rate=3mbit", __LINE__);
+	netlimit(&p, "detach", "mp", NULL);
+out:
+	unlink(flag);
+	if (s)
+		server_stop(s);
+	if (s2)
+		server_stop(s2);
+	rmdir(cg);
 }
 
 /* Eight flows share one rate (README: at loopback's 64 KiB MTU they reach less). */

@@ -145,10 +145,7 @@ int nl_lim__new_in(struct nl_dp *dp, const struct nl_lim_opts *o, struct nl_lim 
 	__atomic_fetch_add(&nl_dp__conf(dp)->nlimits, 1, __ATOMIC_SEQ_CST);
 	if (o->kind == NL_KIND_PID)
 		__atomic_fetch_add(&nl_dp__conf(dp)->npids, 1, __ATOMIC_SEQ_CST);
-	if (nl_limit_paces(l))
-		__atomic_fetch_add(&nl_dp__conf(dp)->npaced, 1, __ATOMIC_SEQ_CST);
-	if (nl_limit_slow(l))
-		__atomic_fetch_add(&nl_dp__conf(dp)->nslow, 1, __ATOMIC_SEQ_CST);
+	nl_rate_count(nl_dp__conf(dp), l, 1);
 	*out = q;
 	return 0;
 }
@@ -692,10 +689,7 @@ int nl_lim__detach(struct nl_state *st, __u32 id, const char *dir)
 		__atomic_fetch_sub(&nl_dp__conf(dp)->nlimits, 1, __ATOMIC_SEQ_CST);
 		if (kind == NL_KIND_PID)
 			__atomic_fetch_sub(&nl_dp__conf(dp)->npids, 1, __ATOMIC_SEQ_CST);
-		if (nl_limit_paces(l))
-			__atomic_fetch_sub(&nl_dp__conf(dp)->npaced, 1, __ATOMIC_SEQ_CST);
-		if (nl_limit_slow(l))
-			__atomic_fetch_sub(&nl_dp__conf(dp)->nslow, 1, __ATOMIC_SEQ_CST);
+		nl_rate_count(nl_dp__conf(dp), l, -1);
 		nl_dp__bump(dp);
 		/* Its shaper class goes, and the shaper with the last one. */
 		if (l->rate[NL_B_IN])

@@ -591,24 +591,20 @@ int nl_cmd_set(int argc, char **argv)
 	}
 	if (nl_rates_given(&caps) || caps.given_burst) {
 		struct nl_rates r;
-		bool paced, slow, shaped;
+		struct nl_limit before;
 		int b;
 
 		for (b = 0; b < NL_BUCKETS; b++)
 			r.bits[b] = caps.given_rate[b] ? caps.rates.bits[b] : l->rate[b];
 		r.burst = caps.given_burst ? caps.rates.burst : l->burst_opt;
-		paced = nl_limit_paces(l);
-		slow = nl_limit_slow(l);
-		shaped = l->rate[NL_B_IN] != 0;
+		before = *l;
 		nl_rate_apply(l, &r);
-		if (paced != nl_limit_paces(l))
-			__atomic_fetch_add(&nl_dp__conf(nl_lim__dp(o.q))->npaced, paced ? -1 : 1,
-					   __ATOMIC_SEQ_CST);
-		if (slow != nl_limit_slow(l))
-			__atomic_fetch_add(&nl_dp__conf(nl_lim__dp(o.q))->nslow, slow ? -1 : 1,
-					   __ATOMIC_SEQ_CST);
+		/* Counted anew before uncounted: no count drops to 0 between. */
+		nl_rate_count(nl_dp__conf(nl_lim__dp(o.q)), l, 1);
+		nl_rate_count(nl_dp__conf(nl_lim__dp(o.q)), &before, -1);
 		/* Its shaper class follows its in-rate (user/shaper.c). */
-		if ((shaped || l->rate[NL_B_IN]) && (caps.given_rate[NL_B_IN] || caps.given_burst) &&
+		if ((before.rate[NL_B_IN] || l->rate[NL_B_IN]) &&
+		    (caps.given_rate[NL_B_IN] || caps.given_burst) &&
 		    nl_shaper_sync(o.st, nl_lim__dp(o.q)))
 			nl_err("limit %u's --in-rate polices what arrives instead (drops, not a queue)",
 			       o.id);

@@ -131,12 +131,14 @@ int nl_rate_check(__u64 bits, const char **why)
 	return 0;
 }
 
-bool nl_limit_paces(const struct nl_limit *l)
+/* Whether TCP under l is paced (an out, total or throttle rate). */
+static bool paces(const struct nl_limit *l)
 {
 	return (l->rate_mult[NL_B_OUT] | l->rate_mult[NL_B_TOTAL] | l->rate_mult[NL_B_THROTTLE]) != 0;
 }
 
-bool nl_limit_slow(const struct nl_limit *l)
+/* Whether one of l's rates is under NL_SLOW_RATE_BITS: its TCP sockets get smaller segments. */
+static bool slow(const struct nl_limit *l)
 {
 	int b;
 
@@ -144,6 +146,14 @@ bool nl_limit_slow(const struct nl_limit *l)
 		if (l->rate[b] && l->rate[b] < NL_SLOW_RATE_BITS)
 			return true;
 	return false;
+}
+
+void nl_rate_count(struct nl_conf *c, const struct nl_limit *l, int n)
+{
+	if (paces(l))
+		__atomic_fetch_add(&c->npaced, n, __ATOMIC_SEQ_CST);
+	if (slow(l))
+		__atomic_fetch_add(&c->nslow, n, __ATOMIC_SEQ_CST);
 }
 
 void nl_rate_apply(struct nl_limit *l, const struct nl_rates *r)

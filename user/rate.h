@@ -36,15 +36,19 @@ int nl_rate_check(__u64 bits_per_s, const char **why);
 #define NL_TCP_DEBT_MS 50ULL
 
 struct nl_limit;
+struct nl_conf;
 /*
  * Set the buckets of a limit from bits[NL_BUCKETS] (0: no rate) and burst
  * (0: each bucket's default): what BPF reads first, its rated bits last.
  */
 void nl_rate_apply(struct nl_limit *l, const struct nl_rates *r);
-/* Whether TCP under l is paced (an out, total or throttle rate): nl_conf.npaced counts them. */
-bool nl_limit_paces(const struct nl_limit *l);
-/* Whether one of l's rates is under NL_SLOW_RATE_BITS: its TCP sockets get smaller segments. */
-bool nl_limit_slow(const struct nl_limit *l);
+/*
+ * Add n (1 or -1) to what c counts of l's rates: npaced if TCP under l is
+ * paced (an out, total or throttle rate), nslow if a rate is under
+ * NL_SLOW_RATE_BITS (its TCP sockets get smaller segments). A limit is
+ * counted when made, uncounted when removed, and around a change of rates.
+ */
+void nl_rate_count(struct nl_conf *c, const struct nl_limit *l, int n);
 
 /* "12.5 MiB/s" from bytes per second. */
 char *nl_format_rate(double bytes_per_s, char *buf, size_t len);
