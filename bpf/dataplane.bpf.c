@@ -1163,6 +1163,7 @@ int BPF_PROG(nl_sock_state, struct sock *sk, int oldstate, int newstate)
 }
 
 #define NL_SOL_SOCKET 1
+#define NL_SOL_TCP 6
 #define NL_SO_MAX_PACING_RATE 47
 /* How often a socket's pacing, and a limit's pace, may change: a few RTTs of a LAN. */
 #define NL_PACE_EVERY_NS 1000000ULL
@@ -1175,6 +1176,60 @@ int BPF_PROG(nl_sock_state, struct sock *sk, int oldstate, int newstate)
  */
 #define NL_PACE_EPOCH_NS 100000000ULL
 #define NL_PACE_EPOCH_BYTES 65536ULL
+
+#define NL_TCP_BPF_SNDCWND_CLAMP 1002
+#define NL_CWND_UNCLAMPED 0x7fffffffU
+#define NL_PACE_MIN_CWND 4
+#define NL_PACE_CWND_SLACK_US 5000ULL
+
+/*
+ * Under a slow rate (NL_SLOW_RATE_BITS), a paced flow's congestion window
+ * is held to twice what its pace moves in its RTT plus
+ * NL_PACE_CWND_SLACK_US, at least NL_PACE_MIN_CWND segments. Over a path of
+ * microseconds (loopback, a veth, a LAN) the kernel builds GSO packets of
+ * 64 KiB whatever the pace (tcp_tso_autosize), half a second each at
+ * 1 Mbit/s: the flow goes in bursts the pace cannot smooth, and the bucket
+ * swings from debt to idle. The window bounds the packets. The clamp (and
+ * slow start's threshold, which the kernel sets with it) goes when the rate
+ * does or is no longer slow.
+ */
+static __always_inline void pace_cwnd(struct bpf_sock_ops *ops, struct nl_sock *s, __u64 rate,
+				      __u64 pace)
+{
+	__u64 w;
+	__u32 v;
+
+	if (rate * 8 < NL_SLOW_RATE_BITS && ops->mss_cache) {
+		w = 2 * pace * ((ops->srtt_us >> 3) + NL_PACE_CWND_SLACK_US) / 1000000 /
+		    ops->mss_cache;
+		v = w < NL_PACE_MIN_CWND ? NL_PACE_MIN_CWND : w > 0xffff ? 0xffff : (__u32)w;
+	} else if (s->cwnd_clamp) {
+		v = NL_CWND_UNCLAMPED;
+	} else {
+		return;
+	}
+	if (v != s->cwnd_clamp &&
+	    !bpf_setsockopt(ops, NL_SOL_TCP, NL_TCP_BPF_SNDCWND_CLAMP, &v, sizeof(v)))
+		s->cwnd_clamp = v == NL_CWND_UNCLAMPED ? 0 : v;
+}
+
+/* The socket is no longer paced: its pacing rate and window are the kernel's again. */
+static __always_inline void unpace(struct bpf_sock_ops *ops, struct nl_sock *s)
+{
+	__u32 v;
+
+	if (s->pace) {
+		v = ~0U;
+		bpf_setsockopt(ops, NL_SOL_SOCKET, NL_SO_MAX_PACING_RATE, &v, sizeof(v));
+	}
+	if (s->cwnd_clamp) {
+		v = NL_CWND_UNCLAMPED;
+		if (!bpf_setsockopt(ops, NL_SOL_TCP, NL_TCP_BPF_SNDCWND_CLAMP, &v, sizeof(v)))
+			s->cwnd_clamp = 0;
+	}
+	s->pace = 0;
+	s->rate_id = 0;
+}
 
 /*
  * Pacing under a rate. A TCP socket that egress marked with a rated limit
@@ -1211,12 +1266,8 @@ static __always_inline int pace(struct bpf_sock_ops *ops, struct bpf_sock *sk, s
 		bpf_sock_ops_cb_flags_set(ops,
 					  ops->bpf_sock_ops_cb_flags & ~BPF_SOCK_OPS_RTT_CB_FLAG);
 		s = bpf_sk_storage_get(&nl_socks, sk, 0, 0);
-		if (s && s->pace) {
-			v = ~0U;
-			bpf_setsockopt(ops, NL_SOL_SOCKET, NL_SO_MAX_PACING_RATE, &v, sizeof(v));
-			s->pace = 0;
-			s->rate_id = 0;
-		}
+		if (s && s->pace)
+			unpace(ops, s);
 		return 1;
 	}
 	s = bpf_sk_storage_get(&nl_socks, sk, 0, 0);
@@ -1238,12 +1289,7 @@ static __always_inline int pace(struct bpf_sock_ops *ops, struct bpf_sock *sk, s
 		return 1; /* not throttled yet */
 	if (!rate) {
 		/* The rate went (or the limit): the socket goes unpaced. */
-		if (s->pace) {
-			v = ~0U;
-			bpf_setsockopt(ops, NL_SOL_SOCKET, NL_SO_MAX_PACING_RATE, &v, sizeof(v));
-		}
-		s->pace = 0;
-		s->rate_id = 0;
+		unpace(ops, s);
 		return 1;
 	}
 	tat = b == NL_B_OUT ? l->out.tat : b == NL_B_TOTAL ? l->tat_total : l->tat_throttle;
@@ -1313,6 +1359,7 @@ static __always_inline int pace(struct bpf_sock_ops *ops, struct bpf_sock *sk, s
 		v = (__u32)pace;
 		if (!bpf_setsockopt(ops, NL_SOL_SOCKET, NL_SO_MAX_PACING_RATE, &v, sizeof(v)))
 			s->pace = v;
+		pace_cwnd(ops, s, rate, pace);
 	}
 	s->pace_ns = now;
 	return 1;
@@ -1348,7 +1395,6 @@ static __always_inline void tcp_open(struct bpf_sock_ops *ops, struct bpf_sock *
 						       BPF_SOCK_OPS_STATE_CB_FLAG);
 }
 
-#define NL_SOL_TCP 6
 #define NL_SO_RCVBUF 8
 #define NL_TCP_BPF_DELACK_MAX 1003
 

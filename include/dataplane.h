@@ -343,6 +343,7 @@ struct nl_sock {
 	__u64 cookie;	 /* the socket this is of (a listener's, cloned at accept, until set) */
 	__u32 accepted;	 /* accepted: owned by its listener's owner until closed */
 	__u32 shape_id;	 /* the in-rated limit whose shaper class queues what it receives */
+	__u32 cwnd_clamp; /* TCP: the congestion window pace_cwnd holds it to (0: the kernel's) */
 	struct nl_meter m NL_CACHELINE;
 	struct nl_meter life; /* everything, for the audit: m is emptied at release */
 };

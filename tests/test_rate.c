@@ -142,6 +142,19 @@ void test_rate_tcp_out_v4(void)
 }
 
 /*
+ * One flow over loopback at its own MTU (64 KiB) under 1 Mbit/s: the kernel
+ * builds 64 KiB packets on a path this fast whatever the pace, half a second
+ * each at this rate; smaller segments (slow_mss) and a window held to the
+ * pace (pace_cwnd) keep the flow even.
+ */
+void test_rate_tcp_out_slow_big_mtu(void)
+{
+	if (!require_root())
+		return;
+	tcp_out(AF_INET, "127.0.0.1", "--out-rate=1mbit", 1e6, 1, false);
+}
+
+/*
  * The segment size nltraffic tcp-mss printed (p ended), checked to be in
  * (lo, hi]: TCP's options (timestamps) come off the size asked for.
  */
