@@ -1245,6 +1245,7 @@ static __always_inline int pace(struct bpf_sock_ops *ops, struct bpf_sock *sk, s
 {
 	__u64 now, tat, burst, rate, pace, total, a, e, got, d, debt, epoch;
 	struct nl_pacer *pc;
+	bool joined;
 	struct nl_limit *l;
 	struct nl_sock *s;
 	__u32 id, v, n;
@@ -1315,10 +1316,16 @@ static __always_inline int pace(struct bpf_sock_ops *ops, struct bpf_sock *sk, s
 		if (__sync_val_compare_and_swap(&pc->epoch_ns, e, now) == e) {
 			d = got - NL_READ(pc->bytes);
 			NL_READ(pc->bytes) = got;
+			/*
+			 * Flows that joined in the epoch sent their first ten
+			 * segments unpaced (the kernel paces from the tenth on):
+			 * such an epoch is not judged, as one cut short by idling.
+			 */
+			joined = NL_READ(pc->seen) > NL_READ(pc->flows);
 			NL_READ(pc->flows) = NL_READ(pc->seen);
 			NL_READ(pc->seen) = 0;
-			/* Achieved, bytes a second; an epoch cut short by idling is not judged. */
-			if (now - e < 4 * epoch) {
+			/* Achieved, bytes a second. */
+			if (now - e < 4 * epoch && !joined) {
 				d = d * 1000000000ULL / (now - e);
 				if (d < rate)
 					total += total / 2 * (rate - d) / rate;

@@ -154,6 +154,14 @@ void test_rate_tcp_out_slow_big_mtu(void)
 	tcp_out(AF_INET, "127.0.0.1", "--out-rate=1mbit", 1e6, 1, false);
 }
 
+/* Eight flows share 1 Mbit/s the same way (125 kbit/s each). */
+void test_rate_tcp_out_slow_8_flows(void)
+{
+	if (!require_root())
+		return;
+	tcp_out(AF_INET6, "::1", "--out-rate=1mbit", 1e6, 8, false);
+}
+
 /*
  * The segment size nltraffic tcp-mss printed (p ended), checked to be in
  * (lo, hi]: TCP's options (timestamps) come off the size asked for.
