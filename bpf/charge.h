@@ -424,16 +424,16 @@ static __always_inline bool police_rates(struct nl_limit *l, const int dir, __u6
 					 bool tcp, bool shaped)
 {
 	const int b = dir == NL_IN ? NL_B_IN : NL_B_OUT;
-	struct nl_usage *u = dir == NL_IN ? &l->in : &l->out;
+	__u64 *tat = dir == NL_IN ? &l->tat_in : &l->tat_out;
 	/* Shaped to the in-rate already: only the total rate is left to police. */
 	__u64 m = shaped ? 0 : l->rate_mult[b], mt = l->rate_mult[NL_B_TOTAL];
 	__u64 f = tcp ? tcp_flows(l) : 0;
 
-	if (m && !police(&u->tat, m, l->rate_burst_ns[b] + f * l->rate_debt_ns[b], len, now))
+	if (m && !police(tat, m, l->rate_burst_ns[b] + f * l->rate_debt_ns[b], len, now))
 		return false;
 	if (mt && !police(&l->tat_total, mt,
 			  l->rate_burst_ns[NL_B_TOTAL] + f * l->rate_debt_ns[NL_B_TOTAL], len, now)) {
-		unpolice(&u->tat, m, len);
+		unpolice(tat, m, len);
 		return false;
 	}
 	return true;
@@ -537,7 +537,8 @@ __noinline int nl_charge_back(struct __sk_buff *skb, __u32 id, __u32 how, __u32 
 		__sync_fetch_and_add(&u->bytes, -len);
 		__sync_fetch_and_add(&u->packets, -1);
 		if (l->rated & NL_RATED) {
-			unpolice(&u->tat, l->rate_mult[(how & 1) == NL_IN ? NL_B_IN : NL_B_OUT], len);
+			unpolice((how & 1) == NL_IN ? &l->tat_in : &l->tat_out,
+				 l->rate_mult[(how & 1) == NL_IN ? NL_B_IN : NL_B_OUT], len);
 			unpolice(&l->tat_total, l->rate_mult[NL_B_TOTAL], len);
 		}
 		return 0;
@@ -576,29 +577,74 @@ static __always_inline struct nl_pkt *pkt(struct nl_lazy *z, struct __sk_buff *s
 }
 
 /*
- * Charge the packet to ids[0..] up to the first 0 (at most n): 0 if all of
- * them accept it, else the index + 1 of the one that refused. The common
- * limit (no scope, IP bytes, any cgroup) is charged inline: one array
- * lookup, a fetch-add and a compare. Bytes and packet are counted at once;
- * a refusal gives them back (nl_charge_back).
+ * The common limit's charge (no scope, IP bytes, any cgroup, no rate): one
+ * cache line, the direction's nl_usage, whose gate is its cap (0: not a
+ * common limit, or a cap of 0). A fetch-add and a compare; a total cap also
+ * reads the other direction's bytes. 0 if it fits, else the nl_hit bit (the
+ * reservation is then already given back).
  */
-static __always_inline __u32 charge_list(struct __sk_buff *skb, const __u32 *ids, const __u32 n,
-					 const __u32 how, struct nl_lazy *z)
+static __always_inline __u32 reserve_fast(struct nl_usage *u, struct nl_usage *other, __u64 gate,
+					  const int dir, __u64 len, __u64 *used, __u64 *cap)
+{
+	__u64 old = __sync_fetch_and_add(&u->bytes, len), t;
+
+	if (old + len > gate) {
+		__sync_fetch_and_add(&u->bytes, -len);
+		*used = old;
+		*cap = gate;
+		return dir == NL_IN ? NL_HIT_IN : NL_HIT_OUT;
+	}
+	t = NL_READ(u->total);
+	if (t != NL_UNLIMITED) {
+		old += NL_READ(other->bytes);
+		if (old + len > t) {
+			__sync_fetch_and_add(&u->bytes, -len);
+			*used = old;
+			*cap = t;
+			return NL_HIT_TOTAL;
+		}
+	}
+	__sync_fetch_and_add(&u->packets, 1);
+	return 0;
+}
+
+/*
+ * Charge the packet to ids[0..] up to the first 0 (at most n; 16-bit ids if
+ * narrow, as the cgroup chain cache holds them): 0 if all of them accept
+ * it, else the index + 1 of the one that refused. The common limit is
+ * charged inline (reserve_fast); the others, and refusals, in global
+ * functions. Bytes and packet are counted at once; a refusal gives them
+ * back (nl_charge_back).
+ */
+static __always_inline __u32 charge_list(struct __sk_buff *skb, const void *ids, const bool narrow,
+					 const __u32 n, const __u32 how, struct nl_lazy *z)
 {
 	const int dir = how & 1;
 	const __u32 l3 = how >> 8;
-	__u64 used = 0, cap = 0;
+	__u64 used = 0, cap = 0, gate;
 	struct nl_limit *l;
 	__u32 i, id, bit;
 
 	for (i = 0; i < n; i++) {
-		id = ids[i];
+		id = narrow ? ((const __u16 *)ids)[i] : ((const __u32 *)ids)[i];
 		if (!id)
 			break;
 		l = bpf_map_lookup_elem(&nl_limits, &id);
-		if (!l || !l->kind)
+		if (!l)
 			continue;
-		if (slow_limit(l)) {
+		gate = NL_READ(*(dir == NL_IN ? &l->in.gate : &l->out.gate));
+		if (gate) {
+			bit = reserve_fast(dir == NL_IN ? &l->in : &l->out,
+					   dir == NL_IN ? &l->out : &l->in, gate, dir, skb->len - l3,
+					   &used, &cap);
+			if (!bit)
+				continue;
+			pkt(z, skb, l3);
+			z->p.used = used;
+			z->p.cap = cap;
+		} else if (!l->kind) {
+			continue;
+		} else if (slow_limit(l)) {
 			bit = nl_charge_slow(skb, id, how, pkt(z, skb, l3));
 			if (!bit)
 				continue;

@@ -21,8 +21,9 @@
 #include "period.bpf.h"
 
 /*
- * Tests only (BPF_PROG_TEST_RUN): packets without a socket are charged to
- * the limits placed on this cgroup id, as if it were theirs.
+ * Tests only (BPF_PROG_TEST_RUN of nl_ingress_test, nl_egress_test): packets
+ * without a socket are charged to the limits placed on this cgroup id, as if
+ * it were theirs.
  */
 const volatile __u64 nl_test_cgroup = 0;
 
@@ -54,12 +55,20 @@ struct {
 } nl_hosts SEC(".maps");
 
 /*
- * Per CPU, a direct-mapped cache of cgroup chains: slot cgroup id mod
- * NL_CG_CACHE. A hit costs one inlined lookup and two compares; a miss (or a
- * limit that came or went: nl_conf.gen) walks the cgroup's ancestors once.
+ * Per CPU, a direct-mapped cache of cgroup chains, NL_CG_CACHE slots from
+ * cpu * NL_CG_CACHE (userland sizes it for the possible CPUs), keyed by the
+ * address of the kernel's struct cgroup: a packet reads it from its socket,
+ * in a cache line the kernel has just read to run this program, where the
+ * cgroup id would take two more lines. A hit costs one line and two
+ * compares; a miss (or a limit that came or went: nl_conf.gen) walks the
+ * cgroup's ancestors once. An address is one cgroup's for as long as a
+ * socket holds it; a new cgroup at a freed one's address moves nl_conf.gen
+ * before any process can enter it (nl_cgroup_new). Mmapable: each slot is
+ * one cache line, aligned.
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, NL_CG_CACHE);
 	__type(key, __u32);
 	__type(value, struct nl_cg_chain);
@@ -549,7 +558,16 @@ __noinline int nl_charge_ids(struct __sk_buff *skb, const struct nl_ids *l, __u3
 {
 	if (!skb || !l || !z)
 		return 0;
-	return (int)charge_list(skb, l->ids, NL_SOCK_CHAIN, how, z);
+	return (int)charge_list(skb, l->ids, false, NL_SOCK_CHAIN, how, z);
+}
+
+/* A cached chain as a list the global functions take. */
+static __always_inline void widen_ids(const __u16 *in, struct nl_ids *out)
+{
+	__u32 i;
+
+	for (i = 0; i < NL_SOCK_CHAIN; i++)
+		out->ids[i] = in[i];
 }
 
 /* After a refusal: give back what l->ids[0..upto) were charged. */
@@ -602,13 +620,13 @@ __noinline int nl_audit_udp(struct __sk_buff *skb, int dir)
 }
 
 /*
- * The cgroup id of a packet's socket, read through the kernel's own skb
- * (no helper call on the hot path); 0 when the socket is not a full one
- * (TIME_WAIT, a request socket): those take the helpers' slow path.
+ * The cgroup of a packet's socket (the kernel's struct cgroup, as a number:
+ * the chain cache's key), read through the kernel's own skb (no helper
+ * call); 0 when the socket is not a full one (TIME_WAIT, a request socket):
+ * those take the helpers' slow path.
  */
 static __always_inline __u64 socket_cgroup(struct sock *sk)
 {
-	struct cgroup *cg;
 	__u8 state;
 
 	if (!sk)
@@ -616,42 +634,58 @@ static __always_inline __u64 socket_cgroup(struct sock *sk)
 	state = sk->__sk_common.skc_state;
 	if (state == TCP_TIME_WAIT || state == TCP_NEW_SYN_RECV)
 		return 0;
-	cg = sk->sk_cgrp_data.cgroup;
-	return cg ? cg->kn->id : 0;
+	return (__u64)(long)sk->sk_cgrp_data.cgroup;
+}
+
+/* This CPU's cache slot for cgroup cg (its address, folded). */
+static __always_inline struct nl_cg_chain *cache_slot(__u64 cg)
+{
+	__u32 idx = bpf_get_smp_processor_id() * NL_CG_CACHE +
+		    ((__u32)(cg >> 6 ^ cg >> 16) & (NL_CG_CACHE - 1));
+
+	return bpf_map_lookup_elem(&nl_cg_cache, &idx);
+}
+
+/* 32-bit ids to the cache's 16 (ids are below NL_MAX_LIMITS). */
+static __always_inline void narrow_ids(const __u32 *in, __u32 n, __u16 *out)
+{
+	__u32 i;
+
+	for (i = 0; i < n && i < NL_SOCK_CHAIN; i++)
+		out[i] = (__u16)in[i];
 }
 
 /*
  * The cgroup limits of the packet's cgroup, from this CPU's cache or walked
  * anew, copied into out (an interrupt may refill the entry meanwhile):
- * chain_cached reads the cache entry e, if it is cgid's and current.
+ * chain_cached reads the cache entry e, if it is cg's and current.
  */
-static __always_inline bool chain_cached(struct nl_cg_chain *e, __u64 cgid, __u64 gen,
-					 struct nl_ids *out, __u32 *over)
+static __always_inline bool chain_cached(struct nl_cg_chain *e, __u64 cg, __u64 gen, __u16 *out,
+					 __u32 *over)
 {
 	__u32 seq = memo_seq(&e->seq);
 
-	if (e->cgid != cgid || e->gen != gen)
+	if (e->cg != cg || e->gen != gen)
 		return false;
-	__builtin_memcpy(out->ids, e->ids, sizeof(out->ids));
+	__builtin_memcpy(out, e->ids, sizeof(e->ids));
 	*over = e->over;
 	return memo_still(&e->seq, seq);
 }
 
-static __always_inline bool cgroup_chain(struct __sk_buff *skb, __u64 cgid, __u64 gen,
-					 struct nl_ids *out, __u32 *over)
+/* w: room for the walk's 32-bit ids. */
+static __always_inline bool cgroup_chain(struct __sk_buff *skb, __u64 cg, __u64 gen, __u16 *out,
+					 __u32 *over, struct nl_ids *w)
 {
-	__u32 idx = (__u32)cgid & (NL_CG_CACHE - 1);
-	struct nl_cg_chain *e = bpf_map_lookup_elem(&nl_cg_cache, &idx);
+	struct nl_cg_chain *e = cache_slot(cg);
 
-	if (!e)
-		return false;
-	if (chain_cached(e, cgid, gen, out, over))
+	if (e && chain_cached(e, cg, gen, out, over))
 		return true;
-	*over = nl_fill_chain(skb, out);
-	if (memo_begin(&e->seq)) {
-		__builtin_memcpy(e->ids, out->ids, sizeof(e->ids));
+	*over = nl_fill_chain(skb, w);
+	narrow_ids(w->ids, NL_SOCK_CHAIN, out);
+	if (e && memo_begin(&e->seq)) {
+		__builtin_memcpy(e->ids, out, sizeof(e->ids));
 		e->over = *over;
-		e->cgid = cgid;
+		e->cg = cg;
 		e->gen = gen;
 		memo_end(&e->seq);
 	}
@@ -740,37 +774,44 @@ static __always_inline bool socket_tags(struct __sk_buff *skb, struct nl_ids *t)
 	return n > 0;
 }
 
-static __always_inline bool handle(struct __sk_buff *skb, const int dir)
+static __always_inline bool handle(struct __sk_buff *skb, const int dir, const bool test)
 {
 	struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
 	struct sock *sk = kskb->sk;
 	const __u32 how = dir | NL_HOW_CG;
 	struct nl_conf *c = conf();
-	struct nl_lazy z = { .ready = false };
-	/* own: the cgroup chain; more: the process tags, then the host limits. */
-	struct nl_ids own, more;
+	/* Filled on first need: not zeroed for each packet. */
+	struct nl_lazy z;
+	/*
+	 * own: the cgroup chain; more: the process tags, then the host limits
+	 * (before and after those, room for own's ids widened).
+	 */
+	__u16 own[NL_SOCK_CHAIN];
+	struct nl_ids more;
 	bool has_chain = false, has_tags = false, has_more = false;
 	__u32 refused, over = 0;
-	__u64 cgid;
+	__u64 cg;
 
+	z.ready = false;
 	if (!c || (!c->nlimits && !c->meter))
 		return true;
-	if (nl_test_cgroup) {
+	if (test) {
 		/* BPF_PROG_TEST_RUN: the limits on the test's cgroup id. */
 		__u64 tcg = nl_test_cgroup;
 		struct nl_cg_limits *t = bpf_map_lookup_elem(&nl_cgroups, &tcg);
 
-		__builtin_memset(&own, 0, sizeof(own));
+		__builtin_memset(own, 0, sizeof(own));
 		if (t)
-			__builtin_memcpy(own.ids, t->ids, sizeof(t->ids));
+			narrow_ids(t->ids, NL_CG_LIMITS, own);
 		has_chain = true;
 	} else if (c->nlimits) {
-		cgid = socket_cgroup(sk);
-		if (cgid) {
-			has_chain = cgroup_chain(skb, cgid, NL_READ(c->gen), &own, &over);
+		cg = socket_cgroup(sk);
+		if (cg) {
+			has_chain = cgroup_chain(skb, cg, NL_READ(c->gen), own, &over, &more);
 		} else {
 			/* No full socket (a SYN-ACK, TIME_WAIT): its cgroup still counts. */
-			over = nl_fill_chain(skb, &own);
+			over = nl_fill_chain(skb, &more);
+			narrow_ids(more.ids, NL_SOCK_CHAIN, own);
 			has_chain = true;
 		}
 		if (over) {
@@ -780,7 +821,7 @@ static __always_inline bool handle(struct __sk_buff *skb, const int dir)
 	}
 	if (c->npids | c->nhosts)
 		__builtin_memset(&more, 0, sizeof(more));
-	if (c->npids && !nl_test_cgroup)
+	if (c->npids && !test)
 		has_more = has_tags = socket_tags(skb, &more);
 	if (c->nhosts) {
 		struct nl_pkt *p = pkt(&z, skb, 0);
@@ -795,9 +836,10 @@ static __always_inline bool handle(struct __sk_buff *skb, const int dir)
 	}
 	/* The cgroup limits, then the process and host limits: all must accept. */
 	if (has_chain) {
-		refused = charge_list(skb, own.ids, NL_SOCK_CHAIN, how, &z);
+		refused = charge_list(skb, own, true, NL_SOCK_CHAIN, how, &z);
 		if (refused) {
-			nl_undo_ids(skb, &own, refused - 1, how, &z.p);
+			widen_ids(own, &more);
+			nl_undo_ids(skb, &more, refused - 1, how, &z.p);
 			return false;
 		}
 	}
@@ -805,8 +847,10 @@ static __always_inline bool handle(struct __sk_buff *skb, const int dir)
 		refused = (__u32)nl_charge_ids(skb, &more, how, &z);
 		if (refused) {
 			nl_undo_ids(skb, &more, refused - 1, how, &z.p);
-			if (has_chain)
-				nl_undo_ids(skb, &own, NL_SOCK_CHAIN, how, &z.p);
+			if (has_chain) {
+				widen_ids(own, &more);
+				nl_undo_ids(skb, &more, NL_SOCK_CHAIN, how, &z.p);
+			}
 			return false;
 		}
 	}
@@ -826,13 +870,26 @@ static __always_inline bool handle(struct __sk_buff *skb, const int dir)
 SEC("cgroup_skb/ingress")
 int nl_ingress(struct __sk_buff *skb)
 {
-	return handle(skb, NL_IN) ? 1 : 0;
+	return handle(skb, NL_IN, false) ? 1 : 0;
 }
 
 SEC("cgroup_skb/egress")
 int nl_egress(struct __sk_buff *skb)
 {
-	return handle(skb, NL_OUT) ? 1 : 2;
+	return handle(skb, NL_OUT, false) ? 1 : 2;
+}
+
+/* The same for BPF_PROG_TEST_RUN (loaded only then: user/dataplane.c load_skel). */
+SEC("cgroup_skb/ingress")
+int nl_ingress_test(struct __sk_buff *skb)
+{
+	return handle(skb, NL_IN, true) ? 1 : 0;
+}
+
+SEC("cgroup_skb/egress")
+int nl_egress_test(struct __sk_buff *skb)
+{
+	return handle(skb, NL_OUT, true) ? 1 : 2;
 }
 
 /*
@@ -1146,6 +1203,23 @@ static __always_inline void tcp_closed(struct sock *sk, struct nl_sock *s, struc
  * skipped when it would run nested on a CPU where it already runs
  * (recursion_misses in bpftool), so it is only this fallback.
  */
+/*
+ * A new cgroup may take the address of a freed one whose chain a CPU still
+ * holds (nl_cg_cache is keyed by address): every chain is made anew. The
+ * tracepoint fires under cgroup_mutex, which a process must hold to enter
+ * the new cgroup (cgroup.procs, clone into a cgroup), so none of its
+ * packets can meet the stale chain.
+ */
+SEC("tp_btf/cgroup_mkdir")
+int BPF_PROG(nl_cgroup_new, struct cgroup *cgrp, const char *path)
+{
+	struct nl_conf *c = conf();
+
+	if (c)
+		__sync_fetch_and_add(&c->gen, 1);
+	return 0;
+}
+
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(nl_sock_state, struct sock *sk, int oldstate, int newstate)
 {
@@ -1293,7 +1367,7 @@ static __always_inline int pace(struct bpf_sock_ops *ops, struct bpf_sock *sk, s
 		unpace(ops, s);
 		return 1;
 	}
-	tat = b == NL_B_OUT ? l->out.tat : b == NL_B_TOTAL ? l->tat_total : l->tat_throttle;
+	tat = b == NL_B_OUT ? l->tat_out : b == NL_B_TOTAL ? l->tat_total : l->tat_throttle;
 	burst = l->rate_burst_ns[b];
 	pc = &l->pacer;
 	/* The bytes the bucket charged so far. */
@@ -1530,7 +1604,8 @@ static __always_inline void slow_mss(struct bpf_sock_ops *ops, struct bpf_sock *
 	struct cgroup *cg, *a;
 	struct nl_ids chain, *v;
 	struct nl_tags *tt;
-	__u32 mss, a6[4], idx, over;
+	__u16 chain16[NL_SOCK_CHAIN];
+	__u32 mss, a6[4], over;
 	__u64 cgid;
 	int i, level;
 
@@ -1539,10 +1614,9 @@ static __always_inline void slow_mss(struct bpf_sock_ops *ops, struct bpf_sock *
 	 * this CPU's cache of the chain, as packets use it, else a walk up.
 	 */
 	cg = k->sk->sk_cgrp_data.cgroup;
-	cgid = cg ? cg->kn->id : 0;
-	idx = (__u32)cgid & (NL_CG_CACHE - 1);
-	e = bpf_map_lookup_elem(&nl_cg_cache, &idx);
-	if (cg && e && chain_cached(e, cgid, NL_READ(c->gen), &chain, &over)) {
+	e = cache_slot((__u64)(long)cg);
+	if (cg && e && chain_cached(e, (__u64)(long)cg, NL_READ(c->gen), chain16, &over)) {
+		widen_ids(chain16, &chain);
 		nl_ids_low_rate(&chain, &low);
 	} else if (cg) {
 		level = cg->level;

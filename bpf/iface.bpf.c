@@ -24,7 +24,7 @@ static __always_inline bool iface_charge(struct __sk_buff *skb, const int dir)
 	const __u32 ids[1] = { nl_iface_id };
 	struct nl_lazy z = { .ready = false };
 
-	return !charge_list(skb, ids, 1, dir | (nl_link_hlen & 0x7f) << 8, &z);
+	return !charge_list(skb, ids, false, 1, dir | (nl_link_hlen & 0x7f) << 8, &z);
 }
 
 SEC("tc")

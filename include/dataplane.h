@@ -162,7 +162,11 @@ enum nl_action {
 	NL_ACT_THROTTLE = 3, /* let the excess through at the throttle rate */
 };
 
-/* Traffic in one direction: accepted and refused. */
+/*
+ * Traffic in one direction: accepted and refused, and what the fast path
+ * needs to charge it, so that charging a common limit reads and writes this
+ * one cache line only (bpf/charge.h charge_list).
+ */
 struct nl_usage {
 	__u64 bytes;
 	__u64 packets;
@@ -170,7 +174,15 @@ struct nl_usage {
 	__u64 drop_packets;
 	__u64 held_bytes;   /* held back by a rate: dropped, or for TCP sent again later */
 	__u64 held_packets;
-	__u64 tat;	    /* the direction's bucket (bpf/charge.h police()) */
+	/*
+	 * Written by userland (nl_limit_gates, user/limit.c) after any change of
+	 * the fields they stand for: gate is the direction's cap if the limit
+	 * needs nothing but caps (no scope, wire bytes, cgroup subtree or rate),
+	 * else 0, which sends its packets down the full path; total is a copy of
+	 * cap_total.
+	 */
+	__u64 gate;
+	__u64 total;
 };
 
 #define NL_NAME_LEN   32
@@ -210,7 +222,9 @@ struct nl_limit {
 	/* Rarely written: at a cap, and by userland to re-arm. */
 	__u32 hit NL_CACHELINE;	 /* enum nl_hit bits; userland clears a bit to re-arm */
 	__u32 pad1;
-	__u64 tat_total;	 /* the total and throttle buckets */
+	__u64 tat_in;		 /* the buckets (bpf/charge.h police()) */
+	__u64 tat_out;
+	__u64 tat_total;
 	__u64 tat_throttle;
 	/* Written by nl_pace (sockops): how fast the limit's TCP flows may send together. */
 	struct nl_pacer {
@@ -237,14 +251,21 @@ struct nl_cg_limits {
 	__u32 ids[NL_CG_LIMITS];
 };
 
-/* A cgroup's chain in a CPU's cache (nl_cg_cache): its limits and its ancestors'. */
+/*
+ * A cgroup's chain in a CPU's cache (nl_cg_cache): its limits and its
+ * ancestors'. One cache line: ids fit 16 bits (NL_MAX_LIMITS).
+ */
 struct nl_cg_chain {
-	__u64 cgid;
+	__u64 cg;  /* the kernel's struct cgroup (bpf/dataplane.bpf.c cgroup_chain) */
 	__u64 gen; /* nl_conf.gen when computed */
-	__u32 ids[NL_SOCK_CHAIN];
 	__u32 over;
 	__u32 seq; /* odd while being written (bpf/charge.h: memo_begin) */
+	__u16 ids[NL_SOCK_CHAIN];
+	__u64 pad;
 };
+_Static_assert(sizeof(struct nl_cg_chain) == 64 && NL_MAX_LIMITS <= 65536,
+	       "a cached chain is one cache line of 16-bit ids");
+_Static_assert(sizeof(struct nl_usage) == 64, "a direction's counters are one cache line");
 
 /*
  * A list of limit ids, 0-terminated: the chain a packet is charged to (a
@@ -303,8 +324,11 @@ struct nl_conf {
 	__u64 audit_lost;   /* audit records the ring had no room for */
 	__u64 sk_hidden;    /* live sockets counted in their sk_storage: views must walk */
 	__u32 nslow;	    /* limits with a rate slow enough that TCP gets smaller segments (nl_tcp) */
-	__u32 pad;
+	__u32 layout;	    /* NL_LAYOUT of the netlimit that loaded it */
 };
+
+/* Moves when the maps' layout does: a dataplane of another layout is refused. */
+#define NL_LAYOUT 2
 
 /*
  * A rate under which a 64 KiB TCP segment takes longer than NL_SLOW_SEG_NS:

@@ -167,6 +167,7 @@ void test_bpf_directions(void)
 
 	/* Raising a cap and clearing its bit lets traffic flow and re-arms the event. */
 	__atomic_store_n(&f.l->cap_total, 5000, __ATOMIC_RELAXED);
+	nl_limit_gates(f.l); /* as `netlimit set` does */
 	__atomic_fetch_and(&f.l->hit, ~(__u32)NL_HIT_TOTAL, __ATOMIC_RELAXED);
 	ASSERT_EQ(run_prog(f.prog_out, 1000), 1, "out flows after raise");
 	ASSERT_EQ(run_prog(f.prog_out, 3000), 2, "new total cap holds: 2200 + 3000 > 5000");
@@ -296,6 +297,7 @@ void test_bpf_wire(void)
 	if (!require_root() || !setup_scoped(&f, NL_SCOPE_ALL, NULL, true))
 		goto cleanup;
 	f.l->cap_out = NL_UNLIMITED;
+	nl_limit_gates(f.l);
 	/* A GSO packet of 4 segments: 3 more IP+TCP headers (20+32), 4 link headers. */
 	ASSERT_EQ(run_ip(f.prog_out, 0, "192.0.2.9", "10.1.2.3", 8, 1000, 4), 1, "gso v4");
 	ASSERT_EQ(f.l->out.bytes, 1000 + 3 * (20 + 32) + 4 * 14, "wire bytes of a GSO packet");
@@ -347,6 +349,8 @@ void test_bpf_chain(void)
 	/* a refuses first now (cap lowered): b keeps nothing of it. */
 	__atomic_store_n(&la->cap_out, 500, __ATOMIC_RELAXED);
 	__atomic_store_n(&lb->cap_out, 5000, __ATOMIC_RELAXED);
+	nl_limit_gates(la);
+	nl_limit_gates(lb);
 	ASSERT_EQ(run_prog(out, 100), 2, "a refuses");
 	ASSERT_EQ(lb->out.bytes, 500, "b unchanged");
 	ASSERT_EQ(lb->out.drop_packets, 1, "b's one drop is still its own");

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <bpf/bpf.h>
+#include "dataplane.h"
 #include "harness.h"
 #include "helpers.h"
 
@@ -26,8 +27,9 @@ static bool exists(const char *name)
 }
 
 /* The dataplane's programs: ingress, egress, sock create/release, fork, exit, TCP state, pacing,
- * three iterators (TCP and UDP sockets, tasks), the period timers' arming program. */
-#define DP_PROGS 12
+ * cgroup creation, three iterators (TCP and UDP sockets, tasks), the period timers' arming
+ * program (not the test programs: loaded only for BPF_PROG_TEST_RUN). */
+#define DP_PROGS 13
 
 void test_dataplane_once_for_two(void)
 {
@@ -176,4 +178,97 @@ out:
 	if (fd >= 0)
 		close(fd);
 	rmdir(cg);
+}
+
+/*
+ * A dataplane of the same maps but another layout of their values (the
+ * netlimit before NL_LAYOUT 2 wrote 0 there): refused, removed by gc --legacy.
+ */
+void test_dataplane_other_layout(void)
+{
+	char pin[600], cg[512], rel[64];
+	struct nl_conf c;
+	struct proc p;
+	__u32 zero = 0;
+	int fd = -1;
+
+	if (!require_root())
+		return;
+	snprintf(rel, sizeof(rel), "ol-%d", (int)getpid());
+	if (!ASSERT_TRUE(test_make_cgroup(rel, cg, sizeof(cg)), "cgroup"))
+		return;
+	netlimit(&p, "attach", "--cgroup", cg, "--out=1M", "--name=old", NULL);
+	if (!ASSERT_EQ(p.status, 0, "a dataplane"))
+		goto out;
+	snprintf(pin, sizeof(pin), "%s/dp/conf", test_state_dir());
+	fd = bpf_obj_get(pin);
+	if (!ASSERT_GE(fd, 0, "its configuration") ||
+	    !ASSERT_OK(bpf_map_lookup_elem(fd, &zero, &c), "read"))
+		goto out;
+	ASSERT_EQ(c.layout, NL_LAYOUT, "the loader wrote its layout");
+	c.layout = 0;
+	ASSERT_OK(bpf_map_update_elem(fd, &zero, &c, BPF_ANY), "as an older netlimit left it");
+	netlimit(&p, "attach", "--cgroup", cg, "--out=1M", NULL);
+	ASSERT_EQ(p.status, 69, "refused");
+	ASSERT_HAS(p.err, "another netlimit version", "says why");
+	netlimit(&p, "gc", "--legacy", NULL);
+	ASSERT_EQ(p.status, 0, "gc --legacy");
+	netlimit(&p, "attach", "--cgroup", cg, "--out=1M", "--name=new", NULL);
+	ASSERT_EQ(p.status, 0, "now it works");
+	netlimit(&p, "detach", "new", NULL);
+out:
+	if (fd >= 0)
+		close(fd);
+	rmdir(cg);
+}
+
+/*
+ * Each CPU keeps cgroups' chains of limits by the address of the kernel's
+ * struct cgroup: a cgroup made where a removed one was must not inherit its
+ * chain. Cgroups made and removed in turn, one with no limit above it, one
+ * under a limit, their senders on one CPU: every datagram from under the
+ * limit counted.
+ */
+void test_dataplane_cgroup_reborn(void)
+{
+	char free_cg[512], lim_cg[512], rel[64], x[600];
+	const int rounds = 40;
+	struct server *s;
+	struct proc p, snd;
+	int port, i;
+
+	if (!require_root())
+		return;
+	snprintf(rel, sizeof(rel), "rb-free-%d", (int)getpid());
+	if (!ASSERT_TRUE(test_make_cgroup(rel, free_cg, sizeof(free_cg)), "cgroup without a limit"))
+		return;
+	snprintf(rel, sizeof(rel), "rb-lim-%d", (int)getpid());
+	if (!ASSERT_TRUE(test_make_cgroup(rel, lim_cg, sizeof(lim_cg)), "cgroup with a limit")) {
+		rmdir(free_cg);
+		return;
+	}
+	s = udp_sink(AF_INET, &port);
+	netlimit(&p, "attach", "--cgroup", lim_cg, "--out=1G", "--name=reborn", NULL);
+	if (!ASSERT_EQ(p.status, 0, "limit") || !ASSERT_TRUE(s, "sink"))
+		goto out;
+	for (i = 0; i < rounds; i++) {
+		snprintf(x, sizeof(x), "%s/c", i % 2 ? lim_cg : free_cg);
+		if (!ASSERT_OK(mkdir(x, 0755), "a cgroup"))
+			break;
+		start_in_cgroup(&snd, x,
+				(char *[]){ "taskset", "-c", "0", traffic(), "udp", "127.0.0.1",
+					    num(port), "10", "72", NULL });
+		ASSERT_EQ(proc_finish(&snd, 10), 0, "sent");
+		ASSERT_OK(rmdir(x), "removed");
+		/* Freed after an RCU grace period: the next cgroup may take its place. */
+		msleep(20);
+	}
+	netlimit(&p, "show", "reborn", "--json", NULL);
+	ASSERT_EQ(J(p.out, "out_packets"), 10 * (rounds / 2), "every datagram under the limit");
+	ASSERT_EQ(J(p.out, "out_bytes"), 10 * (rounds / 2) * 100, "and its bytes");
+out:
+	netlimit(&p, "detach", "reborn", NULL);
+	server_stop(s);
+	rmdir(lim_cg);
+	rmdir(free_cg);
 }

@@ -29,10 +29,10 @@ static const char *const map_names[NL_MAP_COUNT] = {
 _Static_assert(sizeof(map_names) / sizeof(map_names[0]) == NL_MAP_COUNT, "a pin name per map");
 
 /* Pin names of the links; the iterator program is pinned to be found again. */
-enum { L_IN, L_OUT, L_CREATE, L_RELEASE, L_FORK, L_EXIT, L_STATE, L_TCP, L_COUNT };
+enum { L_IN, L_OUT, L_CREATE, L_RELEASE, L_FORK, L_EXIT, L_STATE, L_TCP, L_CGNEW, L_COUNT };
 static const char *const link_names[L_COUNT] = {
-	"link_in",   "link_out",  "link_create", "link_release",
-	"link_fork", "link_exit", "link_state",	 "link_tcp",
+	"link_in",   "link_out",  "link_create", "link_release",   "link_fork",
+	"link_exit", "link_state", "link_tcp",	  "link_cgroup_new",
 };
 
 struct nl_dp {
@@ -149,8 +149,13 @@ static void take_skel_fds(struct nl_dp *dp)
 
 	for (int i = 0; i < NL_MAP_COUNT; i++)
 		dp->fds[i] = bpf_map__fd(maps[i]);
-	dp->prog_in = bpf_program__fd(s->progs.nl_ingress);
-	dp->prog_out = bpf_program__fd(s->progs.nl_egress);
+	/* A private instance for tests runs the test programs (load_skel). */
+	dp->prog_in = bpf_program__fd(bpf_program__autoload(s->progs.nl_ingress_test)
+					      ? s->progs.nl_ingress_test
+					      : s->progs.nl_ingress);
+	dp->prog_out = bpf_program__fd(bpf_program__autoload(s->progs.nl_egress_test)
+					       ? s->progs.nl_egress_test
+					       : s->progs.nl_egress);
 	dp->prog_iter[0] = bpf_program__fd(s->progs.nl_meter_tcp);
 	dp->prog_iter[1] = bpf_program__fd(s->progs.nl_meter_udp);
 	dp->prog_tasks = bpf_program__fd(s->progs.nl_task_iter);
@@ -180,18 +185,29 @@ static __u32 meter_mask(void)
 
 static int load_skel(struct nl_dp *dp, __u64 test_cgroup)
 {
-	int err;
+	int err, ncpu;
 
 	dp->skel = dataplane_bpf__open();
 	if (!dp->skel)
 		return -errno;
 	dp->skel->rodata->nl_test_cgroup = test_cgroup;
+	bpf_program__set_autoload(dp->skel->progs.nl_ingress_test, test_cgroup != 0);
+	bpf_program__set_autoload(dp->skel->progs.nl_egress_test, test_cgroup != 0);
 	dp->skel->rodata->nl_sk_mask = meter_mask();
-	err = dataplane_bpf__load(dp->skel);
+	ncpu = libbpf_num_possible_cpus();
+	if (ncpu < 1)
+		return ncpu < 0 ? ncpu : -EINVAL;
+	/* A chain cache of NL_CG_CACHE slots per CPU (bpf/dataplane.bpf.c cache_slot). */
+	err = bpf_map__set_max_entries(dp->skel->maps.nl_cg_cache, (__u32)ncpu * NL_CG_CACHE);
+	if (!err)
+		err = dataplane_bpf__load(dp->skel);
 	if (err)
 		return err;
 	take_skel_fds(dp);
-	return map_shared(dp);
+	err = map_shared(dp);
+	if (!err)
+		dp->conf->layout = NL_LAYOUT;
+	return err;
 }
 
 int nl_dp__load_private(__u64 test_cgroup, struct nl_dp **out)
@@ -316,6 +332,7 @@ static int create(struct nl_state *st, struct nl_dp *dp)
 	links[L_EXIT] = bpf_program__attach(dp->skel->progs.nl_exit);
 	links[L_STATE] = bpf_program__attach(dp->skel->progs.nl_sock_state);
 	links[L_TCP] = bpf_program__attach_cgroup(dp->skel->progs.nl_tcp, cg_fd);
+	links[L_CGNEW] = bpf_program__attach(dp->skel->progs.nl_cgroup_new);
 	for (i = 0; i < L_COUNT; i++) {
 		if (!links[i]) {
 			err = -errno;
@@ -364,6 +381,23 @@ static bool map_shape_is(const char *dir, const char *name, __u32 size, __u32 en
 	return ok;
 }
 
+/* The layout the pinned dataplane's loader wrote into its configuration. */
+static bool layout_is(const char *dir)
+{
+	struct nl_conf c = { 0 };
+	char path[600];
+	__u32 zero = 0;
+	int fd, err;
+
+	snprintf(path, sizeof(path), "%s/conf", dir);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return errno != ENOENT;
+	err = bpf_map_lookup_elem(fd, &zero, &c);
+	close(fd);
+	return err || c.layout == NL_LAYOUT;
+}
+
 bool nl_dp_pinned_compatible(const char *dir)
 {
 	char path[600];
@@ -376,7 +410,7 @@ bool nl_dp_pinned_compatible(const char *dir)
 	}
 	return map_shape_is(dir, "limits", sizeof(struct nl_limit), NL_MAX_LIMITS) &&
 	       map_shape_is(dir, "conf", sizeof(struct nl_conf), 0) &&
-	       map_shape_is(dir, "sock_tags", sizeof(struct nl_tags), 0);
+	       map_shape_is(dir, "sock_tags", sizeof(struct nl_tags), 0) && layout_is(dir);
 }
 
 static int open_pins(struct nl_state *st, struct nl_dp *dp)

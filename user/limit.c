@@ -142,6 +142,7 @@ int nl_lim__new_in(struct nl_dp *dp, const struct nl_lim_opts *o, struct nl_lim 
 	}
 	/* Last: from here on a packet that reaches the slot is charged. */
 	__atomic_store_n(&l->kind, o->kind, __ATOMIC_RELEASE);
+	nl_limit_gates(l);
 	__atomic_fetch_add(&nl_dp__conf(dp)->nlimits, 1, __ATOMIC_SEQ_CST);
 	if (o->kind == NL_KIND_PID)
 		__atomic_fetch_add(&nl_dp__conf(dp)->npids, 1, __ATOMIC_SEQ_CST);
@@ -355,9 +356,11 @@ int nl_lim__attach_host(struct nl_lim *q, const struct nl_prefix *p)
 	if (err) {
 		/* Too many nested around one address: take this one out again. */
 		__atomic_store_n(&q->lim->kind, 0, __ATOMIC_SEQ_CST);
+		nl_limit_gates(q->lim);
 		host_rewrite(q->dp, k);
 		nl_dp__bump(q->dp);
 		q->lim->kind = NL_KIND_HOST;
+		nl_limit_gates(q->lim);
 		return err;
 	}
 	count_hosts(q->dp);
@@ -673,6 +676,9 @@ int nl_lim__detach(struct nl_state *st, __u32 id, const char *dir)
 		nl_dp__free(dp);
 		return err;
 	}
+	/* The fast charge first: it does not look at kind. */
+	__atomic_store_n(&l->in.gate, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&l->out.gate, 0, __ATOMIC_SEQ_CST);
 	kind = __atomic_exchange_n(&l->kind, 0, __ATOMIC_SEQ_CST);
 	if (kind) {
 		if (kind == NL_KIND_RUN || kind == NL_KIND_CGROUP)
@@ -723,6 +729,21 @@ int nl_lim__each(struct nl_state *st, nl_each_fn fn, void *ctx)
 	free(ids);
 	nl_dp__free(dp);
 	return r;
+}
+
+void nl_limit_gates(struct nl_limit *l)
+{
+	bool common = __atomic_load_n(&l->kind, __ATOMIC_ACQUIRE) && l->scope == NL_SCOPE_ALL &&
+		      !l->wire && !l->cg_level && !__atomic_load_n(&l->rated, __ATOMIC_ACQUIRE);
+	__u64 total = __atomic_load_n(&l->cap_total, __ATOMIC_RELAXED);
+
+	/* Totals before gates: a packet that sees a gate sees the total with it. */
+	__atomic_store_n(&l->in.total, total, __ATOMIC_RELEASE);
+	__atomic_store_n(&l->out.total, total, __ATOMIC_RELEASE);
+	__atomic_store_n(&l->in.gate, common ? __atomic_load_n(&l->cap_in, __ATOMIC_RELAXED) : 0,
+			 __ATOMIC_RELEASE);
+	__atomic_store_n(&l->out.gate, common ? __atomic_load_n(&l->cap_out, __ATOMIC_RELAXED) : 0,
+			 __ATOMIC_RELEASE);
 }
 
 struct nl_limit *nl_lim__limit(struct nl_lim *q)

@@ -87,6 +87,12 @@ int nl_lim__each(struct nl_state *st, nl_each_fn fn, void *ctx);
 
 /* The limit's live value, shared with the kernel. */
 struct nl_limit *nl_lim__limit(struct nl_lim *q);
+/*
+ * Set what the packet path's fast charge reads (each direction's gate and
+ * total, include/dataplane.h struct nl_usage) from the limit's kind, caps,
+ * scope, wire bytes, cgroup subtree and rates: after any change of those.
+ */
+void nl_limit_gates(struct nl_limit *l);
 struct nl_dp *nl_lim__dp(struct nl_lim *q);
 
 typedef void (*nl_event_fn)(void *ctx, const struct nl_event *e);

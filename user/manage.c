@@ -609,6 +609,7 @@ int nl_cmd_set(int argc, char **argv)
 			nl_err("limit %u's --in-rate polices what arrives instead (drops, not a queue)",
 			       o.id);
 	}
+	nl_limit_gates(l);
 	/* A changed cap is armed again: its next refusal sends a new event. */
 	__atomic_fetch_and(&l->hit, ~rearm, __ATOMIC_RELAXED);
 	if (caps.given_period) {
