@@ -1489,7 +1489,7 @@ static __always_inline void tcp_open(struct bpf_sock_ops *ops, struct bpf_sock *
  * segments or NL_SHAPE_SLOW_US of the rate, whichever is less, and ACKs go
  * within NL_SHAPE_DELACK_US, so the class never waits long for more.
  */
-#define NL_SHAPE_QUEUE_US 5000ULL
+#define NL_SHAPE_QUEUE_US 3000ULL
 #define NL_SHAPE_SLOW_US 200000ULL
 #define NL_SHAPE_MIN_WINDOW 3000
 #define NL_SHAPE_DELACK_US 5000

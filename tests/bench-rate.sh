@@ -14,7 +14,8 @@
 # attaches to its interfaces (lo, vr-a) and goes with each run's limit.
 # SECS (default 10), RATES (default "1mbit 100mbit 1gbit"), PATHS ("veth lo"),
 # PROTOS ("bbr cubic udp"), FLOWS ("1 8"), DIRS ("out in") and TOOLS
-# ("netlimit trickle tc") choose the runs; LATENCY=0 leaves out the ping-pong.
+# ("netlimit trickle tc none"; none: UDP with no limit, what the sender and
+# the path carry) choose the runs; LATENCY=0 leaves out the ping-pong.
 set -eu
 B=${1:-build}
 SECS=${SECS:-10}
@@ -23,7 +24,7 @@ PATHS=${PATHS:-veth lo}
 PROTOS=${PROTOS:-bbr cubic udp}
 FLOWS=${FLOWS:-1 8}
 DIRS=${DIRS:-out in}
-TOOLS=${TOOLS:-netlimit trickle tc}
+TOOLS=${TOOLS:-netlimit trickle tc none}
 LATENCY=${LATENCY:-1}
 [ "$(id -u)" = 0 ] || { echo "bench-rate: run it as root" >&2; exit 77; }
 MNT=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
@@ -115,6 +116,10 @@ one() {
 			2>/dev/null || true
 		ina timeout -k 5 "$T" iperf3 $args > "$out" 2>/dev/null || true
 		$ns tc qdisc del dev "$tdev" root 2>/dev/null || true ;;
+	none)
+		# No limit: what the path carries of the same flows (UDP is sent at
+		# twice the rate: a sender that cannot reach the rate shows here).
+		ina timeout -k 5 "$T" iperf3 $args > "$out" 2>/dev/null || true ;;
 	esac
 	a=$(achieved "$out")
 	rm -f "$out"
@@ -122,18 +127,20 @@ one() {
 }
 
 echo "rates (goodput / set rate over ${SECS}s, first second omitted; 1.000 = exact):"
-printf '%-6s %-6s %-5s %-4s %-8s %10s %10s %10s\n' path proto flows dir rate netlimit trickle tc
+printf '%-6s %-6s %-5s %-4s %-8s %10s %10s %10s %10s\n' path proto flows dir rate netlimit trickle tc "no limit"
 for path in $PATHS; do
 	for rate in $RATES; do
 		for proto in $PROTOS; do
 			for flows in $FLOWS; do
 				[ "$proto" = cubic ] && [ "$flows" = 8 ] && continue
 				for dir in $DIRS; do
-					n=- t=- c=-
+					n=- t=- c=- u=-
 					case " $TOOLS " in *" netlimit "*) n=$(one netlimit "$path" "$proto" "$flows" "$dir" "$rate") ;; esac
 					case " $TOOLS " in *" trickle "*) [ "$proto" = udp ] || t=$(one trickle "$path" "$proto" "$flows" "$dir" "$rate") ;; esac
 					case " $TOOLS " in *" tc "*) c=$(one tc "$path" "$proto" "$flows" "$dir" "$rate") ;; esac
-					printf '%-6s %-6s %-5s %-4s %-8s %10s %10s %10s\n' "$path" "$proto" "$flows" "$dir" "$rate" "$n" "$t" "$c"
+					# The baseline for UDP only: TCP without a limit takes all the path has.
+					case " $TOOLS " in *" none "*) [ "$proto" != udp ] || u=$(one none "$path" "$proto" "$flows" "$dir" "$rate") ;; esac
+					printf '%-6s %-6s %-5s %-4s %-8s %10s %10s %10s %10s\n' "$path" "$proto" "$flows" "$dir" "$rate" "$n" "$t" "$c" "$u"
 				done
 			done
 		done

@@ -226,3 +226,77 @@ void test_shaper_udp(void)
 out:
 	peer_stop(&ns);
 }
+
+/* The p50 of nltraffic ping-pong's "rtt_us p50 X p99 Y", or -1. */
+static double rtt_p50(const char *out)
+{
+	const char *at = strstr(out, "rtt_us p50 ");
+
+	return at ? atof(at + strlen("rtt_us p50 ")) : -1;
+}
+
+/*
+ * A download kept at its --in-rate leaves no standing queue in the limit's
+ * class for its other connections to wait behind: a ping-pong beside it
+ * stays within 5 ms of its round trip with nothing else going (its window
+ * is held to the rate over the path's RTT plus a few ms: shape_window).
+ */
+void test_shaper_latency(void)
+{
+	struct proc echo = { 0 }, srv = { 0 }, idle, run;
+	char nsarg[64], script[600];
+	double p_idle, p_loaded;
+	const char *got;
+	struct peer ns;
+	int port;
+
+	if (!require_root())
+		return;
+	if (!ASSERT_OK(peer_start(&ns, SH_HOST, SH_PEER, false), "a namespace"))
+		goto out;
+	snprintf(nsarg, sizeof(nsarg), "--net=/proc/%d/ns/net", (int)ns.pid);
+	if (!ASSERT_EQ(sh("ip addr add 10.79.0.1/24 dev " SH_HOST " && ip link set " SH_HOST
+			  " up && nsenter %s sh -c 'ip addr add " SH_ADDR "/24 dev " SH_PEER
+			  " && ip link set " SH_PEER " up'",
+			  nsarg),
+		       0, "the veth pair addressed"))
+		goto out;
+	proc_start(&echo, (char *[]){ traffic(), "echo-serve", "10.79.0.1", NULL });
+	port = printed_port(&echo);
+	proc_start(&srv,
+		   (char *[]){ "/usr/bin/iperf3", "-s", "-1", "-B", "10.79.0.1", "-p", "5311", NULL });
+	if (!ASSERT_GT(port, 0, "an echo server"))
+		goto stop;
+	msleep(300);
+	proc_run(&idle,
+		 (char *[]){ "/usr/bin/nsenter", nsarg, traffic(), "ping-pong", "10.79.0.1", num(port),
+			     "300", NULL },
+		 30);
+	p_idle = rtt_p50(idle.out);
+	snprintf(script, sizeof(script),
+		 "iperf3 -c 10.79.0.1 -p 5311 -R -t 4 >/dev/null & sleep 1.5; "
+		 "%s ping-pong 10.79.0.1 %d 300; wait",
+		 traffic(), port);
+	start_limited(&run, &ns, "100mbit", "lat", (char *[]){ "/bin/sh", "-c", script, NULL });
+	ASSERT_EQ(proc_finish(&run, 40), 0, "the download and the ping-pong under --in-rate");
+	/* run's summary: "  in   BYTES ...": 4 s at 100 Mbit/s is 50 MB. */
+	got = strstr(run.err, "\n  in ");
+	ASSERT_GT(got ? strtoull(got + 5, NULL, 10) : 0, 30000000, "the download ran at the rate");
+	p_loaded = rtt_p50(run.out);
+	fprintf(stderr, "    ping-pong p50: %.1f us idle, %.1f us beside a download at the rate\n",
+		p_idle, p_loaded);
+	ASSERT_TRUE(p_idle > 0 && p_loaded > 0, "both measured");
+	ASSERT_TRUE(p_loaded < p_idle + 5000, "within 5 ms of the idle round trip");
+	assert_clean(&ns);
+stop:
+	if (echo.pid > 0) {
+		proc_kill(&echo, SIGTERM);
+		proc_finish(&echo, 10);
+	}
+	if (srv.pid > 0) {
+		proc_kill(&srv, SIGTERM);
+		proc_finish(&srv, 10);
+	}
+out:
+	peer_stop(&ns);
+}

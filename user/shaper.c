@@ -43,8 +43,8 @@
 #define SHAPE_MTU 65535
 /*
  * What a class may queue: this long at its rate, and never less than 16
- * largest packets. Each TCP flow keeps at most 20 ms of the rate or two
- * segments there (its window is clamped: bpf/dataplane.bpf.c shape_window).
+ * largest packets. Each TCP flow keeps about 3 ms of the rate there, or two
+ * segments (its window is clamped: bpf/dataplane.bpf.c shape_window).
  */
 #define SHAPE_QUEUE_MS 100
 #define SHAPE_QUEUE_MIN (16 * SHAPE_MTU)
