@@ -878,17 +878,22 @@ static int ping_pong(int argc, char **argv)
 	if (n < 1 || n > 1000000)
 		return 2;
 	rtt = calloc((size_t)n, sizeof(*rtt));
+	if (!rtt)
+		return 1;
 	fd = connect_to(argv[2], argv[3], SOCK_STREAM);
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	for (i = 0; i < n; i++) {
 		t0 = now_s();
-		if (write(fd, &c, 1) != 1 || read(fd, &c, 1) != 1)
+		if (write(fd, &c, 1) != 1 || read(fd, &c, 1) != 1) {
+			free(rtt);
 			return 1;
+		}
 		rtt[i] = (now_s() - t0) * 1e6;
 		usleep(2000);
 	}
 	qsort(rtt, (size_t)n, sizeof(*rtt), cmp_double);
 	printf("rtt_us p50 %.1f p99 %.1f\n", rtt[n / 2], rtt[n * 99 / 100]);
+	free(rtt);
 	reset_close(fd);
 	return 0;
 }

@@ -285,7 +285,9 @@ void test_shaper_latency(void)
 	p_loaded = rtt_p50(run.out);
 	fprintf(stderr, "    ping-pong p50: %.1f us idle, %.1f us beside a download at the rate\n",
 		p_idle, p_loaded);
-	ASSERT_TRUE(p_idle > 0 && p_loaded > 0, "both measured");
+	if (!ASSERT_TRUE(p_idle > 0 && p_loaded > 0, "both measured"))
+		fprintf(stderr, "    idle: %s%s\n    loaded: %s%s\n", idle.out, idle.err, run.out,
+			run.err);
 	ASSERT_TRUE(p_loaded < p_idle + 5000, "within 5 ms of the idle round trip");
 	assert_clean(&ns);
 stop:
