@@ -56,9 +56,12 @@ ip -n "$Z" link set lo up
 # nsenter, not `ip netns exec`: that remounts /sys, and netlimit needs cgroup2.
 ina() { nsenter --net="$NA" "$@"; }
 inz() { nsenter --net="$NZ" "$@"; }
-inz iperf3 -s -B 10.77.0.2 -p 5301 >/dev/null 2>&1 &
+# Servers started with nsenter itself, not through the functions: $! is then
+# the server (nsenter execs it), which cleanup can end; a function's subshell
+# would leave it running.
+nsenter --net="$NZ" iperf3 -s -B 10.77.0.2 -p 5301 >/dev/null 2>&1 &
 pids="$pids $!"
-ina iperf3 -s -B 127.0.0.1 -p 5301 >/dev/null 2>&1 &
+nsenter --net="$NA" iperf3 -s -B 127.0.0.1 -p 5301 >/dev/null 2>&1 &
 pids="$pids $!"
 sleep 0.5
 
@@ -149,7 +152,7 @@ done
 
 # Latency under a rate: a ping-pong connection beside a bulk flow of the same limit.
 [ "$LATENCY" = 1 ] || exit 0
-inz "$B/nltraffic" echo-serve 10.77.0.2 > /tmp/nlr-echo.$$ &
+nsenter --net="$NZ" "$B/nltraffic" echo-serve 10.77.0.2 > /tmp/nlr-echo.$$ &
 pids="$pids $!"
 sleep 0.3
 eport=$(awk '/port/ { print $2 }' /tmp/nlr-echo.$$)
