@@ -322,12 +322,6 @@ static __always_inline __u32 reserve(struct nl_limit *l, const int dir, __u64 le
 /* how: enum nl_dir | NL_HOW_CG | l3 offset << 8 */
 #define NL_HOW_CG 2
 
-/* Limits the fast path cannot charge alone: a scope, wire bytes, a cgroup subtree, a rate. */
-static __always_inline bool slow_limit(const struct nl_limit *l)
-{
-	return l->scope | l->wire | l->cg_level | l->rated;
-}
-
 /*
  * Take len bytes from a token bucket kept as its theoretical arrival time
  * (GCRA): the packet passes if the bucket, caught up to now, is less than
@@ -644,20 +638,11 @@ static __always_inline __u32 charge_list(struct __sk_buff *skb, const void *ids,
 			z->p.cap = cap;
 		} else if (!l->kind) {
 			continue;
-		} else if (slow_limit(l)) {
+		} else {
+			/* A scope, wire bytes, a subtree, a rate, or a cap of 0. */
 			bit = nl_charge_slow(skb, id, how, pkt(z, skb, l3));
 			if (!bit)
 				continue;
-		} else {
-			bit = reserve(l, dir, skb->len - l3, &used, &cap);
-			if (!bit) {
-				__sync_fetch_and_add(
-					dir == NL_IN ? &l->in.packets : &l->out.packets, 1);
-				continue;
-			}
-			pkt(z, skb, l3);
-			z->p.used = used;
-			z->p.cap = cap;
 		}
 		nl_charge_back(skb, id, how, bit, pkt(z, skb, l3));
 		return i + 1;

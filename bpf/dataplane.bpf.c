@@ -1198,12 +1198,6 @@ static __always_inline void tcp_closed(struct sock *sk, struct nl_sock *s, struc
 }
 
 /*
- * The CLOSE of a socket nl_tcp does not hear from: one older than the
- * dataplane, or tagged by attach --pid after it connected. A tracepoint is
- * skipped when it would run nested on a CPU where it already runs
- * (recursion_misses in bpftool), so it is only this fallback.
- */
-/*
  * A new cgroup may take the address of a freed one whose chain a CPU still
  * holds (nl_cg_cache is keyed by address): every chain is made anew. The
  * tracepoint fires under cgroup_mutex, which a process must hold to enter
@@ -1220,6 +1214,12 @@ int BPF_PROG(nl_cgroup_new, struct cgroup *cgrp, const char *path)
 	return 0;
 }
 
+/*
+ * The CLOSE of a socket nl_tcp does not hear from: one older than the
+ * dataplane, or tagged by attach --pid after it connected. A tracepoint is
+ * skipped when it would run nested on a CPU where it already runs
+ * (recursion_misses in bpftool), so it is only this fallback.
+ */
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(nl_sock_state, struct sock *sk, int oldstate, int newstate)
 {

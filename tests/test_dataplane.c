@@ -141,13 +141,35 @@ out:
 }
 
 /*
+ * The pinned dataplane is another netlimit version's: making a limit and
+ * listing refuse it and say what to do, gc --legacy removes it, then a
+ * limit can be made on cg.
+ */
+static void other_version_refused(const char *cg)
+{
+	struct proc p;
+
+	netlimit(&p, "attach", "--cgroup", cg, "--out=1M", NULL);
+	ASSERT_EQ(p.status, 69, "refused");
+	ASSERT_HAS(p.err, "another netlimit version", "says why");
+	ASSERT_HAS(p.err, "gc --legacy", "and what to do");
+	netlimit(&p, "list", NULL);
+	ASSERT_EQ(p.status, 69, "list refuses it too");
+	netlimit(&p, "gc", "--legacy", NULL);
+	ASSERT_EQ(p.status, 0, "gc --legacy");
+	ASSERT_FALSE(exists("dp"), "the old dataplane removed");
+	netlimit(&p, "attach", "--cgroup", cg, "--out=1M", "--name=new", NULL);
+	ASSERT_EQ(p.status, 0, "now it works");
+	netlimit(&p, "detach", "new", NULL);
+}
+
+/*
  * A dataplane pinned by another netlimit version (its limits map of another
  * size, a map missing): refused with what to do, removed by gc --legacy.
  */
 void test_dataplane_other_version(void)
 {
 	char dir[512], pin[600], cg[512], rel[64];
-	struct proc p;
 	int fd;
 
 	if (!require_root())
@@ -162,18 +184,7 @@ void test_dataplane_other_version(void)
 	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "nl_limits", 4, 640, 16384, NULL);
 	if (!ASSERT_GE(fd, 0, "an older limits map") || !ASSERT_OK(bpf_obj_pin(fd, pin), "pin"))
 		goto out;
-	netlimit(&p, "attach", "--cgroup", cg, "--out=1M", NULL);
-	ASSERT_EQ(p.status, 69, "refused");
-	ASSERT_HAS(p.err, "another netlimit version", "says why");
-	ASSERT_HAS(p.err, "gc --legacy", "and what to do");
-	netlimit(&p, "list", NULL);
-	ASSERT_EQ(p.status, 69, "list refuses it too");
-	netlimit(&p, "gc", "--legacy", NULL);
-	ASSERT_EQ(p.status, 0, "gc --legacy");
-	ASSERT_TRUE(access(dir, F_OK) && errno == ENOENT, "the old dataplane removed");
-	netlimit(&p, "attach", "--cgroup", cg, "--out=1M", "--name=new", NULL);
-	ASSERT_EQ(p.status, 0, "now it works");
-	netlimit(&p, "detach", "new", NULL);
+	other_version_refused(cg);
 out:
 	if (fd >= 0)
 		close(fd);
@@ -208,14 +219,7 @@ void test_dataplane_other_layout(void)
 	ASSERT_EQ(c.layout, NL_LAYOUT, "the loader wrote its layout");
 	c.layout = 0;
 	ASSERT_OK(bpf_map_update_elem(fd, &zero, &c, BPF_ANY), "as an older netlimit left it");
-	netlimit(&p, "attach", "--cgroup", cg, "--out=1M", NULL);
-	ASSERT_EQ(p.status, 69, "refused");
-	ASSERT_HAS(p.err, "another netlimit version", "says why");
-	netlimit(&p, "gc", "--legacy", NULL);
-	ASSERT_EQ(p.status, 0, "gc --legacy");
-	netlimit(&p, "attach", "--cgroup", cg, "--out=1M", "--name=new", NULL);
-	ASSERT_EQ(p.status, 0, "now it works");
-	netlimit(&p, "detach", "new", NULL);
+	other_version_refused(cg);
 out:
 	if (fd >= 0)
 		close(fd);

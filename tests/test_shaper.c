@@ -163,6 +163,16 @@ out:
 	peer_stop(&ns);
 }
 
+/* This side of the pair 10.79.0.1, the namespace's SH_ADDR, both up. */
+static bool veth_up(const char *nsarg)
+{
+	return ASSERT_EQ(sh("ip addr add 10.79.0.1/24 dev " SH_HOST " && ip link set " SH_HOST
+			    " up && nsenter %s sh -c 'ip addr add " SH_ADDR "/24 dev " SH_PEER
+			    " && ip link set " SH_PEER " up'",
+			    nsarg),
+			 0, "the veth pair addressed");
+}
+
 void test_shaper_tcp_veth(void)
 {
 	struct peer ns;
@@ -173,11 +183,7 @@ void test_shaper_tcp_veth(void)
 	if (!ASSERT_OK(peer_start(&ns, SH_HOST, SH_PEER, false), "a namespace"))
 		goto out;
 	snprintf(nsarg, sizeof(nsarg), "--net=/proc/%d/ns/net", (int)ns.pid);
-	if (!ASSERT_EQ(sh("ip addr add 10.79.0.1/24 dev " SH_HOST " && ip link set " SH_HOST
-			  " up && nsenter %s sh -c 'ip addr add " SH_ADDR "/24 dev " SH_PEER
-			  " && ip link set " SH_PEER " up'",
-			  nsarg),
-		       0, "the veth pair addressed"))
+	if (!veth_up(nsarg))
 		goto out;
 	tcp_case(&ns, SH_ADDR, "10mbit", 1.25e6, 1, true);
 	tcp_case(&ns, SH_ADDR, "100mbit", 12.5e6, 8, true);
@@ -255,11 +261,7 @@ void test_shaper_latency(void)
 	if (!ASSERT_OK(peer_start(&ns, SH_HOST, SH_PEER, false), "a namespace"))
 		goto out;
 	snprintf(nsarg, sizeof(nsarg), "--net=/proc/%d/ns/net", (int)ns.pid);
-	if (!ASSERT_EQ(sh("ip addr add 10.79.0.1/24 dev " SH_HOST " && ip link set " SH_HOST
-			  " up && nsenter %s sh -c 'ip addr add " SH_ADDR "/24 dev " SH_PEER
-			  " && ip link set " SH_PEER " up'",
-			  nsarg),
-		       0, "the veth pair addressed"))
+	if (!veth_up(nsarg))
 		goto out;
 	proc_start(&echo, (char *[]){ traffic(), "echo-serve", "10.79.0.1", NULL });
 	port = printed_port(&echo);
