@@ -73,7 +73,6 @@ measure() {
 	pps=$(median < "$tmp/p")
 	cost=$( [ -s "$tmp/c" ] && median < "$tmp/c" || echo 0)
 }
-ms_now() { date +%s%N; }
 # Kernel memory of the dataplane's maps (bpftool's memlock figures).
 memlock() {
 	for m in limits conf cgroups hosts scopes socks sock_tags tasks rings cg_meter proc_meter sk_slots sk_owners host_meter audit sock_exe udp_peers; do
@@ -161,10 +160,10 @@ printf '%-8s %-6s %10s %8s %10s %8s %8s %10s %10s\n' "limits" "kind" "pps" "vs 1
 : > "$tmp/mk"
 for k in 1 100 1000 10000; do
 	[ "$k" -le "$MAX" ] || break
+	: > "$tmp/mk" # make ms: the limits made in this step, from the last step's number up
 	while [ "$n" -lt "$k" ]; do
-		t0=$(ms_now)
-		"$NL" host "10.$((n >> 16)).$(((n >> 8) & 255)).$((n & 255))" --out=1G --cgroup "$BASE/sender" -q > /dev/null
-		echo "$(( ($(ms_now) - t0) / 1000 ))" >> "$tmp/mk"
+		"$T" timed "$NL" host "10.$((n >> 16)).$(((n >> 8) & 255)).$((n & 255))" --out=1G \
+			--cgroup "$BASE/sender" -q | awk '{ print $2 }' >> "$tmp/mk"
 		n=$((n + 1))
 	done
 	[ "$k" = 1 ] && mem1=$(memlock)
@@ -202,14 +201,14 @@ n=0
 : > "$tmp/mk"
 for k in 1 100 1000 10000; do
 	[ "$k" -le "$MAX" ] || break
+	: > "$tmp/mk"
 	sed -n "$((n + 1)),${k}p" "$tmp/park" | while read -r pid; do
-		t0=$(ms_now)
-		if ! "$NL" attach --pid "$pid" --out=1G -q > /dev/null 2> "$tmp/err"; then
+		if ! "$T" timed "$NL" attach --pid "$pid" --out=1G -q > "$tmp/us" 2> "$tmp/err"; then
 			echo "attach --pid failed after $(wc -l < "$tmp/mk") pid limits:" \
 				"$(cat "$tmp/err")" >&2
 			break
 		fi
-		echo "$(( ($(ms_now) - t0) / 1000 ))" >> "$tmp/mk"
+		awk '{ print $2 }' "$tmp/us" >> "$tmp/mk"
 	done
 	n=$k
 	measure
@@ -223,12 +222,21 @@ echo "(aims: pps with 10,000 limits >= 0.95 of 1 limit; cost within 5%; making a
 i=0
 while [ "$i" -lt 20 ]; do
 	mkdir -p "$BASE/sender/c$i"
-	t0=$(ms_now)
-	"$NL" attach --cgroup "$BASE/sender/c$i" --out=1G -q > /dev/null
-	echo "$(( ($(ms_now) - t0) / 1000 ))" >> "$tmp/mk"
+	"$T" timed "$NL" attach --cgroup "$BASE/sender/c$i" --out=1G -q | awk '{ print $2 }' >> "$tmp/mk"
 	i=$((i + 1))
 done
 echo "attach --cgroup with $((MAX + 1)) limits in place: median $(awk '{ print $1 / 1000 }' "$tmp/mk" | median) ms"
+# The floor under every "make ms": a process that does nothing, and netlimit starting.
+: > "$tmp/mk"; : > "$tmp/mv"
+i=0
+while [ "$i" -lt 20 ]; do
+	"$T" timed /bin/true | awk '{ print $2 }' >> "$tmp/mk"
+	"$T" timed "$NL" --version | awk '{ print $2 }' >> "$tmp/mv"
+	i=$((i + 1))
+done
+echo "(make ms: each command as a whole process, spawned and waited for by nltraffic timed;" \
+	"/bin/true takes $(awk '{ print $1 / 1000 }' "$tmp/mk" | median) ms that way here," \
+	"netlimit --version $(awk '{ print $1 / 1000 }' "$tmp/mv" | median) ms)"
 rm -rf "$NETLIMIT_STATE"
 i=0
 while [ "$i" -lt 20 ]; do rmdir "$BASE/sender/c$i"; i=$((i + 1)); done

@@ -34,6 +34,8 @@
  *                                                 held until killed; prints "ready"
  *   nltraffic forks N                             fork N children that exit at once, one
  *                                                 at a time; prints "us_per_fork X"
+ *   nltraffic timed CMD [ARGS...]                 run CMD (its output to /dev/null) and
+ *                                                 print its wall time, "us X"; exits as CMD
  *   nltraffic tcp-for ADDR PORT MS [FLOWS]        FLOWS connections send as fast as they
  *                                                 may for MS ms, then reset; prints "queued N"
  *   nltraffic udp-for ADDR PORT MS SIZE           datagrams of SIZE as fast as they go, MS ms
@@ -50,6 +52,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -314,6 +317,34 @@ static int forks(int argc, char **argv)
 	       ((double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec)) / 1e3 /
 		       (double)n);
 	return 0;
+}
+
+/* A whole command's time as a user's shell sees it, without the shell's own fork. */
+static int timed(int argc, char **argv)
+{
+	posix_spawn_file_actions_t fa;
+	struct timespec a, b;
+	extern char **environ;
+	int st, err;
+	pid_t pid;
+
+	if (argc < 3)
+		return 2;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	err = posix_spawnp(&pid, argv[2], &fa, NULL, argv + 2, environ);
+	if (!err)
+		waitpid(pid, &st, 0);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	posix_spawn_file_actions_destroy(&fa);
+	if (err) {
+		fprintf(stderr, "nltraffic timed: %s: %s\n", argv[2], strerror(err));
+		return 127;
+	}
+	printf("us %.0f\n",
+	       ((double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec)) / 1e3);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
 static volatile sig_atomic_t park_stop;
@@ -922,6 +953,8 @@ int main(int argc, char **argv)
 		return park(argc, argv);
 	if (!strcmp(argv[1], "forks"))
 		return forks(argc, argv);
+	if (!strcmp(argv[1], "timed"))
+		return timed(argc, argv);
 	if (!strcmp(argv[1], "hold"))
 		return hold(argc, argv);
 	if (!strcmp(argv[1], "sockets"))

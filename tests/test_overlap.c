@@ -191,6 +191,65 @@ void test_overlap_nested_hosts(void)
 	rmdir(cg);
 }
 
+/*
+ * One address limited inside prefixes limited before it: its entry takes
+ * theirs from the trie, not from a walk of every limit (user/limit.c).
+ */
+void test_overlap_address_inside_prefixes(void)
+{
+	char cg[512], rel[64];
+	struct server *a;
+	struct proc p, snd;
+	int pa;
+
+	if (!require_root())
+		return;
+	snprintf(rel, sizeof(rel), "ai-%d", (int)getpid());
+	if (!ASSERT_TRUE(test_make_cgroup(rel, cg, sizeof(cg)), "cgroup"))
+		return;
+	a = udp_sink_at("127.0.0.2", &pa);
+	netlimit(&p, "host", "127.0.0.0/8", "--out=3000", "--cgroup", cg, "--name=a8", NULL);
+	ASSERT_EQ(p.status, 0, "/8");
+	netlimit(&p, "host", "127.0.0.0/16", "--out=4000", "--cgroup", cg, "--name=a16", NULL);
+	ASSERT_EQ(p.status, 0, "/16 inside it");
+	netlimit(&p, "host", "127.0.0.2", "--out=5000", "--cgroup", cg, "--name=a32", NULL);
+	ASSERT_EQ(p.status, 0, "/32 inside both");
+	netlimit(&p, "host", "127.0.0.2", "--out=6000", "--cgroup", cg, "--name=a32b", NULL);
+	ASSERT_EQ(p.status, 0, "a second /32 on the same address");
+	start_in_cgroup(&snd, cg,
+			(char *[]){ traffic(), "udp", "127.0.0.2", num(pa), "100", "72", NULL });
+	proc_finish(&snd, 10);
+	msleep(50);
+	netlimit(&p, "show", "a8", "--json", NULL);
+	ASSERT_EQ(J(p.out, "out_bytes"), 3000, "/8: its cap");
+	ASSERT_EQ(J(p.out, "out_dropped_packets"), 70, "/8: refused the rest");
+	netlimit(&p, "show", "a16", "--json", NULL);
+	ASSERT_EQ(J(p.out, "out_bytes"), 3000, "/16: what the /8 let pass");
+	netlimit(&p, "show", "a32", "--json", NULL);
+	ASSERT_EQ(J(p.out, "out_bytes"), 3000, "/32: what the /8 let pass");
+	netlimit(&p, "show", "a32b", "--json", NULL);
+	ASSERT_EQ(J(p.out, "out_bytes"), 3000, "second /32: the same");
+	ASSERT_EQ(server_msgs(a), 30, ".2 got what all allowed");
+	/* The /8 and one /32 go: the /16 and the other /32 keep counting. */
+	netlimit(&p, "detach", "a8", NULL);
+	ASSERT_EQ(p.status, 0, "detach /8");
+	netlimit(&p, "detach", "a32", NULL);
+	ASSERT_EQ(p.status, 0, "detach one /32");
+	start_in_cgroup(&snd, cg,
+			(char *[]){ traffic(), "udp", "127.0.0.2", num(pa), "20", "72", NULL });
+	proc_finish(&snd, 10);
+	msleep(50);
+	netlimit(&p, "show", "a16", "--json", NULL);
+	ASSERT_EQ(J(p.out, "out_bytes"), 4000, "/16: its cap, alone above");
+	netlimit(&p, "show", "a32b", "--json", NULL);
+	ASSERT_EQ(J(p.out, "out_bytes"), 4000, "second /32: what the /16 let pass");
+	ASSERT_EQ(server_msgs(a), 40, ".2: 10 more");
+	netlimit(&p, "detach", "a16", NULL);
+	netlimit(&p, "detach", "a32b", NULL);
+	server_stop(a);
+	rmdir(cg);
+}
+
 /* Two pid limits on one process, the first detached: the second still holds. */
 void test_overlap_pid_after_detached_pid(void)
 {

@@ -694,7 +694,7 @@ int nl_attach_run(struct nl_attach_opts *po, __u32 kind, const char *what)
 			added += nl_lim__pid_tagged(q, again[t]) == 0 &&
 				 !nl_lim__tag_pid(q, again[t]);
 		if (nagain > ntree)
-			nl_debug("%zu child process(es) come along", nagain - ntree);
+			nl_verbose("%zu child process(es) come along", nagain - ntree);
 		free(tree);
 		tree = again;
 		ntree = nagain;

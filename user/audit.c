@@ -824,7 +824,7 @@ int nl_cmd_audit(int argc, char **argv)
 		write_record(&a, &p->rec, NULL, NULL, true);
 	}
 	report_lost(&a);
-	nl_debug("audit: %llu records", a.records);
+	nl_verbose("audit: %llu records", a.records);
 out:
 	if (counted) {
 		__u32 me = (__u32)getpid();

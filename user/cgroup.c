@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <limits.h>
 #include <mntent.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,27 +16,27 @@
 #include <linux/types.h>
 #include "cgroup.h"
 
+/* Found once a process: a command asks for it several times on its way. */
+static char mount_dir[PATH_MAX];
+
 int nl_cgroup_mount(char *buf, size_t len)
 {
 	struct mntent *m;
 	FILE *f;
-	int err = -ENOENT;
 
-	f = setmntent("/proc/self/mounts", "r");
-	if (!f)
-		return -errno;
-	while ((m = getmntent(f))) {
-		if (strcmp(m->mnt_type, "cgroup2"))
-			continue;
-		if ((size_t)snprintf(buf, len, "%s", m->mnt_dir) >= len) {
-			err = -ENAMETOOLONG;
-			break;
-		}
-		err = 0;
-		break;
+	if (!mount_dir[0]) {
+		f = setmntent("/proc/self/mounts", "r");
+		if (!f)
+			return -errno;
+		while ((m = getmntent(f)) && strcmp(m->mnt_type, "cgroup2"))
+			;
+		if (m && strlen(m->mnt_dir) < sizeof(mount_dir))
+			strcpy(mount_dir, m->mnt_dir);
+		endmntent(f);
+		if (!mount_dir[0])
+			return m ? -ENAMETOOLONG : -ENOENT;
 	}
-	endmntent(f);
-	return err;
+	return (size_t)snprintf(buf, len, "%s", mount_dir) >= len ? -ENAMETOOLONG : 0;
 }
 
 int nl_cgroup_parent(char *buf, size_t len)

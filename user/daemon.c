@@ -532,7 +532,7 @@ static void handle(int fd)
 				     : "");
 		return;
 	}
-	nl_debug("uid %u pid %d: %s", (unsigned)cr.uid, (int)cr.pid, nl_req_op_name(r.op));
+	nl_verbose("uid %u pid %d: %s", (unsigned)cr.uid, (int)cr.pid, nl_req_op_name(r.op));
 	switch (r.op) {
 	case NL_REQ_LIST:
 	case NL_REQ_SHOW:

@@ -347,7 +347,7 @@ static int create(struct nl_state *st, struct nl_dp *dp)
 	if (err)
 		nl_err("cannot pin the dataplane in %s: %s", tmp, strerror(-err));
 	else
-		nl_debug("dataplane loaded on %s, pinned in %s", dp->base, final);
+		nl_verbose("dataplane loaded on %s, pinned in %s", dp->base, final);
 out:
 	/* Pinned links hold the programs; an error unpins all, which detaches. */
 	for (i = 0; i < L_COUNT; i++)
@@ -528,7 +528,7 @@ int nl_dp__unload(struct nl_state *st)
 	/* Unpinning the links drops their last reference: the programs detach. */
 	err = nl_state__remove_dir(dir);
 	if (!err)
-		nl_debug("dataplane unloaded: no limit left and the meter is off");
+		nl_verbose("dataplane unloaded: no limit left and the meter is off");
 	if (shared_dp) {
 		struct nl_dp *dp = shared_dp;
 

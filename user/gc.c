@@ -155,7 +155,7 @@ static void gc_cgroups(struct nl_state *st)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", parent, de->d_name);
 		if (nl_cgroup_populated(path) == 0 && !nl_cgroup_remove(path))
-			nl_debug("gc: removed stray cgroup %s", path);
+			nl_verbose("gc: removed stray cgroup %s", path);
 	}
 	closedir(d);
 }
@@ -182,7 +182,7 @@ static void gc_slots(struct nl_state *st)
 			continue;
 		nl_state__new_path(st, id, dir, sizeof(dir));
 		nl_lim__detach(st, id, dir);
-		nl_debug("gc: limit %u was never completed: removed", id);
+		nl_verbose("gc: limit %u was never completed: removed", id);
 	}
 	nl_dp__free(dp);
 }
@@ -224,7 +224,7 @@ int nl_gc(struct nl_state *st, bool verbose)
 		if (verbose)
 			nl_info("removed limit %u: its target is gone", ids[i]);
 		else
-			nl_debug("gc: removed limit %u", ids[i]);
+			nl_verbose("gc: removed limit %u", ids[i]);
 	}
 	free(ids);
 	gc_slots(st);

@@ -314,12 +314,60 @@ static int host_entry(struct nl_dp *dp, const struct nl_host_key *k)
 	return bpf_map_update_elem(fd, k, &c, BPF_ANY) ? -errno : 0;
 }
 
-/* Rewrite the entries of k and of every host prefix inside it. */
-static int host_rewrite(struct nl_dp *dp, const struct nl_host_key *k)
+static int cmp_id(const void *a, const void *b)
 {
-	int err = host_entry(dp, k), e2;
-	__u32 id;
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
 
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The entry of a full-length prefix k (one address) without a walk of the
+ * slots: every live host limit around k is in the chain of the longest
+ * entry that holds k (each limit's prefix has an entry, and the prefixes
+ * around one address nest), so that chain, checked slot by slot, and id.
+ * The same ids, in the same order, as host_entry's walk.
+ */
+static int host_entry_address(struct nl_dp *dp, const struct nl_host_key *k, __u32 id)
+{
+	int fd = nl_dp__map_fd(dp, NL_MAP_HOSTS), n = 0, i;
+	struct nl_ids old = { 0 }, c = { 0 };
+
+	if (bpf_map_lookup_elem(fd, k, &old) && errno != ENOENT)
+		return -errno;
+	for (i = 0; i < NL_HOST_CHAIN && old.ids[i]; i++) {
+		const struct nl_limit *l = nl_dp__limit(dp, old.ids[i]);
+
+		if (l && old.ids[i] != id && l->kind == NL_KIND_HOST && contains(&l->host, k))
+			c.ids[n++] = old.ids[i];
+	}
+	if (id && nl_dp__limit(dp, id)->kind == NL_KIND_HOST) {
+		if (n == NL_HOST_CHAIN)
+			return -E2BIG;
+		c.ids[n++] = id;
+	}
+	qsort(c.ids, (size_t)n, sizeof(c.ids[0]), cmp_id);
+	if (!n)
+		return bpf_map_delete_elem(fd, k) && errno != ENOENT ? -errno : 0;
+	return bpf_map_update_elem(fd, k, &c, BPF_ANY) ? -errno : 0;
+}
+
+static bool full_length(const struct nl_host_key *k)
+{
+	return k->prefixlen == 8 + (k->fam == NL_FAM_V4 ? 32 : 128);
+}
+
+/*
+ * Rewrite the entries of k and of every host prefix inside it, for limit
+ * id (0: k lost a limit). One address has nothing inside it: no walk.
+ */
+static int host_rewrite(struct nl_dp *dp, const struct nl_host_key *k, __u32 id)
+{
+	int err, e2;
+
+	if (full_length(k))
+		return host_entry_address(dp, k, id);
+	err = host_entry(dp, k);
 	for (id = 1; id <= max_id(dp); id++) {
 		struct nl_limit *l = nl_dp__limit(dp, id);
 
@@ -333,12 +381,13 @@ static int host_rewrite(struct nl_dp *dp, const struct nl_host_key *k)
 	return err;
 }
 
+/* nl_conf.nhosts: whether any host limit is live (the walk stops at the first). */
 static void count_hosts(struct nl_dp *dp)
 {
 	__u32 id, n = 0;
 
-	for (id = 1; id <= max_id(dp); id++)
-		n += nl_dp__limit(dp, id)->kind == NL_KIND_HOST;
+	for (id = 1; id <= max_id(dp) && !n; id++)
+		n = nl_dp__limit(dp, id)->kind == NL_KIND_HOST;
 	__atomic_store_n(&nl_dp__conf(dp)->nhosts, n, __ATOMIC_SEQ_CST);
 	/* The CPUs' memos of host chains (bpf/dataplane.bpf.c) are stale now. */
 	nl_dp__bump(dp);
@@ -352,18 +401,20 @@ int nl_lim__attach_host(struct nl_lim *q, const struct nl_prefix *p)
 	nl_prefix_key(p, &k->fam, k->addr, &k->prefixlen);
 	k->prefixlen += 8;
 	/* The scope trie holds the same prefix: a host limit counts only its traffic. */
-	err = host_rewrite(q->dp, k);
+	err = host_rewrite(q->dp, k, q->id);
 	if (err) {
 		/* Too many nested around one address: take this one out again. */
 		__atomic_store_n(&q->lim->kind, 0, __ATOMIC_SEQ_CST);
 		nl_limit_gates(q->lim);
-		host_rewrite(q->dp, k);
+		host_rewrite(q->dp, k, 0);
 		nl_dp__bump(q->dp);
 		q->lim->kind = NL_KIND_HOST;
 		nl_limit_gates(q->lim);
 		return err;
 	}
-	count_hosts(q->dp);
+	/* nhosts only says whether any exists (bpf/dataplane.bpf.c): this one does. */
+	__atomic_store_n(&nl_dp__conf(q->dp)->nhosts, 1, __ATOMIC_SEQ_CST);
+	nl_dp__bump(q->dp);
 	return 0;
 }
 
@@ -595,7 +646,7 @@ int nl_lim__tag_pid(struct nl_lim *q, pid_t pid)
 	close(pidfd);
 	nl_dp__bump(q->dp);
 	if (err >= 0)
-		nl_debug("pid %d: %d open socket(s) tagged", (int)pid, err);
+		nl_verbose("pid %d: %d open socket(s) tagged", (int)pid, err);
 	return err < 0 ? err : 0;
 }
 
@@ -684,7 +735,7 @@ int nl_lim__detach(struct nl_state *st, __u32 id, const char *dir)
 		if (kind == NL_KIND_RUN || kind == NL_KIND_CGROUP)
 			cg_del(dp, l->cgroup_id, id);
 		if (kind == NL_KIND_HOST) {
-			host_rewrite(dp, &l->host);
+			host_rewrite(dp, &l->host, 0);
 			count_hosts(dp);
 		}
 		if (l->scope != NL_SCOPE_ALL)

@@ -37,7 +37,7 @@ void nl_info(const char *fmt, ...)
 	va_end(ap);
 }
 
-void nl_debug(const char *fmt, ...)
+void nl_verbose(const char *fmt, ...)
 {
 	va_list ap;
 

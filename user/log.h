@@ -14,7 +14,7 @@ extern int nl_verbosity;
 /* Errors are printed whatever the verbosity: one line, "netlimit: ...". */
 void nl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void nl_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void nl_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void nl_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void nl_log_init(void);
 
 #endif

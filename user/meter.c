@@ -872,7 +872,7 @@ int nl_meter_adopt(struct nl_dp *dp)
 			n += adopt_process(fd, (pid_t)pid);
 	}
 	closedir(d);
-	nl_debug("meter: %d sockets older than the meter got their owners", n);
+	nl_verbose("meter: %d sockets older than the meter got their owners", n);
 	return n;
 }
 

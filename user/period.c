@@ -272,7 +272,7 @@ void nl_period_refresh(struct nl_dp *dp)
 		spec.kind = v.kind;
 		spec.day = v.day;
 		if (arm(dp, key, v.gen, &spec))
-			nl_debug("limit %u: cannot re-arm its period", key);
+			nl_verbose("limit %u: cannot re-arm its period", key);
 	}
 }
 

@@ -213,7 +213,7 @@ static void on_event(void *ctx, const struct nl_event *e)
 
 	/* The event carries its kernel time (CLOCK_MONOTONIC): say how fast we are. */
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	nl_debug("cap event read %.1f us after the kernel sent it",
+	nl_verbose("cap event read %.1f us after the kernel sent it",
 		 ((double)now.tv_sec * 1e9 + (double)now.tv_nsec - (double)e->ts_ns) / 1e3);
 	nl_hit_names(e->hit, hit, sizeof(hit));
 	nl_format_size(e->cap, cap, sizeof(cap));
@@ -394,21 +394,21 @@ static int supervise(struct runner *r, int sig_fd, int events_fd)
 				__u64 ticks;
 
 				if (read(fd, &ticks, sizeof(ticks)) > 0 && r->killing == 1) {
-					nl_debug("grace time over: SIGKILL to every process left");
+					nl_verbose("grace time over: SIGKILL to every process left");
 					nl_cgroup_kill(r->cgroup);
 					r->killing = 2;
 				}
 			} else if (fd == cg_fd) {
 				/* Re-arm the notification by reading the file. */
 				if (pread(cg_fd, buf, sizeof(buf), 0) < 0)
-					nl_debug("cgroup.events: %s", strerror(errno));
+					nl_verbose("cgroup.events: %s", strerror(errno));
 			} else if (fd == sig_fd) {
 				struct signalfd_siginfo si;
 
 				while (read(sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 					if (si.ssi_signo == SIGCHLD)
 						continue;
-					nl_debug("passing signal %u to '%s'", si.ssi_signo,
+					nl_verbose("passing signal %u to '%s'", si.ssi_signo,
 						 r->command);
 					if (!r->child_done)
 						kill(r->child, (int)si.ssi_signo);
@@ -451,13 +451,13 @@ static void settle_sockets(struct runner *r, __u64 cgid)
 	while ((n = nl_sockets_count(cgid)) > 0) {
 		if (__atomic_load_n(&l->hit, __ATOMIC_RELAXED) || now_s() >= deadline) {
 			n = nl_sockets_destroy(cgid);
-			nl_debug("reset %d connection(s) the command left behind", n);
+			nl_verbose("reset %d connection(s) the command left behind", n);
 			break;
 		}
 		nanosleep(&ts, NULL);
 	}
 	if (n < 0)
-		nl_debug("cannot list the command's sockets: %s", strerror(-n));
+		nl_verbose("cannot list the command's sockets: %s", strerror(-n));
 }
 
 int nl_cmd_run(int argc, char **argv)
@@ -559,7 +559,7 @@ int nl_cmd_run(int argc, char **argv)
 		goto cleanup;
 	}
 	nl_create__unlock(&c);
-	nl_debug("limit %u: cgroup %s, state in %s", id, cgpath, limdir);
+	nl_verbose("limit %u: cgroup %s, state in %s", id, cgpath, limdir);
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);

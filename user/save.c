@@ -774,7 +774,7 @@ int nl_cmd_restore(int argc, char **argv)
 		if (st)
 			nl_lim__each(st, find_one, &fc);
 		if (fc.found) {
-			nl_debug("%s:%d: %s is there already", file, e->line, want);
+			nl_verbose("%s:%d: %s is there already", file, e->line, want);
 			there++;
 			continue;
 		}

@@ -920,7 +920,7 @@ static int one_round(struct nl_state *st, struct nl_dp *dp, const struct nl_use 
 	malloc_trim(0);
 	nl_dp__drop_pages(dp);
 	round_s = mono_s() - t0;
-	nl_debug("serve: a round of %zu limits took %.1f ms", lim_nprev, round_s * 1e3);
+	nl_verbose("serve: a round of %zu limits took %.1f ms", lim_nprev, round_s * 1e3);
 	return 0;
 }
 

@@ -14,8 +14,8 @@
 #include <linux/rtnetlink.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-/* libnl declares a global nl_debug, as our log.h names its function. */
-#define nl_debug libnl_debug_level
+/* libnl declares a global nl_verbose, as our log.h names its function. */
+#define nl_verbose libnl_debug_level
 #include <netlink/netlink.h>
 #include <netlink/msg.h>
 #include <netlink/attr.h>
@@ -27,7 +27,7 @@
 #include <netlink/route/classifier.h>
 #include <netlink/route/qdisc/htb.h>
 #include <netlink/route/qdisc/fifo.h>
-#undef nl_debug
+#undef nl_verbose
 #include "dataplane.h"
 #include "dataplane_user.h"
 #include "link.h"
@@ -90,7 +90,7 @@ static void ipv6_off(const char *dev)
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd >= 0) {
 		if (write(fd, "1", 1) != 1)
-			nl_debug("cannot turn IPv6 off on %s", dev);
+			nl_verbose("cannot turn IPv6 off on %s", dev);
 		close(fd);
 	}
 }

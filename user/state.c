@@ -57,19 +57,24 @@ static int ensure_bpffs(const char *root)
 		return -errno;
 	if (mount("bpf", BPFFS, "bpf", 0, "mode=0700"))
 		return -errno;
-	nl_debug("mounted bpffs at %s", BPFFS);
+	nl_verbose("mounted bpffs at %s", BPFFS);
 	return 0;
+}
+
+const char *nl_state_root_path(void)
+{
+	const char *root = getenv("NETLIMIT_STATE");
+
+	return root && *root ? root : BPFFS "/netlimit";
 }
 
 int nl_state__open(struct nl_state **out, bool create)
 {
-	const char *root = getenv("NETLIMIT_STATE");
+	const char *root = nl_state_root_path();
 	struct nl_state *st;
 	int err;
 
 	*out = NULL;
-	if (!root || !*root)
-		root = BPFFS "/netlimit";
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return -ENOMEM;

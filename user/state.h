@@ -19,6 +19,8 @@ struct nl_state;
 int nl_state__open(struct nl_state **st, bool create);
 void nl_state__free(struct nl_state *st);
 const char *nl_state__root(const struct nl_state *st);
+/* <root> itself, before any state is opened. */
+const char *nl_state_root_path(void);
 /* The state directory, open (for locks of its own entries). */
 int nl_state__dirfd(const struct nl_state *st);
 
