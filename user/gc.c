@@ -62,14 +62,16 @@ static void unload_if_unused(struct nl_state *st)
 	struct nl_dp *dp;
 	size_t n = 1;
 	__u32 *ids;
-	bool meter;
+	bool used;
 
 	if (nl_dp__open(st, false, &dp))
 		return;
 	nl_meter_views_gc(st, dp);
-	meter = __atomic_load_n(&nl_dp__conf(dp)->meter, __ATOMIC_RELAXED);
+	/* A live limit counts in nlimits: the listing (O(limits)) only when none does. */
+	used = __atomic_load_n(&nl_dp__conf(dp)->meter, __ATOMIC_RELAXED) ||
+	       __atomic_load_n(&nl_dp__conf(dp)->nlimits, __ATOMIC_RELAXED);
 	nl_dp__free(dp);
-	if (meter || nl_state__ids(st, &ids, &n))
+	if (used || nl_state__ids(st, &ids, &n))
 		return;
 	free(ids);
 	if (!n)
@@ -187,12 +189,17 @@ static void gc_slots(struct nl_state *st)
 	nl_dp__free(dp);
 }
 
-/* Creating a limit collects at most once a second: the walk is O(limits). */
+/*
+ * Creating a limit collects at most once a second, and once every n/1,000
+ * seconds with n limits: the walk is O(limits), about 20 us each (a
+ * limits' worth of syscalls), so that it stays a few per cent of the
+ * creations however many there are. `list` and `gc` collect every time.
+ */
 bool nl_gc_due(struct nl_state *st)
 {
 	struct timespec ts;
 	struct nl_dp *dp;
-	__u64 now, last;
+	__u64 now, last, every;
 	bool due;
 
 	if (nl_dp__open(st, false, &dp))
@@ -200,7 +207,8 @@ bool nl_gc_due(struct nl_state *st)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	now = (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
 	last = nl_dp__conf(dp)->last_gc_ns;
-	due = now - last >= 1000000000ULL || now < last;
+	every = 1000000000ULL * (1 + __atomic_load_n(&nl_dp__conf(dp)->nlimits, __ATOMIC_RELAXED) / 1000);
+	due = now - last >= every || now < last;
 	if (due)
 		nl_dp__conf(dp)->last_gc_ns = now;
 	nl_dp__free(dp);
