@@ -14,8 +14,6 @@
 #include <linux/rtnetlink.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-/* libnl declares a global nl_verbose, as our log.h names its function. */
-#define nl_verbose libnl_debug_level
 #include <netlink/netlink.h>
 #include <netlink/msg.h>
 #include <netlink/attr.h>
@@ -27,7 +25,6 @@
 #include <netlink/route/classifier.h>
 #include <netlink/route/qdisc/htb.h>
 #include <netlink/route/qdisc/fifo.h>
-#undef nl_verbose
 #include "dataplane.h"
 #include "dataplane_user.h"
 #include "link.h"
