@@ -1,30 +1,64 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * An interface limit: tc programs (tcx links) on one interface, charging
- * everything that crosses it to one limit of the dataplane. Loaded once per
- * limited interface, with the dataplane's maps (nl_limits, nl_scopes,
- * nl_rings) reused, so counts, caps and events live where every other
- * limit's do. User side: user/iface.c and user/limit.c; charging:
- * bpf/charge.h; types: include/dataplane.h.
+ * Interface limits: one pair of tc programs, loaded once beside the
+ * dataplane and linked (tcx) to every limited interface. A packet's
+ * interface, in its network namespace, names its limit in nl_iface_slots
+ * (or, past a slot another interface holds, in nl_ifaces); the
+ * dataplane's maps (nl_limits, nl_scopes, nl_rings) are reused, so counts,
+ * caps and events live where every other limit's do. User side:
+ * user/iface.c, user/limit.c and user/dataplane.c; charging: bpf/charge.h;
+ * types: include/dataplane.h.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "charge.h"
 
-/* The limit this instance charges, and the link header it skips to reach L3. */
-const volatile __u32 nl_iface_id = 0;
-const volatile __u32 nl_link_hlen = 14;
-
 #define TCX_NEXT -1
 #define TCX_DROP 2
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, NL_IFACE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct nl_iface_slot);
+} nl_iface_slots SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NL_MAX_IFACES);
+	__type(key, struct nl_iface_key);
+	__type(value, struct nl_iface_ref);
+} nl_ifaces SEC(".maps");
+
+extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
+
 static __always_inline bool iface_charge(struct __sk_buff *skb, const int dir)
 {
-	const __u32 ids[1] = { nl_iface_id };
+	struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
+	struct nl_iface_key k = { .ifindex = skb->ifindex };
 	struct nl_lazy z = { .ready = false };
+	struct nl_iface_slot *s;
+	struct nl_iface_ref *r;
+	__u32 ids[1], hlen, idx;
 
-	return !charge_list(skb, ids, false, 1, dir | (nl_link_hlen & 0x7f) << 8, &z);
+	k.netns = kskb->dev->nd_net.net->ns.inum;
+	idx = nl_iface_fold(k.ifindex, k.netns);
+	s = bpf_map_lookup_elem(&nl_iface_slots, &idx);
+	if (!s)
+		return true;
+	if (s->ifindex == k.ifindex && s->netns == k.netns) {
+		ids[0] = s->id;
+		hlen = s->link_hlen;
+	} else if (s->more && (r = bpf_map_lookup_elem(&nl_ifaces, &k))) {
+		ids[0] = r->id;
+		hlen = r->link_hlen;
+	} else {
+		return true; /* linked, but its limit is going: nothing to charge */
+	}
+	if (!ids[0])
+		return true;
+	return !charge_list(skb, ids, false, 1, dir | (hlen & 0x7f) << 8, &z);
 }
 
 SEC("tc")

@@ -14,7 +14,9 @@
  *     to the sockets the process creates (nl_sock_tags);
  *   - host limits: one LPM lookup of the remote address in nl_hosts, whose
  *     entry lists every host limit whose prefix contains it;
- *   - interface limits: a tc program per interface with its id in rodata.
+ *   - interface limits: one pair of tc programs (bpf/iface.bpf.c), loaded
+ *     once and linked to every limited interface, finds the limit by the
+ *     interface in nl_ifaces.
  * The per-packet cost grows with the limits covering the packet, never with
  * the number of limits that exist.
  */
@@ -245,6 +247,42 @@ struct nl_limit {
 	char name[NL_NAME_LEN];
 	char target[NL_TARGET_LEN];
 };
+
+/*
+ * Interface limits: nl_iface_slots, an array the tc programs index without a
+ * hash (nl_iface_fold of the interface), holds one interface a slot; one that
+ * folds to a slot another holds goes to the hash nl_ifaces, and the slot's
+ * `more` says some do. Interfaces of one namespace below NL_IFACE_SLOTS never
+ * share a slot. README names these limits.
+ */
+#define NL_IFACE_SLOTS 16384
+#define NL_MAX_IFACES  16384 /* nl_ifaces entries */
+
+/* An interface, in its network namespace: nl_ifaces' key. */
+struct nl_iface_key {
+	__u32 ifindex;
+	__u32 netns; /* inode number of the namespace (/proc/PID/ns/net) */
+};
+
+/* The limit that counts everything crossing an interface: nl_ifaces' value. */
+struct nl_iface_ref {
+	__u32 id;
+	__u32 link_hlen; /* bytes of link header before L3 */
+};
+
+/* A slot of nl_iface_slots: id 0 when it holds no interface. */
+struct nl_iface_slot {
+	__u32 ifindex;
+	__u32 netns;
+	__u32 id;
+	__u16 link_hlen;
+	__u16 more; /* interfaces folding here that are in nl_ifaces */
+};
+
+static inline __u32 nl_iface_fold(__u32 ifindex, __u32 netns)
+{
+	return (ifindex ^ netns * 0x9e3779b1U) & (NL_IFACE_SLOTS - 1);
+}
 
 /* Limits placed on one cgroup (nl_cgroups value), 0-terminated. */
 struct nl_cg_limits {

@@ -228,6 +228,16 @@ done
 # In place: the host and pid limits above, the flood's own, these 20.
 inplace=$("$NL" list --json | grep -o '{"id":' | wc -l)
 echo "attach --cgroup with $((inplace - 20)) to $inplace limits in place: median $(awk '{ print $1 / 1000 }' "$tmp/mk" | median) ms"
+# Interface limits on 20 veths of the flood's namespace: the first loads the shared tc programs.
+: > "$tmp/mk"
+i=0
+while [ "$i" -lt 20 ]; do
+	ip -n "$NS" link add "nlv$i" type veth peer name "nlw$i"
+	nsenter --net="/run/netns/$NS" "$T" timed "$NL" iface "nlv$i" --limit=1G -q | awk '{ print $2 }' >> "$tmp/mk"
+	i=$((i + 1))
+done
+echo "iface: the first $(head -1 "$tmp/mk" | awk '{ print $1 / 1000 }') ms (it loads the shared programs)," \
+	"19 more: median $(tail -n +2 "$tmp/mk" | awk '{ print $1 / 1000 }' | median) ms"
 # The floor under every "make ms": a process that does nothing, and netlimit starting.
 : > "$tmp/mk"; : > "$tmp/mv"
 i=0

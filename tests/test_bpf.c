@@ -17,6 +17,7 @@
 #include "harness.h"
 #include "dataplane_user.h"
 #include "limit.h"
+#include "link.h"
 
 /* Ethernet + IPv4 header + payload; the program sees skb->len = IP total length. */
 static size_t make_packet(unsigned char *buf, size_t l3_len)
@@ -361,13 +362,22 @@ cleanup:
 	nl_dp__free(dp);
 }
 
-/* The interface program of a limit, on an Ethernet frame. */
+/*
+ * The interface programs, on Ethernet frames crossing loopback (test runs'
+ * device): found through nl_ifaces when another interface holds the slot,
+ * through the slot itself, and not for an interface of another namespace.
+ */
 void test_bpf_iface(void)
 {
 	struct nl_lim_opts o = { .sz = sizeof(o), .id = 11, .kind = NL_KIND_IFACE };
 	struct nl_dp *dp = NULL;
-	struct nl_lim *q = NULL;
-	struct nl_limit *l;
+	struct nl_lim *q = NULL, *q2 = NULL;
+	struct nl_iface_fds f;
+	struct nl_iface_key k;
+	struct nl_iface_ref r;
+	struct nl_iface_slot sl;
+	struct nl_limit *l, *l2;
+	__u32 ns = (__u32)nl_netns_id(), idx = nl_iface_fold(1, ns);
 	int in, out;
 
 	if (!require_root() || !ASSERT_OK(nl_dp__load_private(0, &dp), "load"))
@@ -375,11 +385,29 @@ void test_bpf_iface(void)
 	o.cap_in = o.cap_total = NL_UNLIMITED;
 	o.cap_out = 1000;
 	o.link_hlen = 14;
+	o.ifindex = 1;
+	o.netns = ns;
 	if (!ASSERT_OK(nl_lim__new_in(dp, &o, &q), "limit") ||
-	    !ASSERT_OK(nl_lim__load_iface(q), "interface programs") ||
-	    !ASSERT_OK(nl_lim__iface_prog_fds(q, &in, &out), "fds"))
+	    !ASSERT_OK(nl_dp__iface(dp, true, &f), "interface programs"))
+		goto cleanup;
+	o.id = 12;
+	o.ifindex = 1 + NL_IFACE_SLOTS; /* folds where lo does */
+	if (!ASSERT_OK(nl_lim__new_in(dp, &o, &q2), "limit on another interface"))
 		goto cleanup;
 	l = nl_lim__limit(q);
+	l2 = nl_lim__limit(q2);
+	/* Linked to an interface without an entry (a limit going): passes, counts nothing. */
+	ASSERT_EQ(run_ip(f.out, 0, "192.0.2.1", "192.0.2.2", 0, 600, 0), -1, "no entry: passes");
+	if (!ASSERT_OK(nl_lim__enter_iface(q2, 1 + NL_IFACE_SLOTS, &in, &out), "other's entry") ||
+	    !ASSERT_OK(nl_lim__enter_iface(q, 1, &in, &out), "entry"))
+		goto cleanup;
+	ASSERT_OK(bpf_map_lookup_elem(f.slots, &idx, &sl), "the slot");
+	ASSERT_EQ(sl.id, 12, "the slot is the first interface's");
+	ASSERT_EQ(sl.more, 1, "and says one more folds there");
+	k.ifindex = 1;
+	k.netns = ns;
+	ASSERT_OK(bpf_map_lookup_elem(f.more, &k, &r), "lo's entry is in nl_ifaces");
+	ASSERT_EQ(r.id, 11, "lo's limit");
 	/* tcx: -1 passes on to the next program, 2 drops. */
 	ASSERT_EQ(run_ip(out, 0, "192.0.2.1", "192.0.2.2", 0, 600, 0), -1, "passes");
 	ASSERT_EQ(run_ip(out, 0, "192.0.2.1", "192.0.2.2", 0, 600, 0), 2, "over the cap");
@@ -387,7 +415,21 @@ void test_bpf_iface(void)
 	ASSERT_EQ(l->out.bytes, 600, "L3 bytes after the link header");
 	ASSERT_EQ(l->out.drop_packets, 1, "dropped");
 	ASSERT_EQ(l->in.bytes, 300, "ingress counted");
+	ASSERT_EQ(l2->out.bytes + l2->in.bytes + l2->out.drop_packets, 0,
+		  "the slot's own interface counted none of it");
+	/* lo in the slot itself. */
+	sl = (struct nl_iface_slot){ .ifindex = 1, .netns = ns, .id = 11, .link_hlen = 14 };
+	ASSERT_OK(bpf_map_delete_elem(f.more, &k), "out of nl_ifaces");
+	ASSERT_OK(bpf_map_update_elem(f.slots, &idx, &sl, BPF_ANY), "into the slot");
+	ASSERT_EQ(run_ip(in, 1, "2001:db8::1", "2001:db8::2", 0, 300, 0), -1, "ingress");
+	ASSERT_EQ(l->in.bytes, 600, "counted through the slot");
+	/* The same ifindex in another namespace is another interface. */
+	sl.netns = ns ^ 1;
+	ASSERT_OK(bpf_map_update_elem(f.slots, &idx, &sl, BPF_ANY), "another namespace's lo");
+	ASSERT_EQ(run_ip(in, 1, "2001:db8::1", "2001:db8::2", 0, 300, 0), -1, "not ours: passes");
+	ASSERT_EQ(l->in.bytes, 600, "not ours: not counted");
 cleanup:
 	nl_lim__free(q);
+	nl_lim__free(q2);
 	nl_dp__free(dp);
 }

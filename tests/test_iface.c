@@ -11,9 +11,12 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <net/if.h>
+#include <bpf/bpf.h>
 #include "harness.h"
 #include "helpers.h"
 #include "link.h"
+#include "dataplane.h"
 
 static bool link_pair(struct peer *pr, bool ipv6)
 {
@@ -84,7 +87,7 @@ void test_iface_cap_drop(void)
 	ASSERT_OK(
 		sh("for i in $(seq 50); do bpftool prog show name nl_tc_egress | grep -q nl_tc || "
 		   "exit 0; sleep 0.02; done; exit 1"),
-		"detach removed the interface's programs and links");
+		"detach removed the interface's links, and the programs with the last limit");
 	proc_run(&t,
 		 (char *[]){ (char *)bin("nltraffic"), "udp", "192.0.2.2", num(port), "100", "72",
 			     NULL },
@@ -92,6 +95,105 @@ void test_iface_cap_drop(void)
 	msleep(50);
 	ASSERT_EQ(server_msgs(s), 150, "detached: everything passes");
 out:
+	server_stop(s);
+	peer_stop(&pr);
+}
+
+/* The ids of the programs on an interface's tcx hook (egress or ingress): how many. */
+static int tcx_progs(const char *ifname, bool egress, __u32 *ids, __u32 n)
+{
+	__u32 cnt = n, flags = 0;
+	int ifindex = (int)if_nametoindex(ifname);
+
+	if (!ifindex || bpf_prog_query(ifindex, egress ? 47 : 46, 0, &flags, ids, &cnt))
+		return -1;
+	return (int)cnt;
+}
+
+/* Entries of the interface limits that fold to a slot another holds (nl_ifaces). */
+static int iface_more(void)
+{
+	return sh("exit $(bpftool map dump pinned %s/dp/ifaces | grep -c '\"ifindex\"')",
+		  test_state_dir());
+}
+
+/*
+ * Every interface limit shares one pair of programs: making one links them
+ * and writes an entry, detaching one unlinks them from its interface only,
+ * and a loader killed between pins is recovered from. nlC's ifindex folds
+ * where nlA's does, so nlA's limit, made after nlC's, is found through
+ * nl_ifaces.
+ */
+void test_iface_shared_programs(void)
+{
+	struct peer pr = { 0 };
+	struct server *s = NULL;
+	__u32 a[4], c[4], d[4];
+	char pin[512];
+	struct proc p, t;
+	int port;
+
+	if (!require_root() || !link_pair(&pr, false) ||
+	    !ASSERT_OK(sh("ip link add nlC index %u type veth peer name nlD",
+			  if_nametoindex("nlA") + NL_IFACE_SLOTS),
+		       "second pair (down), nlC folding where nlA does"))
+		goto out;
+	s = peer_udp_sink(&pr, &port);
+	if (!ASSERT_TRUE(s, "sink"))
+		goto out;
+	netlimit(&p, "iface", "nlC", "--limit=1G", "--name=c", NULL);
+	ASSERT_EQ(p.status, 0, "limit on nlC");
+	netlimit(&p, "iface", "nlA", "--out=5000", "--name=a", NULL);
+	ASSERT_EQ(p.status, 0, "limit on nlA");
+	netlimit(&p, "iface", "nlD", "--limit=1G", "--name=d", NULL);
+	ASSERT_EQ(p.status, 0, "limit on nlD");
+	ASSERT_EQ(tcx_progs("nlA", true, a, 4), 1, "one program on nlA's egress");
+	ASSERT_EQ(tcx_progs("nlC", true, c, 4), 1, "one on nlC's");
+	ASSERT_EQ(tcx_progs("nlD", true, d, 4), 1, "one on nlD's");
+	ASSERT_TRUE(a[0] == c[0] && c[0] == d[0], "the same program on all three");
+	ASSERT_EQ(iface_more(), 1, "nlA's entry is in nl_ifaces (nlC holds the slot)");
+	ASSERT_EQ(tcx_progs("nlA", false, a, 4), 1, "and one on nlA's ingress");
+	proc_run(&t,
+		 (char *[]){ (char *)bin("nltraffic"), "udp", "192.0.2.2", num(port), "100", "72",
+			     NULL },
+		 10);
+	msleep(50);
+	netlimit(&p, "show", "a", "--json", NULL);
+	ASSERT_EQ(J(p.out, "out_bytes"), 5000, "nlA's limit: exactly its cap");
+	ASSERT_EQ(J(p.out, "out_dropped_packets"), 50, "nlA's limit: the rest dropped");
+	ASSERT_EQ(server_msgs(s), 50, "the peer got the cap");
+	netlimit(&p, "show", "c", "--json", NULL);
+	ASSERT_EQ(J(p.out, "out_bytes") + J(p.out, "in_bytes"), 0, "nlC's limit saw none of it");
+	netlimit(&p, "detach", "a", NULL);
+	ASSERT_EQ(p.status, 0, "detach nlA's limit");
+	ASSERT_EQ(tcx_progs("nlA", true, a, 4), 0, "nothing on nlA's egress any more");
+	ASSERT_EQ(tcx_progs("nlA", false, a, 4), 0, "nor on its ingress");
+	ASSERT_EQ(tcx_progs("nlC", true, c, 4), 1, "nlC keeps the program");
+	ASSERT_EQ(iface_more(), 0, "nlA's entry is out of nl_ifaces");
+	/* A loader killed between its pins: the next interface limit loads them anew. */
+	snprintf(pin, sizeof(pin), "%s/dp/prog_tc_out", test_state_dir());
+	ASSERT_OK(unlink(pin), "one pin gone, as if its loader died");
+	netlimit(&p, "iface", "nlA", "--out=5000", "--name=a2", NULL);
+	ASSERT_EQ(p.status, 0, "a limit on nlA again");
+	ASSERT_OK(access(pin, F_OK), "pinned again");
+	proc_run(&t,
+		 (char *[]){ (char *)bin("nltraffic"), "udp", "192.0.2.2", num(port), "100", "72",
+			     NULL },
+		 10);
+	msleep(50);
+	netlimit(&p, "show", "a2", "--json", NULL);
+	ASSERT_EQ(J(p.out, "out_bytes"), 5000, "the reloaded programs: exactly the cap");
+	ASSERT_EQ(server_msgs(s), 100, "the peer got the cap again");
+	netlimit(&p, "detach", "a2", NULL);
+	ASSERT_EQ(p.status, 0, "detach a2");
+	netlimit(&p, "detach", "c", NULL);
+	ASSERT_EQ(p.status, 0, "detach c");
+	netlimit(&p, "detach", "d", NULL);
+	ASSERT_EQ(p.status, 0, "detach d");
+	ASSERT_EQ(tcx_progs("nlC", true, c, 4), 0, "nothing left on nlC");
+	ASSERT_EQ(tcx_progs("nlD", false, d, 4), 0, "nor on nlD");
+out:
+	sh("ip link del nlC 2>/dev/null");
 	server_stop(s);
 	peer_stop(&pr);
 }

@@ -16,6 +16,7 @@
 #include "dataplane.skel.h"
 #include "dataplane_user.h"
 #include "exitcode.h"
+#include "iface.skel.h"
 #include "log.h"
 #include "state.h"
 
@@ -40,11 +41,13 @@ struct nl_dp {
 	int fds[NL_MAP_COUNT];
 	int prog_in, prog_out, prog_iter[2], prog_tasks; /* prog_iter: TCP, UDP sockets */
 	int prog_period;
+	int iface_fds[4]; /* nl_iface_slots, nl_ifaces, nl_tc_ingress, nl_tc_egress */
 	/* The limits table, mapped a chunk at a time on first use (see nl_dp__limit). */
 	struct nl_limit *chunks[NL_MAX_LIMITS / NL_LIMIT_CHUNK];
 	struct nl_conf *conf;
 	size_t conf_len;
 	char base[256];
+	char dir[512]; /* where it is pinned; empty for a private instance */
 	int refs;
 	ino_t pin_ino;	/* inode of the pinned limits map: tells a reloaded dataplane */
 	bool owned_fds; /* fds are ours to close (opened from pins) */
@@ -132,7 +135,19 @@ static struct nl_dp *dp_alloc(void)
 		dp->fds[i] = -1;
 	dp->prog_in = dp->prog_out = dp->prog_iter[0] = dp->prog_iter[1] = dp->prog_tasks = -1;
 	dp->prog_period = -1;
+	for (i = 0; i < 4; i++)
+		dp->iface_fds[i] = -1;
 	return dp;
+}
+
+/* The interface programs' fds (nl_dp__iface), closed. */
+static void iface_close(struct nl_dp *dp)
+{
+	for (int i = 0; i < 4; i++) {
+		if (dp->iface_fds[i] >= 0)
+			close(dp->iface_fds[i]);
+		dp->iface_fds[i] = -1;
+	}
 }
 
 static void take_skel_fds(struct nl_dp *dp)
@@ -420,6 +435,7 @@ static int open_pins(struct nl_state *st, struct nl_dp *dp)
 	int i;
 
 	dp_dir(st, "dp", dir, sizeof(dir));
+	snprintf(dp->dir, sizeof(dp->dir), "%s", dir);
 	dp->owned_fds = true;
 	if (!nl_dp_usable(st))
 		return -EEXIST;
@@ -567,6 +583,8 @@ void nl_dp__free(struct nl_dp *dp)
 		if (dp->prog_period >= 0)
 			close(dp->prog_period);
 	}
+	/* Opened from pins or loaded here: ours either way. */
+	iface_close(dp);
 	dataplane_bpf__destroy(dp->skel);
 	free(dp);
 }
@@ -614,6 +632,112 @@ int nl_dp__prog_fds(const struct nl_dp *dp, int *in, int *out)
 {
 	*in = dp->prog_in;
 	*out = dp->prog_out;
+	return 0;
+}
+
+/* Pin names of the interface programs' maps and programs, in iface_fds order. */
+static const char *const iface_pins[4] = { "iface_slots", "ifaces", "prog_tc_in", "prog_tc_out" };
+
+static void iface_unpin(const struct nl_dp *dp)
+{
+	char path[600];
+
+	for (int i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dp->dir, iface_pins[i]);
+		unlink(path);
+	}
+}
+
+/* Load bpf/iface.bpf.c on the dataplane's maps; its fds into dp->iface_fds. */
+static int iface_load(struct nl_dp *dp)
+{
+	struct iface_bpf *s = iface_bpf__open();
+	int err, fds[4];
+
+	if (!s)
+		return -errno;
+	if ((err = bpf_map__reuse_fd(s->maps.nl_limits, dp->fds[NL_MAP_LIMITS])) ||
+	    (err = bpf_map__reuse_fd(s->maps.nl_scopes, dp->fds[NL_MAP_SCOPES])) ||
+	    (err = bpf_map__reuse_fd(s->maps.nl_rings, dp->fds[NL_MAP_RINGS])) ||
+	    (err = bpf_map__reuse_fd(s->maps.nl_socks, dp->fds[NL_MAP_SOCKS])) ||
+	    (err = iface_bpf__load(s)))
+		goto out;
+	fds[0] = bpf_map__fd(s->maps.nl_iface_slots);
+	fds[1] = bpf_map__fd(s->maps.nl_ifaces);
+	fds[2] = bpf_program__fd(s->progs.nl_tc_ingress);
+	fds[3] = bpf_program__fd(s->progs.nl_tc_egress);
+	/* Kept past the skeleton, which closes its own. */
+	for (int i = 0; i < 4 && !err; i++) {
+		dp->iface_fds[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
+		if (dp->iface_fds[i] < 0)
+			err = -errno;
+	}
+out:
+	iface_bpf__destroy(s);
+	return err;
+}
+
+/* The pinned ones; -ENOENT when any is missing. */
+static int iface_open(struct nl_dp *dp)
+{
+	char path[600];
+
+	for (int i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dp->dir, iface_pins[i]);
+		dp->iface_fds[i] = bpf_obj_get(path);
+		if (dp->iface_fds[i] < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+/* Pin what iface_load made, prog_tc_out last. */
+static int iface_pin(const struct nl_dp *dp)
+{
+	char path[600];
+
+	for (int i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dp->dir, iface_pins[i]);
+		if (bpf_obj_pin(dp->iface_fds[i], path))
+			return -errno;
+	}
+	return 0;
+}
+
+int nl_dp__iface(struct nl_dp *dp, bool load, struct nl_iface_fds *out)
+{
+	int err = 0;
+
+	if (dp->iface_fds[0] < 0) {
+		if (dp->dir[0])
+			err = iface_open(dp);
+		else
+			err = -ENOENT; /* a private instance: nothing pinned */
+		if (err) {
+			iface_close(dp);
+			if (!load)
+				return err;
+			/*
+			 * None there, or a loader died between pins: no limit used
+			 * those (entries are written after the last pin). Anew.
+			 */
+			if (dp->dir[0])
+				iface_unpin(dp);
+			err = iface_load(dp);
+			if (!err && dp->dir[0])
+				err = iface_pin(dp);
+			if (err) {
+				if (dp->dir[0])
+					iface_unpin(dp);
+				iface_close(dp);
+				return err;
+			}
+		}
+	}
+	out->slots = dp->iface_fds[0];
+	out->more = dp->iface_fds[1];
+	out->in = dp->iface_fds[2];
+	out->out = dp->iface_fds[3];
 	return 0;
 }
 

@@ -76,6 +76,18 @@ bool nl_dp_pinned_compatible(const char *dir);
 bool nl_dp_usable(struct nl_state *st);
 /* Ingress and egress programs (BPF_PROG_TEST_RUN), the meter iterator. */
 int nl_dp__prog_fds(const struct nl_dp *dp, int *in, int *out);
+/* The interface limits' maps and tc programs (bpf/iface.bpf.c); the dataplane's fds. */
+struct nl_iface_fds {
+	int slots; /* nl_iface_slots */
+	int more;  /* nl_ifaces */
+	int in, out;
+};
+/*
+ * Those of this dataplane: loaded by the first interface limit and pinned
+ * beside it (the state lock held), shared by every interface limit after
+ * it. load false: only if they are there (-ENOENT if not).
+ */
+int nl_dp__iface(struct nl_dp *dp, bool load, struct nl_iface_fds *fds);
 /* The meter's socket iterators: 0 TCP, 1 UDP. */
 int nl_dp__iter_fd(const struct nl_dp *dp, int which);
 /* The program that arms a limit's period timer (user/period.c). */

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * Interface limits: bpf/iface.bpf.c's tc programs on tcx links, counting
- * everything that crosses the interface into the limit's dataplane slot,
- * their links pinned in the limit's directory. And `down`/`up`, as netman
- * had them.
+ * Interface limits: an nl_ifaces entry naming the limit, and tcx links of
+ * the shared tc programs (bpf/iface.bpf.c, loaded once: user/dataplane.c
+ * nl_dp__iface) on the interface, counting everything that crosses it into
+ * the limit's dataplane slot; the links are pinned in the limit's directory.
+ * And `down`/`up`, as netman had them.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -58,22 +59,6 @@ static const char links_usage[] =
 	"Examples:\n"
 	"  sudo netlimit down\n"
 	"  sudo netlimit up eth0 wlan0\n";
-
-struct iface_key {
-	__u32 ifindex;
-	__u64 netns;
-};
-
-/* One limit per interface: two would both count every packet. Returns its id. */
-static int iface_limit(struct nl_lim *q, void *ctx)
-{
-	const struct nl_limit *l = nl_lim__limit(q);
-	const struct iface_key *k = ctx;
-
-	return l->kind == NL_KIND_IFACE && l->ifindex == k->ifindex && l->netns == k->netns
-		       ? (int)l->id
-		       : 0;
-}
 
 int nl_cmd_iface(int argc, char **argv)
 {
@@ -144,9 +129,7 @@ int nl_cmd_iface(int argc, char **argv)
 	if (status)
 		goto out;
 	/* One limit per interface: two would both count every packet. */
-	taken = nl_lim__each(
-		cr.st, iface_limit,
-		&(struct iface_key){ .ifindex = (__u32)ifindex, .netns = nl_netns_id() });
+	taken = nl_lim__iface_owner(cr.st, ifindex, nl_netns_id());
 	if (taken) {
 		nl_err("%s already has limit %d: change it with 'netlimit set %d'", ifname, taken,
 		       taken);
@@ -171,6 +154,13 @@ int nl_cmd_iface(int argc, char **argv)
 	if (status)
 		goto out;
 	err = nl_lim__attach_iface(cr.q, ifindex);
+	if (err == -ENOSPC) {
+		nl_err("%d interfaces have limits already, netlimit's most: remove one with "
+		       "'netlimit detach ID'",
+		       NL_MAX_IFACES);
+		status = NL_EXIT_USAGE;
+		goto out;
+	}
 	if (err) {
 		nl_err("cannot attach to %s: %s (tcx links need Linux 6.6 or later)", ifname,
 		       strerror(-err));

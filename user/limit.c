@@ -16,7 +16,6 @@
 #include <bpf/libbpf.h>
 #include "cgroup.h"
 #include "dataplane_user.h"
-#include "iface.skel.h"
 #include "limit.h"
 #include "log.h"
 #include "shaper.h"
@@ -26,7 +25,6 @@ struct nl_lim {
 	struct nl_dp *dp;
 	__u32 id;
 	struct nl_limit *lim;
-	struct iface_bpf *iface; /* interface limits, while being made */
 	int raw_links[2];	 /* tcx links (libbpf 1.1 has no bpf_link for them) */
 	int nraw;
 	int ring_fd;
@@ -422,34 +420,78 @@ int nl_lim__attach_host(struct nl_lim *q, const struct nl_prefix *p)
 #define NL_TCX_INGRESS 46
 #define NL_TCX_EGRESS  47
 
-int nl_lim__load_iface(struct nl_lim *q)
+/*
+ * Interface k counts into r->id: in its slot when that is free or its own,
+ * else in nl_ifaces (kept there while it has an entry there), the slot
+ * told so first (an entry without it would not be looked for).
+ */
+static int iface_put(const struct nl_iface_fds *f, const struct nl_iface_key *k,
+		     const struct nl_iface_ref *r)
 {
-	struct iface_bpf *s;
-	int err;
+	__u32 idx = nl_iface_fold(k->ifindex, k->netns);
+	struct nl_iface_slot s;
+	struct nl_iface_ref old;
 
-	if (q->iface)
-		return 0;
-	s = iface_bpf__open();
-	if (!s)
+	if (bpf_map_lookup_elem(f->slots, &idx, &s))
 		return -errno;
-	q->iface = s;
-	s->rodata->nl_iface_id = q->id;
-	s->rodata->nl_link_hlen = q->lim->link_hlen;
-	/* The interface's programs charge the dataplane's own slot. */
-	if ((err = bpf_map__reuse_fd(s->maps.nl_limits, nl_dp__map_fd(q->dp, NL_MAP_LIMITS))) ||
-	    (err = bpf_map__reuse_fd(s->maps.nl_scopes, nl_dp__map_fd(q->dp, NL_MAP_SCOPES))) ||
-	    (err = bpf_map__reuse_fd(s->maps.nl_rings, nl_dp__map_fd(q->dp, NL_MAP_RINGS))) ||
-	    (err = bpf_map__reuse_fd(s->maps.nl_socks, nl_dp__map_fd(q->dp, NL_MAP_SOCKS))))
+	if (!bpf_map_lookup_elem(f->more, k, &old))
+		return bpf_map_update_elem(f->more, k, r, BPF_EXIST) ? -errno : 0;
+	if (!s.id || (s.ifindex == k->ifindex && s.netns == k->netns)) {
+		s.ifindex = k->ifindex;
+		s.netns = k->netns;
+		s.id = r->id;
+		s.link_hlen = (__u16)r->link_hlen;
+		return bpf_map_update_elem(f->slots, &idx, &s, BPF_ANY) ? -errno : 0;
+	}
+	if (s.more == 0xffff)
+		return -ENOSPC;
+	s.more++;
+	if (bpf_map_update_elem(f->slots, &idx, &s, BPF_ANY))
+		return -errno;
+	if (bpf_map_update_elem(f->more, k, r, BPF_NOEXIST)) {
+		int err = errno == E2BIG ? -ENOSPC : -errno;
+
+		s.more--;
+		bpf_map_update_elem(f->slots, &idx, &s, BPF_ANY);
 		return err;
-	return iface_bpf__load(s);
+	}
+	return 0;
 }
 
-int nl_lim__iface_prog_fds(struct nl_lim *q, int *in, int *out)
+/* Interface k's entry out, if it is limit id's. */
+static void iface_take(const struct nl_iface_fds *f, const struct nl_iface_key *k, __u32 id)
 {
-	if (!q->iface)
-		return -EINVAL;
-	*in = bpf_program__fd(q->iface->progs.nl_tc_ingress);
-	*out = bpf_program__fd(q->iface->progs.nl_tc_egress);
+	__u32 idx = nl_iface_fold(k->ifindex, k->netns);
+	struct nl_iface_slot s;
+	struct nl_iface_ref r;
+
+	if (bpf_map_lookup_elem(f->slots, &idx, &s))
+		return;
+	if (s.id == id && s.ifindex == k->ifindex && s.netns == k->netns) {
+		s.id = s.ifindex = s.netns = s.link_hlen = 0; /* its `more` stays */
+		bpf_map_update_elem(f->slots, &idx, &s, BPF_ANY);
+	} else if (!bpf_map_lookup_elem(f->more, k, &r) && r.id == id &&
+		   !bpf_map_delete_elem(f->more, k) && s.more) {
+		s.more--;
+		bpf_map_update_elem(f->slots, &idx, &s, BPF_ANY);
+	}
+}
+
+int nl_lim__enter_iface(struct nl_lim *q, int ifindex, int *in, int *out)
+{
+	struct nl_iface_key k = { .ifindex = (__u32)ifindex, .netns = (__u32)q->lim->netns };
+	struct nl_iface_ref r = { .id = q->id, .link_hlen = q->lim->link_hlen };
+	struct nl_iface_fds f;
+	int err;
+
+	err = nl_dp__iface(q->dp, true, &f);
+	if (!err)
+		err = iface_put(&f, &k, &r);
+	if (err)
+		return err;
+	q->lim->ifindex = (__u32)ifindex;
+	*in = f.in;
+	*out = f.out;
 	return 0;
 }
 
@@ -457,10 +499,10 @@ int nl_lim__attach_iface(struct nl_lim *q, int ifindex)
 {
 	int types[2] = { NL_TCX_INGRESS, NL_TCX_EGRESS }, progs[2], err;
 
-	err = nl_lim__load_iface(q);
+	/* The entry before the links: no packet crosses them uncounted. */
+	err = nl_lim__enter_iface(q, ifindex, &progs[0], &progs[1]);
 	if (err)
 		return err;
-	nl_lim__iface_prog_fds(q, &progs[0], &progs[1]);
 	for (int i = 0; i < 2; i++) {
 		int fd = bpf_link_create(progs[i], ifindex, (enum bpf_attach_type)types[i], NULL);
 
@@ -469,6 +511,51 @@ int nl_lim__attach_iface(struct nl_lim *q, int ifindex)
 		q->raw_links[q->nraw++] = fd;
 	}
 	return 0;
+}
+
+/* The limit id whose entry interface k has, 0 if none. */
+static __u32 iface_entry(const struct nl_iface_fds *f, const struct nl_iface_key *k)
+{
+	__u32 idx = nl_iface_fold(k->ifindex, k->netns);
+	struct nl_iface_slot s;
+	struct nl_iface_ref r;
+
+	if (bpf_map_lookup_elem(f->slots, &idx, &s))
+		return 0;
+	if (s.id && s.ifindex == k->ifindex && s.netns == k->netns)
+		return s.id;
+	return s.more && !bpf_map_lookup_elem(f->more, k, &r) ? r.id : 0;
+}
+
+int nl_lim__iface_owner(struct nl_state *st, int ifindex, __u64 netns)
+{
+	struct nl_iface_key k = { .ifindex = (__u32)ifindex, .netns = (__u32)netns };
+	struct nl_iface_fds f;
+	struct nl_limit *l;
+	struct nl_dp *dp;
+	__u32 id = 0;
+
+	if (nl_dp__open(st, false, &dp))
+		return 0;
+	if (!nl_dp__iface(dp, false, &f))
+		id = iface_entry(&f, &k);
+	l = id ? nl_dp__limit(dp, id) : NULL;
+	if (!l || __atomic_load_n(&l->kind, __ATOMIC_ACQUIRE) != NL_KIND_IFACE ||
+	    l->ifindex != k.ifindex || l->netns != netns)
+		id = 0;
+	nl_dp__free(dp);
+	return (int)id;
+}
+
+/* An interface limit's entry out, if it is still this limit's. */
+static void iface_del(struct nl_dp *dp, const struct nl_limit *l, __u32 id)
+{
+	struct nl_iface_key k = { .ifindex = l->ifindex, .netns = (__u32)l->netns };
+	struct nl_iface_fds f;
+
+	/* None pinned: a limit of an older netlimit, with programs of its own. */
+	if (!nl_dp__iface(dp, false, &f))
+		iface_take(&f, &k, id);
 }
 
 /* The limit a socket's tag is of, if it still is (the BPF side's tag_limit). */
@@ -738,6 +825,8 @@ int nl_lim__detach(struct nl_state *st, __u32 id, const char *dir)
 			host_rewrite(dp, &l->host, 0);
 			count_hosts(dp);
 		}
+		if (kind == NL_KIND_IFACE)
+			iface_del(dp, l, id);
 		if (l->scope != NL_SCOPE_ALL)
 			scope_clear(dp, id);
 		bpf_map_delete_elem(nl_dp__map_fd(dp, NL_MAP_RINGS), &id);
@@ -848,7 +937,6 @@ void nl_lim__free(struct nl_lim *q)
 		close(q->ring_fd);
 	for (int i = 0; i < q->nraw; i++)
 		close(q->raw_links[i]);
-	iface_bpf__destroy(q->iface);
 	nl_dp__free(q->dp);
 	free(q);
 }

@@ -2,8 +2,9 @@
 /*
  * One limit: a slot of the dataplane (user/dataplane.c) and the entries that
  * make packets reach it (its cgroup, its processes and sockets, its host
- * prefix, its interface's programs). Making a limit writes map entries; it
- * loads nothing but, for an interface, that interface's tc programs.
+ * prefix, its interface's links). Making a limit writes map entries and
+ * loads nothing (the first interface limit loads the interface programs
+ * every later one shares: user/dataplane.c nl_dp__iface).
  */
 #ifndef NETLIMIT_LIMIT_H
 #define NETLIMIT_LIMIT_H
@@ -63,10 +64,15 @@ int nl_lim__attach_cgroup(struct nl_lim *q, const char *path);
 int nl_lim__attach_cgroup_id(struct nl_lim *q, __u64 cgid);
 /* Count traffic with the limit's host prefix (o->prefixes[0]). */
 int nl_lim__attach_host(struct nl_lim *q, const struct nl_prefix *p);
-/* Load the interface programs that charge this limit (nothing attached yet). */
-int nl_lim__load_iface(struct nl_lim *q);
-int nl_lim__iface_prog_fds(struct nl_lim *q, int *in, int *out);
-/* Count everything crossing an interface (tc programs on tcx links). */
+/*
+ * The interface programs charge this limit for what crosses ifindex (its
+ * nl_ifaces entry; nothing linked yet): their fds into in and out. -ENOSPC
+ * when NL_MAX_IFACES interfaces have limits.
+ */
+int nl_lim__enter_iface(struct nl_lim *q, int ifindex, int *in, int *out);
+/* The id of the limit on interface ifindex of namespace netns (inode), 0 if none. */
+int nl_lim__iface_owner(struct nl_state *st, int ifindex, __u64 netns);
+/* Count everything crossing an interface (the entry, then tcx links). */
 int nl_lim__attach_iface(struct nl_lim *q, int ifindex);
 /* Tag a process and the sockets it holds now; its future children follow. */
 int nl_lim__tag_pid(struct nl_lim *q, pid_t pid);
