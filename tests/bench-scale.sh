@@ -37,6 +37,7 @@ cleanup() {
 	echo "$STATS_WAS" > /proc/sys/kernel/bpf_stats_enabled
 	rm -rf "$NETLIMIT_STATE"
 	ip netns del "$NS" 2>/dev/null || true
+	ip netns del "${NS}b" 2>/dev/null || true
 	for d in "$BASE"/runs/* "$BASE/runs" "$BASE/sender" "$BASE/park" "$BASE"; do
 		[ -d "$d" ] && rmdir "$d" 2>/dev/null || true
 	done
@@ -238,6 +239,40 @@ while [ "$i" -lt 20 ]; do
 done
 echo "iface: the first $(head -1 "$tmp/mk" | awk '{ print $1 / 1000 }') ms (it loads the shared programs)," \
 	"19 more: median $(tail -n +2 "$tmp/mk" | awk '{ print $1 / 1000 }' | median) ms"
+# The interface path: a flood across a veth to a namespace of its own, with
+# no program on the veth, then with an interface limit (the 20 above in place).
+ip netns add "${NS}b"
+ip -n "$NS" link add nlvx type veth peer name nlwx netns "${NS}b"
+ip -n "$NS" addr add 10.99.0.1/24 dev nlvx && ip -n "$NS" link set nlvx up
+ip -n "${NS}b" addr add 10.99.0.2/24 dev nlwx && ip -n "${NS}b" link set nlwx up
+ip netns exec "${NS}b" "$T" udp-sink 10.99.0.2 "$PORT" &
+sinkb=$!
+sleep 0.3
+vflood() { ip netns exec "$NS" "$T" flood 10.99.0.2 "$PORT" "$FLOOD" 64 | awk '/^pps/ { print $2 }'; }
+tc_cost() {
+	set -- $(bpftool -j prog show pinned "$NETLIMIT_STATE/dp/prog_tc_out" |
+		sed 's/.*"run_time_ns":\([0-9]*\).*"run_cnt":\([0-9]*\).*/\1 \2/')
+	echo "${1:-0} ${2:-0}"
+}
+: > "$tmp/v0"; : > "$tmp/v1"; : > "$tmp/vc"
+nsenter --net="/run/netns/$NS" "$NL" iface nlvx --limit=1P --name=vx -q > /dev/null
+r=0
+while [ "$r" -lt "$REPS" ]; do
+	# Unlinked (detached) and linked again, round by round.
+	nsenter --net="/run/netns/$NS" "$NL" detach vx -q
+	vflood >> "$tmp/v0"
+	nsenter --net="/run/netns/$NS" "$NL" iface nlvx --limit=1P --name=vx -q > /dev/null
+	set -- $(tc_cost)
+	vflood >> "$tmp/v1"
+	set -- "$@" $(tc_cost)
+	echo "$@" | awk '{ d = $4 - $2; printf "%.1f\n", d ? ($3 - $1) / d : 0 }' >> "$tmp/vc"
+	r=$((r + 1))
+done
+v0=$(median < "$tmp/v0") v1=$(median < "$tmp/v1")
+echo "iface path (a veth to another namespace): $v0 pps with no program, $v1 with an interface limit" \
+	"($(ratio "$v1" "$v0")); nl_tc_egress $(median < "$tmp/vc") ns a packet"
+kill "$sinkb" 2>/dev/null || true
+ip netns del "${NS}b"
 # The floor under every "make ms": a process that does nothing, and netlimit starting.
 : > "$tmp/mk"; : > "$tmp/mv"
 i=0
