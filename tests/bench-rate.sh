@@ -5,7 +5,8 @@
 # from the same run. Two network namespaces of the benchmark's own, linked by
 # a veth pair (MTU 1500), and the first one's loopback (MTU 64 KiB); iperf3
 # flows of SECS seconds (the first one omitted: TCP's start and the burst),
-# TCP with BBR and with cubic, 1 and 8 flows, UDP, sent and received.
+# TCP with BBR and with cubic, 1 and 8 flows, UDP (4 MiB socket buffers:
+# the default loses datagrams at the receiver with no limit), sent and received.
 # Prints achieved / set, where achieved is the receiver's goodput (what the
 # application gets; each tool counts headers its own way: netlimit IP bytes
 # with one header per GSO packet, HTB link frames, trickle payload).
@@ -90,7 +91,7 @@ one() {
 	case $proto in
 	bbr) args="$args -C bbr" ;;
 	cubic) args="$args -C cubic" ;;
-	udp) args="$args -u -b $((r * 2 / flows)) -l 1400" ;;
+	udp) args="$args -u -b $((r * 2 / flows)) -l 1400 -w 4M" ;;
 	esac
 	[ "$dir" = in ] && args="$args -R"
 	out=$(mktemp)
