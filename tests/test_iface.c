@@ -6,6 +6,7 @@
  * so every byte on it is the test's.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,6 +195,67 @@ void test_iface_shared_programs(void)
 	ASSERT_EQ(tcx_progs("nlD", false, d, 4), 0, "nor on nlD");
 out:
 	sh("ip link del nlC 2>/dev/null");
+	server_stop(s);
+	peer_stop(&pr);
+}
+
+/*
+ * SIGKILL at any moment of an interface limit's making, the shared programs
+ * not loaded yet: afterwards the limit holds exactly, whether the killed one
+ * got listed or the next one was made, and nothing is left on the interface.
+ */
+void test_iface_killed_loading(void)
+{
+	static const char *const pins[] = { "iface_slots", "ifaces", "prog_tc_in", "prog_tc_out" };
+	struct peer pr = { 0 };
+	struct server *s = NULL;
+	struct proc a, p, t;
+	char pin[512];
+	__u32 ids[4];
+	int port, delay, listed = 0, anew = 0;
+
+	if (!require_root() || !link_pair(&pr, false))
+		goto out;
+	s = peer_udp_sink(&pr, &port);
+	if (!ASSERT_TRUE(s, "sink"))
+		goto out;
+	/* Keeps the dataplane loaded: only the interface programs load each round. */
+	netlimit(&p, "host", "198.51.100.1", "--limit=1G", "--name=keep", NULL);
+	ASSERT_EQ(p.status, 0, "a limit that keeps the dataplane");
+	for (delay = 0; delay <= 180; delay += 15) {
+		unsigned long long before = server_msgs(s);
+
+		for (size_t i = 0; i < sizeof(pins) / sizeof(pins[0]); i++) {
+			snprintf(pin, sizeof(pin), "%s/dp/%s", test_state_dir(), pins[i]);
+			unlink(pin); /* no interface limit is left: as before the first */
+		}
+		netlimit_bg(&a, "iface", "nlA", "--out=1000", "--name=k1", NULL);
+		msleep(delay);
+		proc_kill(&a, SIGKILL);
+		netlimit(&p, "list", "--json", NULL);
+		if (!strstr(p.out, "\"name\":\"k1\"")) {
+			netlimit(&p, "iface", "nlA", "--out=1000", "--name=k1", NULL);
+			ASSERT_EQ(p.status, 0, "the next netlimit makes it");
+			anew++;
+		} else {
+			listed++;
+		}
+		ASSERT_EQ(tcx_progs("nlA", true, ids, 4), 1, "one program on nlA's egress");
+		proc_run(&t,
+			 (char *[]){ (char *)bin("nltraffic"), "udp", "192.0.2.2", num(port), "100",
+				     "72", NULL },
+			 10);
+		msleep(50);
+		ASSERT_EQ(server_msgs(s) - before, 10, "exactly the cap, whichever made the limit");
+		netlimit(&p, "detach", "k1", NULL);
+		ASSERT_EQ(p.status, 0, "detach");
+		ASSERT_EQ(tcx_progs("nlA", true, ids, 4), 0, "nothing left on nlA's egress");
+		ASSERT_EQ(tcx_progs("nlA", false, ids, 4), 0, "nor on its ingress");
+	}
+	printf("    killed: %d made their limit, %d did not (made anew)\n", listed, anew);
+	netlimit(&p, "detach", "keep", NULL);
+	ASSERT_FALSE(access(pin, F_OK) == 0, "the interface programs went with the dataplane");
+out:
 	server_stop(s);
 	peer_stop(&pr);
 }
