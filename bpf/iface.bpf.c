@@ -35,14 +35,13 @@ extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
 
 static __always_inline bool iface_charge(struct __sk_buff *skb, const int dir)
 {
-	struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
-	struct nl_iface_key k = { .ifindex = skb->ifindex };
+	struct net_device *dev = ((struct sk_buff *)bpf_cast_to_kern_ctx(skb))->dev;
+	struct nl_iface_key k = { .ifindex = dev->ifindex, .netns = dev->nd_net.net->ns.inum };
 	struct nl_lazy z = { .ready = false };
 	struct nl_iface_slot *s;
 	struct nl_iface_ref *r;
 	__u32 ids[1], hlen, idx;
 
-	k.netns = kskb->dev->nd_net.net->ns.inum;
 	idx = nl_iface_fold(k.ifindex, k.netns);
 	s = bpf_map_lookup_elem(&nl_iface_slots, &idx);
 	if (!s)
@@ -56,8 +55,6 @@ static __always_inline bool iface_charge(struct __sk_buff *skb, const int dir)
 	} else {
 		return true; /* linked, but its limit is going: nothing to charge */
 	}
-	if (!ids[0])
-		return true;
 	return !charge_list(skb, ids, false, 1, dir | (hlen & 0x7f) << 8, &z);
 }
 

@@ -16,7 +16,7 @@
  *     entry lists every host limit whose prefix contains it;
  *   - interface limits: one pair of tc programs (bpf/iface.bpf.c), loaded
  *     once and linked to every limited interface, finds the limit by the
- *     interface in nl_ifaces.
+ *     interface in nl_iface_slots (or nl_ifaces).
  * The per-packet cost grows with the limits covering the packet, never with
  * the number of limits that exist.
  */

@@ -398,8 +398,8 @@ void test_bpf_iface(void)
 	l2 = nl_lim__limit(q2);
 	/* Linked to an interface without an entry (a limit going): passes, counts nothing. */
 	ASSERT_EQ(run_ip(f.out, 0, "192.0.2.1", "192.0.2.2", 0, 600, 0), -1, "no entry: passes");
-	if (!ASSERT_OK(nl_lim__enter_iface(q2, 1 + NL_IFACE_SLOTS, &in, &out), "other's entry") ||
-	    !ASSERT_OK(nl_lim__enter_iface(q, 1, &in, &out), "entry"))
+	if (!ASSERT_OK(nl_lim__enter_iface(q2, &in, &out), "other's entry") ||
+	    !ASSERT_OK(nl_lim__enter_iface(q, &in, &out), "entry"))
 		goto cleanup;
 	ASSERT_OK(bpf_map_lookup_elem(f.slots, &idx, &sl), "the slot");
 	ASSERT_EQ(sl.id, 12, "the slot is the first interface's");

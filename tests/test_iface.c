@@ -52,11 +52,23 @@ static struct server *peer_udp_sink(struct peer *pr, int *port)
 	return s;
 }
 
+/* 100 UDP datagrams of 100 L3 bytes to the peer's sink, from a process under no limit; landed. */
+static void send_to_peer(int port)
+{
+	struct proc t;
+
+	proc_run(&t,
+		 (char *[]){ (char *)bin("nltraffic"), "udp", "192.0.2.2", num(port), "100", "72",
+			     NULL },
+		 10);
+	msleep(50);
+}
+
 void test_iface_cap_drop(void)
 {
 	struct peer pr = { 0 };
 	struct server *s = NULL;
-	struct proc p, t;
+	struct proc p;
 	int port;
 
 	if (!require_root() || !link_pair(&pr, false))
@@ -67,11 +79,7 @@ void test_iface_cap_drop(void)
 	netlimit(&p, "iface", "nlA", "--out=5000", "--name=wan", NULL);
 	ASSERT_EQ(p.status, 0, "iface limit");
 	/* Any process: this one is under no netlimit at all. */
-	proc_run(&t,
-		 (char *[]){ (char *)bin("nltraffic"), "udp", "192.0.2.2", num(port), "100", "72",
-			     NULL },
-		 10);
-	msleep(50);
+	send_to_peer(port);
 	netlimit(&p, "show", "wan", "--json", NULL);
 	ASSERT_EQ(J(p.out, "out_bytes"), 5000, "50 datagrams of 100 L3 bytes, exactly");
 	ASSERT_EQ(J(p.out, "out_dropped_packets"), 50, "the rest dropped");
@@ -89,11 +97,7 @@ void test_iface_cap_drop(void)
 		sh("for i in $(seq 50); do bpftool prog show name nl_tc_egress | grep -q nl_tc || "
 		   "exit 0; sleep 0.02; done; exit 1"),
 		"detach removed the interface's links, and the programs with the last limit");
-	proc_run(&t,
-		 (char *[]){ (char *)bin("nltraffic"), "udp", "192.0.2.2", num(port), "100", "72",
-			     NULL },
-		 10);
-	msleep(50);
+	send_to_peer(port);
 	ASSERT_EQ(server_msgs(s), 150, "detached: everything passes");
 out:
 	server_stop(s);
@@ -131,7 +135,7 @@ void test_iface_shared_programs(void)
 	struct server *s = NULL;
 	__u32 a[4], c[4], d[4];
 	char pin[512];
-	struct proc p, t;
+	struct proc p;
 	int port;
 
 	if (!require_root() || !link_pair(&pr, false) ||
@@ -154,11 +158,7 @@ void test_iface_shared_programs(void)
 	ASSERT_TRUE(a[0] == c[0] && c[0] == d[0], "the same program on all three");
 	ASSERT_EQ(iface_more(), 1, "nlA's entry is in nl_ifaces (nlC holds the slot)");
 	ASSERT_EQ(tcx_progs("nlA", false, a, 4), 1, "and one on nlA's ingress");
-	proc_run(&t,
-		 (char *[]){ (char *)bin("nltraffic"), "udp", "192.0.2.2", num(port), "100", "72",
-			     NULL },
-		 10);
-	msleep(50);
+	send_to_peer(port);
 	netlimit(&p, "show", "a", "--json", NULL);
 	ASSERT_EQ(J(p.out, "out_bytes"), 5000, "nlA's limit: exactly its cap");
 	ASSERT_EQ(J(p.out, "out_dropped_packets"), 50, "nlA's limit: the rest dropped");
@@ -177,11 +177,7 @@ void test_iface_shared_programs(void)
 	netlimit(&p, "iface", "nlA", "--out=5000", "--name=a2", NULL);
 	ASSERT_EQ(p.status, 0, "a limit on nlA again");
 	ASSERT_OK(access(pin, F_OK), "pinned again");
-	proc_run(&t,
-		 (char *[]){ (char *)bin("nltraffic"), "udp", "192.0.2.2", num(port), "100", "72",
-			     NULL },
-		 10);
-	msleep(50);
+	send_to_peer(port);
 	netlimit(&p, "show", "a2", "--json", NULL);
 	ASSERT_EQ(J(p.out, "out_bytes"), 5000, "the reloaded programs: exactly the cap");
 	ASSERT_EQ(server_msgs(s), 100, "the peer got the cap again");
@@ -209,7 +205,7 @@ void test_iface_killed_loading(void)
 	static const char *const pins[] = { "iface_slots", "ifaces", "prog_tc_in", "prog_tc_out" };
 	struct peer pr = { 0 };
 	struct server *s = NULL;
-	struct proc a, p, t;
+	struct proc a, p;
 	char pin[512];
 	__u32 ids[4];
 	int port, delay, listed = 0, anew = 0;
@@ -241,11 +237,7 @@ void test_iface_killed_loading(void)
 			listed++;
 		}
 		ASSERT_EQ(tcx_progs("nlA", true, ids, 4), 1, "one program on nlA's egress");
-		proc_run(&t,
-			 (char *[]){ (char *)bin("nltraffic"), "udp", "192.0.2.2", num(port), "100",
-				     "72", NULL },
-			 10);
-		msleep(50);
+		send_to_peer(port);
 		ASSERT_EQ(server_msgs(s) - before, 10, "exactly the cap, whichever made the limit");
 		netlimit(&p, "detach", "k1", NULL);
 		ASSERT_EQ(p.status, 0, "detach");

@@ -704,35 +704,38 @@ static int iface_pin(const struct nl_dp *dp)
 	return 0;
 }
 
+/*
+ * Load them anew, pinned unless dp is a private instance. What pins there
+ * are, a loader that died between pins left: no limit used those (entries
+ * are written after the last pin).
+ */
+static int iface_reload(struct nl_dp *dp)
+{
+	bool pinned = dp->dir[0];
+	int err;
+
+	if (pinned)
+		iface_unpin(dp);
+	err = iface_load(dp);
+	if (!err && pinned)
+		err = iface_pin(dp);
+	if (err) {
+		if (pinned)
+			iface_unpin(dp);
+		iface_close(dp);
+	}
+	return err;
+}
+
 int nl_dp__iface(struct nl_dp *dp, bool load, struct nl_iface_fds *out)
 {
-	int err = 0;
+	/* A private instance has nothing pinned. */
+	int err = dp->iface_fds[0] >= 0 ? 0 : dp->dir[0] ? iface_open(dp) : -ENOENT;
 
-	if (dp->iface_fds[0] < 0) {
-		if (dp->dir[0])
-			err = iface_open(dp);
-		else
-			err = -ENOENT; /* a private instance: nothing pinned */
-		if (err) {
-			iface_close(dp);
-			if (!load)
-				return err;
-			/*
-			 * None there, or a loader died between pins: no limit used
-			 * those (entries are written after the last pin). Anew.
-			 */
-			if (dp->dir[0])
-				iface_unpin(dp);
-			err = iface_load(dp);
-			if (!err && dp->dir[0])
-				err = iface_pin(dp);
-			if (err) {
-				if (dp->dir[0])
-					iface_unpin(dp);
-				iface_close(dp);
-				return err;
-			}
-		}
+	if (err) {
+		iface_close(dp);
+		if (!load || (err = iface_reload(dp)))
+			return err;
 	}
 	out->slots = dp->iface_fds[0];
 	out->more = dp->iface_fds[1];

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * Interface limits: an nl_ifaces entry naming the limit, and tcx links of
+ * Interface limits: an entry naming the limit (nl_iface_slots or nl_ifaces), and tcx links of
  * the shared tc programs (bpf/iface.bpf.c, loaded once: user/dataplane.c
  * nl_dp__iface) on the interface, counting everything that crosses it into
  * the limit's dataplane slot; the links are pinned in the limit's directory.
@@ -153,12 +153,13 @@ int nl_cmd_iface(int argc, char **argv)
 	status = nl_create__limit(&cr, &qo);
 	if (status)
 		goto out;
-	err = nl_lim__attach_iface(cr.q, ifindex);
+	err = nl_lim__attach_iface(cr.q);
 	if (err == -ENOSPC) {
-		nl_err("%d interfaces have limits already, netlimit's most: remove one with "
-		       "'netlimit detach ID'",
+		/* As a full limits table (user/create.c). */
+		nl_err("netlimit holds at least %d interface limits and has no room for another "
+		       "here: remove some with 'netlimit detach'",
 		       NL_MAX_IFACES);
-		status = NL_EXIT_USAGE;
+		status = nl_exit_for_errno(err);
 		goto out;
 	}
 	if (err) {

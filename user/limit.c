@@ -420,6 +420,12 @@ int nl_lim__attach_host(struct nl_lim *q, const struct nl_prefix *p)
 #define NL_TCX_INGRESS 46
 #define NL_TCX_EGRESS  47
 
+/* Whether slot s holds interface k. */
+static bool slot_holds(const struct nl_iface_slot *s, const struct nl_iface_key *k)
+{
+	return s->id && s->ifindex == k->ifindex && s->netns == k->netns;
+}
+
 /*
  * Interface k counts into r->id: in its slot when that is free or its own,
  * else in nl_ifaces (kept there while it has an entry there), the slot
@@ -436,7 +442,7 @@ static int iface_put(const struct nl_iface_fds *f, const struct nl_iface_key *k,
 		return -errno;
 	if (!bpf_map_lookup_elem(f->more, k, &old))
 		return bpf_map_update_elem(f->more, k, r, BPF_EXIST) ? -errno : 0;
-	if (!s.id || (s.ifindex == k->ifindex && s.netns == k->netns)) {
+	if (!s.id || slot_holds(&s, k)) {
 		s.ifindex = k->ifindex;
 		s.netns = k->netns;
 		s.id = r->id;
@@ -467,7 +473,7 @@ static void iface_take(const struct nl_iface_fds *f, const struct nl_iface_key *
 
 	if (bpf_map_lookup_elem(f->slots, &idx, &s))
 		return;
-	if (s.id == id && s.ifindex == k->ifindex && s.netns == k->netns) {
+	if (s.id == id && slot_holds(&s, k)) {
 		s.id = s.ifindex = s.netns = s.link_hlen = 0; /* its `more` stays */
 		bpf_map_update_elem(f->slots, &idx, &s, BPF_ANY);
 	} else if (!bpf_map_lookup_elem(f->more, k, &r) && r.id == id &&
@@ -477,9 +483,9 @@ static void iface_take(const struct nl_iface_fds *f, const struct nl_iface_key *
 	}
 }
 
-int nl_lim__enter_iface(struct nl_lim *q, int ifindex, int *in, int *out)
+int nl_lim__enter_iface(struct nl_lim *q, int *in, int *out)
 {
-	struct nl_iface_key k = { .ifindex = (__u32)ifindex, .netns = (__u32)q->lim->netns };
+	struct nl_iface_key k = { .ifindex = q->lim->ifindex, .netns = (__u32)q->lim->netns };
 	struct nl_iface_ref r = { .id = q->id, .link_hlen = q->lim->link_hlen };
 	struct nl_iface_fds f;
 	int err;
@@ -489,18 +495,18 @@ int nl_lim__enter_iface(struct nl_lim *q, int ifindex, int *in, int *out)
 		err = iface_put(&f, &k, &r);
 	if (err)
 		return err;
-	q->lim->ifindex = (__u32)ifindex;
 	*in = f.in;
 	*out = f.out;
 	return 0;
 }
 
-int nl_lim__attach_iface(struct nl_lim *q, int ifindex)
+int nl_lim__attach_iface(struct nl_lim *q)
 {
 	int types[2] = { NL_TCX_INGRESS, NL_TCX_EGRESS }, progs[2], err;
+	int ifindex = (int)q->lim->ifindex;
 
 	/* The entry before the links: no packet crosses them uncounted. */
-	err = nl_lim__enter_iface(q, ifindex, &progs[0], &progs[1]);
+	err = nl_lim__enter_iface(q, &progs[0], &progs[1]);
 	if (err)
 		return err;
 	for (int i = 0; i < 2; i++) {
@@ -522,7 +528,7 @@ static __u32 iface_entry(const struct nl_iface_fds *f, const struct nl_iface_key
 
 	if (bpf_map_lookup_elem(f->slots, &idx, &s))
 		return 0;
-	if (s.id && s.ifindex == k->ifindex && s.netns == k->netns)
+	if (slot_holds(&s, k))
 		return s.id;
 	return s.more && !bpf_map_lookup_elem(f->more, k, &r) ? r.id : 0;
 }

@@ -65,15 +65,15 @@ int nl_lim__attach_cgroup_id(struct nl_lim *q, __u64 cgid);
 /* Count traffic with the limit's host prefix (o->prefixes[0]). */
 int nl_lim__attach_host(struct nl_lim *q, const struct nl_prefix *p);
 /*
- * The interface programs charge this limit for what crosses ifindex (its
- * nl_ifaces entry; nothing linked yet): their fds into in and out. -ENOSPC
- * when NL_MAX_IFACES interfaces have limits.
+ * The interface programs charge this limit for what crosses its interface
+ * (o->ifindex, o->netns): its entry, nothing linked yet. Their fds into in
+ * and out. -ENOSPC when there is no room for the entry.
  */
-int nl_lim__enter_iface(struct nl_lim *q, int ifindex, int *in, int *out);
+int nl_lim__enter_iface(struct nl_lim *q, int *in, int *out);
 /* The id of the limit on interface ifindex of namespace netns (inode), 0 if none. */
 int nl_lim__iface_owner(struct nl_state *st, int ifindex, __u64 netns);
-/* Count everything crossing an interface (the entry, then tcx links). */
-int nl_lim__attach_iface(struct nl_lim *q, int ifindex);
+/* Count everything crossing its interface (the entry, then tcx links). */
+int nl_lim__attach_iface(struct nl_lim *q);
 /* Tag a process and the sockets it holds now; its future children follow. */
 int nl_lim__tag_pid(struct nl_lim *q, pid_t pid);
 /* 1 if the process is tagged, 0 if not, -errno. */
