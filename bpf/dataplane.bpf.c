@@ -259,6 +259,24 @@ static __always_inline void meter_add(struct nl_meter *m, const int dir, __u64 l
 	}
 }
 
+/*
+ * meter_add with fetching adds, which are fully ordered: what the caller
+ * reads next is read after the counters were added to. barrier_var keeps
+ * the fetched values, or the compiler makes the adds plain (relaxed) ones.
+ */
+static __always_inline void meter_add_fenced(struct nl_meter *m, const int dir, __u64 len)
+{
+	__u64 seen;
+
+	if (dir == NL_IN)
+		seen = __sync_fetch_and_add(&m->in_bytes, len) |
+		       __sync_fetch_and_add(&m->in_packets, 1);
+	else
+		seen = __sync_fetch_and_add(&m->out_bytes, len) |
+		       __sync_fetch_and_add(&m->out_packets, 1);
+	barrier_var(seen);
+}
+
 /* A meter entry of a map, made when missing. */
 static __always_inline struct nl_meter *meter_entry(void *map, const void *key)
 {
@@ -270,13 +288,15 @@ static __always_inline struct nl_meter *meter_entry(void *map, const void *key)
 	return bpf_map_lookup_elem(map, key);
 }
 
-/* Add a closed socket's counters to a total. */
+/* Add a closed socket's counters to a total (fetching adds, like meter_add_fenced). */
 static __always_inline void meter_fold(struct nl_meter *to, const struct nl_meter *from)
 {
-	__sync_fetch_and_add(&to->in_bytes, from->in_bytes);
-	__sync_fetch_and_add(&to->in_packets, from->in_packets);
-	__sync_fetch_and_add(&to->out_bytes, from->out_bytes);
-	__sync_fetch_and_add(&to->out_packets, from->out_packets);
+	__u64 seen = __sync_fetch_and_add(&to->in_bytes, from->in_bytes) |
+		     __sync_fetch_and_add(&to->in_packets, from->in_packets) |
+		     __sync_fetch_and_add(&to->out_bytes, from->out_bytes) |
+		     __sync_fetch_and_add(&to->out_packets, from->out_packets);
+
+	barrier_var(seen);
 }
 
 /* A meter entry's share of one closed socket's totals: its cgroup's and its process's. */
@@ -457,14 +477,86 @@ static __always_inline void own_storage(struct nl_sock *s, __u64 cookie)
 	s->cookie = cookie;
 }
 
+static __always_inline void audit_late(struct __sk_buff *skb, struct nl_sock *s);
+
+/*
+ * Traffic of a released socket s (a packet after its release, or what a
+ * packet racing the release left where the release had taken from): its
+ * owner's totals, and its audit record's; if that record is written, a
+ * record of its own (audit_late). The fold into life is ordered before
+ * the mark is read, as audit_record marks before it takes.
+ */
+static __always_inline void closed_count(struct __sk_buff *skb, struct nl_sock *s,
+					 const struct nl_meter *m)
+{
+	struct nl_proc_key k;
+
+	owner_key(&k, s);
+	meter_fold_owner(&k, m);
+	meter_fold(&s->life, m);
+	if (NL_READ(s->audit_due) & NL_AUDIT_WRITTEN)
+		audit_late(skb, s);
+}
+
+#define NL_RACED_SLOT 1
+#define NL_RACED_EXTRA 2
+
+/*
+ * A packet was added to its socket's slot or nl_sk_extra entry (where)
+ * while the socket's release took it. The release marks, then exchanges;
+ * the packet adds (fetching), then reads the mark: what the entry holds
+ * now came after the release's take, and is the closed socket's.
+ */
+__noinline int nl_meter_raced(struct __sk_buff *skb, int where)
+{
+	struct nl_sk_extra *e;
+	struct nl_sk_slot *sl;
+	struct nl_meter left;
+	struct bpf_sock *sk;
+	struct nl_sock *s;
+	__u64 cookie;
+	__u32 idx;
+
+	if (!skb)
+		return 0;
+	cookie = bpf_get_socket_cookie(skb);
+	idx = (__u32)cookie & nl_sk_mask;
+	if (!cookie)
+		return 0;
+	sk = skb->sk;
+	if (!sk)
+		return 0;
+	s = bpf_sk_storage_get(&nl_socks, sk, 0, 0);
+	if (!s)
+		return 0;
+	if (where == NL_RACED_SLOT) {
+		/* Held busy while taken, as slot_claim does: one of them takes it. */
+		sl = bpf_map_lookup_elem(&nl_sk_slots, &idx);
+		if (!sl || __sync_val_compare_and_swap(&sl->cookie, cookie | NL_SK_CLOSED,
+						       NL_SK_BUSY) != (cookie | NL_SK_CLOSED))
+			return 0;
+		meter_take(&sl->m, &left);
+		__sync_lock_test_and_set(&sl->cookie, cookie | NL_SK_CLOSED);
+	} else {
+		e = bpf_map_lookup_elem(&nl_sk_extra, &cookie);
+		if (!e)
+			return 0;
+		meter_take(&e->m, &left);
+	}
+	if (left.in_packets | left.out_packets)
+		closed_count(skb, s, &left);
+	return 0;
+}
+
 /*
  * The meter's slow path: a socket without a slot of its own (its slot is
  * taken, or its cookie not made yet), a socket already released, or a
- * packet without a full socket (its cgroup's total).
+ * packet without a full socket (its cgroup's total). NL_RACED_SLOT or
+ * NL_RACED_EXTRA if the socket was released as the packet was added (the
+ * caller calls nl_meter_raced: one call deep, for the verifier's stack).
  */
 __noinline int nl_meter_slow(struct __sk_buff *skb, int dir)
 {
-	struct nl_proc_key k;
 	struct nl_sk_slot *sl;
 	struct bpf_sock *sk;
 	struct nl_sock *s = NULL;
@@ -500,21 +592,19 @@ __noinline int nl_meter_slow(struct __sk_buff *skb, int dir)
 			one.in_bytes = len;
 			one.in_packets = 1;
 		}
-		owner_key(&k, s);
-		meter_fold_owner(&k, &one);
-		meter_add(&s->life, dir & 1, len);
+		closed_count(skb, s, &one);
 		return 0;
 	}
 	sk = bpf_sk_fullsock(sk); /* the peer's fields */
 	sl = slot_claim(cookie, s, sk);
 	if (sl) {
-		meter_add(&sl->m, dir & 1, len);
-		return 0;
+		meter_add_fenced(&sl->m, dir & 1, len);
+		return NL_READ(sl->cookie) != cookie ? NL_RACED_SLOT : 0;
 	}
 	e = extra_entry(cookie, s, sk);
 	if (e && !e->closed_ns) {
-		meter_add(&e->m, dir & 1, len);
-		return 0;
+		meter_add_fenced(&e->m, dir & 1, len);
+		return NL_READ(e->closed_ns) ? NL_RACED_EXTRA : 0;
 	}
 	/* Nowhere a view can read without a walk: counted in the socket, and said so. */
 	if (!s->hidden) {
@@ -537,15 +627,21 @@ static __always_inline void meter(struct __sk_buff *skb, struct sock *sk, const 
 	__u64 cookie = sk ? sk->__sk_common.skc_cookie.counter : 0;
 	__u32 idx = (__u32)cookie & nl_sk_mask;
 	struct nl_sk_slot *sl;
+	int raced;
 
 	if (cookie) {
 		sl = bpf_map_lookup_elem(&nl_sk_slots, &idx);
 		if (sl && sl->cookie == cookie) {
-			meter_add(&sl->m, dir, skb->len);
+			meter_add_fenced(&sl->m, dir, skb->len);
+			/* The same line, just read: released meanwhile? */
+			if (NL_READ(sl->cookie) != cookie)
+				nl_meter_raced(skb, NL_RACED_SLOT);
 			return;
 		}
 	}
-	nl_meter_slow(skb, dir);
+	raced = nl_meter_slow(skb, dir);
+	if (raced)
+		nl_meter_raced(skb, raced);
 }
 
 /*
@@ -1011,12 +1107,43 @@ static __always_inline void audit_record(struct nl_audit_rec *r, struct sock *sk
 	r->fam = fam;
 	r->lport = sk->__sk_common.skc_num;
 	r->rport = bpf_ntohs(sk->__sk_common.skc_dport);
-	r->m = s->life;
+	if (kind == NL_AUDIT_PENDING) {
+		r->m = s->life;
+	} else {
+		/*
+		 * Marked, then taken: a packet that passed the socket's filter on
+		 * another CPU and adds to life after this take sees the mark and
+		 * sends what it added as NL_AUDIT_LATE (audit_late).
+		 */
+		if (kind == NL_AUDIT_CLOSE)
+			__sync_fetch_and_or(&s->audit_due, NL_AUDIT_WRITTEN);
+		meter_take(&s->life, &r->m);
+	}
 	if (e)
 		__builtin_memcpy(&r->exe, e, sizeof(r->exe));
 	else
 		__builtin_memset(&r->exe, 0, sizeof(r->exe));
 	bpf_ringbuf_submit(r, 0);
+}
+
+/*
+ * A packet of a connected socket whose record is written: it passed the
+ * socket's filter on one CPU while another wrote the record (a FIN meeting
+ * the socket's CLOSE). What it added goes as a record of its own, which
+ * audit adds to the connection's.
+ */
+static __always_inline void audit_late(struct __sk_buff *skb, struct nl_sock *s)
+{
+	struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
+	struct sock *sk = kskb->sk;
+	struct nl_conf *c = conf();
+	struct nl_audit_rec *r;
+
+	if (!sk || !c || !c->audit || !sk->__sk_common.skc_dport)
+		return;
+	r = audit_reserve(c);
+	if (r)
+		audit_record(r, sk, s, NULL, NL_AUDIT_LATE);
 }
 
 
@@ -1065,7 +1192,8 @@ int nl_sock_release(struct bpf_sock *ctx)
 	}
 	e = cookie ? bpf_map_lookup_elem(&nl_sk_extra, &cookie) : NULL;
 	if (e && !e->closed_ns) {
-		e->closed_ns = bpf_ktime_get_ns();
+		/* Exchanged: ordered before the take, for nl_meter_raced. */
+		__sync_lock_test_and_set(&e->closed_ns, bpf_ktime_get_ns());
 		meter_take(&e->m, &got);
 		meter_fold(&s->m, &got);
 		/* It lingers for packets racing this release, then goes (extra_done). */
@@ -1074,7 +1202,8 @@ int nl_sock_release(struct bpf_sock *ctx)
 		    bpf_timer_start(&e->t, NL_SK_EXTRA_LINGER_NS, 0))
 			bpf_map_delete_elem(&nl_sk_extra, &cookie);
 	}
-	s->life = s->m;
+	/* Added, not set: a packet after closed was set may have added to life. */
+	meter_fold(&s->life, &s->m);
 	c = conf();
 	if (s->hidden && c) {
 		s->hidden = 0;

@@ -396,7 +396,8 @@ struct nl_sock {
 	__u64 cgroup_id;
 	char comm[16];
 	__u64 open_ns; /* CLOCK_MONOTONIC: created, or first seen */
-	__u32 audit_due; /* TCP: 1 released, 2 reached CLOSE; whoever makes it 3 writes the record */
+	__u32 audit_due; /* TCP: 1 released, 2 reached CLOSE; whoever makes it 3 writes the record;
+			  * NL_AUDIT_WRITTEN once it is written */
 	__u32 rate_id;	 /* TCP: the rated limit whose rate paces the socket (bpf/charge.h) */
 	__u32 pace;	 /* its pacing rate now, bytes a second (0: not paced) */
 	__u32 hidden;	 /* counted in m while live (nl_sk_extra full): in nl_conf.sk_hidden */
@@ -485,7 +486,11 @@ struct nl_exe {
 enum nl_audit_kind {
 	NL_AUDIT_CLOSE = 1,   /* a socket's whole life: released (TCP: and CLOSE reached) */
 	NL_AUDIT_PENDING = 2, /* a TCP socket released, its connection not over yet */
+	NL_AUDIT_LATE = 3,    /* a packet that passed its socket's filter as the record was written */
 };
+
+/* nl_sock.audit_due: the socket's record is written; what comes later goes as NL_AUDIT_LATE. */
+#define NL_AUDIT_WRITTEN 4
 
 /* One record of nl_audit: a connection (a socket) from creation to release. */
 struct nl_audit_rec {

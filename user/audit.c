@@ -45,9 +45,10 @@ static const char audit_usage[] =
 	"bytes and packets each way; for an unconnected UDP socket, one record per\n"
 	"remote peer. The kernel records the owner when the socket is made, so a\n"
 	"process that is gone before netlimit looks is attributed all the same.\n"
-	"A record is written when its socket closes; the ones still open when audit\n"
-	"ends are written then, with \"closed\" empty. Records the kernel's ring had\n"
-	"no room for are counted and reported.\n"
+	"A record is written a second after its socket closes (a packet that met the\n"
+	"close is added to it); the ones still open when audit ends are written\n"
+	"then, with \"closed\" empty. Records the kernel's ring had no room for are\n"
+	"counted and reported.\n"
 	"\n"
 	"  --json              one JSON object per record (JSON lines)\n"
 	"  --output=FILE       append to FILE (made 0600); SIGHUP reopens it\n"
@@ -98,6 +99,14 @@ struct audit {
 		struct nl_audit_rec rec;
 	} *pend;
 	size_t npend, cappend; /* used slots (deleted included), table size */
+	/*
+	 * Records of finished connections held HOLD_S before they are written,
+	 * so that a packet that met the connection's end (NL_AUDIT_LATE) is
+	 * added to its record: a ring, oldest at hold_head.
+	 */
+	struct nl_audit_rec *held;
+	size_t hold_head, nheld, capheld;
+	unsigned long long late;
 	/* Cookies of the connections written as open at the end. */
 	__u64 *open;
 	size_t nopen, capopen;
@@ -125,6 +134,8 @@ struct audit {
 #define EXE_MEMO   1024
 
 #define PEND_DEAD (~0ULL)
+/* How long a finished connection's record waits for packets that met its end. */
+#define HOLD_S 1.0
 
 static struct pending *pend_slot(struct audit *a, __u64 cookie, bool insert)
 {
@@ -492,6 +503,69 @@ static void sweep_peers(struct audit *a)
 
 static bool note_udp(struct audit *a, const struct nl_audit_rec *r, bool open);
 
+/* The held record i places after the oldest. */
+static struct nl_audit_rec *held_at(struct audit *a, size_t i)
+{
+	return &a->held[(a->hold_head + i) % a->capheld];
+}
+
+/* Hold a finished connection's record (written at once if there is no room). */
+static void hold(struct audit *a, const struct nl_audit_rec *r)
+{
+	if (a->nheld == a->capheld) {
+		size_t cap = a->capheld ? 2 * a->capheld : 256;
+		struct nl_audit_rec *v = malloc(cap * sizeof(*v));
+
+		if (!v) {
+			write_record(a, r, NULL, NULL, false);
+			return;
+		}
+		for (size_t i = 0; i < a->nheld; i++)
+			v[i] = *held_at(a, i);
+		free(a->held);
+		a->held = v;
+		a->capheld = cap;
+		a->hold_head = 0;
+	}
+	*held_at(a, a->nheld++) = *r;
+}
+
+/* Write the held records that have waited HOLD_S (all of them if all). */
+static void release_held(struct audit *a, bool all)
+{
+	double now = mono_now();
+
+	while (a->nheld) {
+		const struct nl_audit_rec *r = held_at(a, 0);
+
+		if (!all && (double)r->close_ns / 1e9 + HOLD_S > now)
+			break;
+		write_record(a, r, NULL, NULL, false);
+		a->hold_head = (a->hold_head + 1) % a->capheld;
+		a->nheld--;
+	}
+}
+
+/* A packet that met its connection's end: into the held record, newest first. */
+static void add_late(struct audit *a, const struct nl_audit_rec *r)
+{
+	a->late++;
+	for (size_t i = a->nheld; i-- > 0;) {
+		struct nl_audit_rec *h = held_at(a, i);
+
+		if (h->cookie != r->cookie)
+			continue;
+		h->m.in_bytes += r->m.in_bytes;
+		h->m.in_packets += r->m.in_packets;
+		h->m.out_bytes += r->m.out_bytes;
+		h->m.out_packets += r->m.out_packets;
+		return;
+	}
+	/* Its record is out already (or was written as open): a record of its own. */
+	if (r->m.in_packets | r->m.out_packets)
+		write_record(a, r, NULL, NULL, false);
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct audit *a = ctx;
@@ -503,15 +577,20 @@ static int on_record(void *ctx, void *data, size_t size)
 		pend_add(a, r);
 		return 0;
 	}
-	if (r->kind != NL_AUDIT_CLOSE)
+	if (r->kind != NL_AUDIT_CLOSE && r->kind != NL_AUDIT_LATE)
 		return 0;
-	pend_del(a, r->cookie);
+	if (r->kind == NL_AUDIT_CLOSE)
+		pend_del(a, r->cookie);
 	if (a->draining && a->nopen &&
 	    bsearch(&r->cookie, a->open, a->nopen, sizeof(*a->open), cmp_u64))
 		return 0; /* written as open already */
+	if (r->kind == NL_AUDIT_LATE) {
+		add_late(a, r);
+		return 0;
+	}
 	if (unconnected_udp(r) && note_udp(a, r, false))
 		return 0; /* counted per peer */
-	write_record(a, r, NULL, NULL, false);
+	hold(a, r);
 	return 0;
 }
 
@@ -781,6 +860,7 @@ int nl_cmd_audit(int argc, char **argv)
 			break;
 		}
 		sweep_peers(&a);
+		release_held(&a, false);
 		report_lost(&a);
 		if (audit_reopen) {
 			audit_reopen = 0;
@@ -814,6 +894,7 @@ int nl_cmd_audit(int argc, char **argv)
 	usleep(20000);
 	ring_buffer__consume(rb);
 	sweep_peers(&a);
+	release_held(&a, true);
 	/* Released connections not over yet: as their release left them, open. */
 	for (size_t i = 0; i < a.cappend; i++) {
 		const struct pending *p = &a.pend[i];
@@ -824,7 +905,8 @@ int nl_cmd_audit(int argc, char **argv)
 		write_record(&a, &p->rec, NULL, NULL, true);
 	}
 	report_lost(&a);
-	nl_verbose("audit: %llu records", a.records);
+	nl_verbose("audit: %llu records (%llu packets met their connection's end)", a.records,
+		   a.late);
 out:
 	if (counted) {
 		__u32 me = (__u32)getpid();
@@ -836,6 +918,7 @@ out:
 	free(a.closed);
 	free(a.open);
 	free(a.pend);
+	free(a.held);
 	free(a.exes);
 	if (a.out && a.out != stdout)
 		fclose(a.out);
