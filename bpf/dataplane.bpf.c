@@ -299,6 +299,15 @@ static __always_inline void meter_fold(struct nl_meter *to, const struct nl_mete
 	barrier_var(seen);
 }
 
+/* Add counters another program cannot reach (a copy of its own). */
+static __always_inline void meter_sum(struct nl_meter *to, const struct nl_meter *m)
+{
+	to->in_bytes += m->in_bytes;
+	to->in_packets += m->in_packets;
+	to->out_bytes += m->out_bytes;
+	to->out_packets += m->out_packets;
+}
+
 /* A meter entry's share of one closed socket's totals: its cgroup's and its process's. */
 static __always_inline void meter_fold_owner(const struct nl_proc_key *o, const struct nl_meter *m)
 {
@@ -500,10 +509,11 @@ static __always_inline void closed_count(struct __sk_buff *skb, struct nl_sock *
 
 #define NL_RACED_SLOT 1
 #define NL_RACED_EXTRA 2
+#define NL_RACED_SOCK 3
 
 /*
- * A packet was added to its socket's slot or nl_sk_extra entry (where)
- * while the socket's release took it. The release marks, then exchanges;
+ * A packet was added to its socket's slot, nl_sk_extra entry or own
+ * storage (where) while the socket's release took it. The release marks, then exchanges;
  * the packet adds (fetching), then reads the mark: what the entry holds
  * now came after the release's take, and is the closed socket's.
  */
@@ -537,11 +547,13 @@ __noinline int nl_meter_raced(struct __sk_buff *skb, int where)
 			return 0;
 		meter_take(&sl->m, &left);
 		__sync_lock_test_and_set(&sl->cookie, cookie | NL_SK_CLOSED);
-	} else {
+	} else if (where == NL_RACED_EXTRA) {
 		e = bpf_map_lookup_elem(&nl_sk_extra, &cookie);
 		if (!e)
 			return 0;
 		meter_take(&e->m, &left);
+	} else {
+		meter_take(&s->m, &left);
 	}
 	if (left.in_packets | left.out_packets)
 		closed_count(skb, s, &left);
@@ -551,8 +563,8 @@ __noinline int nl_meter_raced(struct __sk_buff *skb, int where)
 /*
  * The meter's slow path: a socket without a slot of its own (its slot is
  * taken, or its cookie not made yet), a socket already released, or a
- * packet without a full socket (its cgroup's total). NL_RACED_SLOT or
- * NL_RACED_EXTRA if the socket was released as the packet was added (the
+ * packet without a full socket (its cgroup's total). NL_RACED_SLOT,
+ * _EXTRA or _SOCK if the socket was released as the packet was added (the
  * caller calls nl_meter_raced: one call deep, for the verifier's stack).
  */
 __noinline int nl_meter_slow(struct __sk_buff *skb, int dir)
@@ -614,8 +626,8 @@ __noinline int nl_meter_slow(struct __sk_buff *skb, int dir)
 		if (c)
 			__sync_fetch_and_add(&c->sk_hidden, 1);
 	}
-	meter_add(&s->m, dir & 1, len);
-	return 0;
+	meter_add_fenced(&s->m, dir & 1, len);
+	return NL_READ(s->closed) ? NL_RACED_SOCK : 0;
 }
 
 /*
@@ -1148,10 +1160,11 @@ static __always_inline void audit_late(struct __sk_buff *skb, struct nl_sock *s)
 
 
 /*
- * A closed socket's traffic stays in its cgroup's and process's totals. Its
- * slot is marked closed first, so packets after this go to the totals
- * directly; what a packet racing the release adds to the slot afterwards
- * is folded by the slot's next owner (or read by userland meanwhile).
+ * A closed socket's traffic stays in its cgroup's and process's totals. The
+ * socket, then its slot or entry, are marked closed before their counts
+ * are taken (exchanged), so packets after this go to the totals directly,
+ * and a packet that raced the release sees the mark after its add and
+ * takes back what it left (nl_meter_raced).
  */
 SEC("cgroup/sock_release")
 int nl_sock_release(struct bpf_sock *ctx)
@@ -1160,7 +1173,7 @@ int nl_sock_release(struct bpf_sock *ctx)
 	struct nl_proc_key pk;
 	struct nl_sk_extra *e;
 	struct nl_sk_slot *sl;
-	struct nl_meter got;
+	struct nl_meter got, all;
 	struct nl_sock *s;
 	__u64 cookie;
 	__u32 idx;
@@ -1169,9 +1182,9 @@ int nl_sock_release(struct bpf_sock *ctx)
 	cookie = bpf_get_socket_cookie(ctx);
 	if (s)
 		own_storage(s, cookie);
-	if (!s || s->closed)
+	/* Exchanged: ordered before the takes below, for nl_meter_raced. */
+	if (!s || __sync_lock_test_and_set(&s->closed, 1))
 		return 1;
-	s->closed = 1;
 	if (!s->tgid || s->accepted) {
 		/* Made without a sock_create (accepted): its closer is its owner. */
 		__u64 ug = bpf_get_current_uid_gid();
@@ -1181,6 +1194,8 @@ int nl_sock_release(struct bpf_sock *ctx)
 		s->gid = (__u32)(ug >> 32);
 		bpf_get_current_comm(s->comm, sizeof(s->comm));
 	}
+	/* What the socket counted itself (no slot nor entry), then its slot's and entry's. */
+	meter_take(&s->m, &all);
 	idx = (__u32)cookie & nl_sk_mask;
 	sl = bpf_map_lookup_elem(&nl_sk_slots, &idx);
 	if (sl && cookie &&
@@ -1188,14 +1203,14 @@ int nl_sock_release(struct bpf_sock *ctx)
 	     __sync_val_compare_and_swap(&sl->cookie, cookie | NL_SK_NOPEER,
 					 cookie | NL_SK_CLOSED) == (cookie | NL_SK_NOPEER))) {
 		meter_take(&sl->m, &got);
-		meter_fold(&s->m, &got);
+		meter_sum(&all, &got);
 	}
 	e = cookie ? bpf_map_lookup_elem(&nl_sk_extra, &cookie) : NULL;
 	if (e && !e->closed_ns) {
 		/* Exchanged: ordered before the take, for nl_meter_raced. */
 		__sync_lock_test_and_set(&e->closed_ns, bpf_ktime_get_ns());
 		meter_take(&e->m, &got);
-		meter_fold(&s->m, &got);
+		meter_sum(&all, &got);
 		/* It lingers for packets racing this release, then goes (extra_done). */
 		if (bpf_timer_init(&e->t, &nl_sk_extra, NL_CLOCK_MONOTONIC) ||
 		    bpf_timer_set_callback(&e->t, extra_done) ||
@@ -1203,7 +1218,7 @@ int nl_sock_release(struct bpf_sock *ctx)
 			bpf_map_delete_elem(&nl_sk_extra, &cookie);
 	}
 	/* Added, not set: a packet after closed was set may have added to life. */
-	meter_fold(&s->life, &s->m);
+	meter_fold(&s->life, &all);
 	c = conf();
 	if (s->hidden && c) {
 		s->hidden = 0;
@@ -1231,10 +1246,10 @@ int nl_sock_release(struct bpf_sock *ctx)
 		if (r)
 			audit_record(r, ksk, s, e, kind);
 	}
-	if (!(s->m.in_packets | s->m.out_packets))
+	if (!(all.in_packets | all.out_packets))
 		return 1;
 	owner_key(&pk, s);
-	meter_fold_owner(&pk, &s->m);
+	meter_fold_owner(&pk, &all);
 	if (ctx->dst_port) {
 		struct nl_peer_key hk = {};
 		struct nl_sk_peer pr;
@@ -1245,9 +1260,8 @@ int nl_sock_release(struct bpf_sock *ctx)
 		__builtin_memcpy(hk.addr, pr.raddr, 16);
 		hm = meter_entry(&nl_host_meter, &hk);
 		if (hm)
-			meter_fold(hm, &s->m);
+			meter_fold(hm, &all);
 	}
-	__builtin_memset(&s->m, 0, sizeof(s->m));
 	return 1;
 }
 
@@ -1841,13 +1855,6 @@ int nl_tcp(struct bpf_sock_ops *ops)
  * reach every namespace, but kernels may refuse map-element iterators
  * (EPERM here, even to root).
  */
-static __always_inline void meter_sum(struct nl_meter *to, const struct nl_meter *m)
-{
-	to->in_bytes += m->in_bytes;
-	to->in_packets += m->in_packets;
-	to->out_bytes += m->out_bytes;
-	to->out_packets += m->out_packets;
-}
 
 static __always_inline void meter_rec(struct seq_file *seq, struct sock *sk)
 {
