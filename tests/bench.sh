@@ -26,7 +26,7 @@ gbps() { awk '/receiver/ { for (i = 1; i < NF; i++) if ($(i+1) == "Mbits/sec") p
 client() { iperf3 -c 127.0.0.1 -p "$PORT" -t "$SECS" -f m; }
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-base=$(mktemp) with=$(mktemp) empty=$(mktemp) ratio=$(mktemp) eratio=$(mktemp) e=$(mktemp) q=$(mktemp) sc=$(mktemp) rt=$(mktemp)
+base=$(mktemp) with=$(mktemp) empty=$(mktemp) ratio=$(mktemp) eratio=$(mktemp) e=$(mktemp) q=$(mktemp) sc=$(mktemp) rt=$(mktemp) fl=$(mktemp)
 run_base() { client | gbps; }
 run_with() { "$B/netlimit" run --limit=1P -q -- iperf3 -c 127.0.0.1 -p "$PORT" -t "$SECS" -f m | gbps; }
 run_empty() { NLBENCH_NOSTATS=1 "$B/nlbench" empty -- iperf3 -c 127.0.0.1 -p "$PORT" -t "$SECS" -f m | gbps; }
@@ -49,6 +49,8 @@ i=1
 while [ "$i" -le 5 ]; do
 	"$B/nlbench" empty -- iperf3 -c 127.0.0.1 -p "$PORT" -t "$SECS" > "$e.out" 2>/dev/null || true
 	awk '/^runs/ { print $4 }' "$e.out" >> "$e"
+	"$B/nlbench" count1 -- iperf3 -c 127.0.0.1 -p "$PORT" -t "$SECS" > "$q.out" 2>/dev/null || true
+	awk '/^runs/ { print $4 }' "$q.out" >> "$fl"
 	"$B/nlbench" limit -- iperf3 -c 127.0.0.1 -p "$PORT" -t "$SECS" > "$q.out" 2>/dev/null || true
 	awk '/^runs/ { print $4 }' "$q.out" >> "$q"
 	"$B/nlbench" scoped -- iperf3 -c 127.0.0.1 -p "$PORT" -t "$SECS" > "$q.out" 2>/dev/null || true
@@ -66,11 +68,13 @@ echo "  netlimit run             median $(median < "$with") Gbit/s   ratio $(med
 en=$(median < "$e"); qn=$(median < "$q")
 echo "per-packet cost (bpf_stats run_time_ns / run_cnt, median of 5):"
 echo "  empty cgroup_skb programs   $en ns"
+fn=$(median < "$fl")
+echo "  floor: adding to one counter $fn ns   ratio $(echo "$fn $en" | awk '{ printf "%.2f", $1 / $2 }')   (the least any limit costs here)"
 echo "  the dataplane, one limit   $qn ns   (a private instance on nlbench's cgroup)"
 echo "  ratio                       $(echo "$qn $en" | awk '{ printf "%.2f", $1 / $2 }')   (aim <= 1.5)"
 sn=$(median < "$sc")
 echo "  a scoped limit (--only)     $sn ns   ratio $(echo "$sn $en" | awk '{ printf "%.2f", $1 / $2 }')   (one LPM lookup more)"
 rn=$(median < "$rt")
 echo "  a rated limit (--rate, --out-rate)  $rn ns   ratio to one limit $(echo "$rn $qn" | awk '{ printf "%.2f", $1 / $2 }')   (aim <= 1.5)"
-rm -f "$base" "$with" "$empty" "$eratio" "$ratio" "$e" "$q" "$sc" "$rt" "$e.out" "$q.out"
+rm -f "$base" "$with" "$empty" "$eratio" "$ratio" "$e" "$q" "$sc" "$rt" "$fl" "$e.out" "$q.out"
 rmdir "$NETLIMIT_STATE" 2>/dev/null || true

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * Per-packet cost for `make bench`: attach either the empty programs
- * (bpf/empty.bpf.c) or a private dataplane with one limit (bpf/dataplane.bpf.c)
+ * Per-packet cost for `make bench`: attach either the baseline programs
+ * (bpf/empty.bpf.c: empty, or the floor that adds each packet's length to one
+ * or two counters) or a private dataplane with one limit (bpf/dataplane.bpf.c)
  * to a fresh cgroup, run a command inside it with kernel BPF stats on, and
  * print the programs' run count and nanoseconds per run.
  *
- *   nlbench empty|limit|scoped|rated -- CMD [ARGS...]
+ *   nlbench empty|count1|count2|limit|scoped|rated -- CMD [ARGS...]
  *   (scoped: a limit with --only=127.0.0.0/8,::1, so every packet takes the LPM lookup;
  *   rated: a limit with rates of 1 Tbit/s out and in plus out, which every packet pays
  *   for and none reaches)
@@ -51,7 +52,8 @@ int main(int argc, char **argv)
 	pid_t pid;
 
 	if (argc < 4 || strcmp(argv[2], "--")) {
-		fprintf(stderr, "usage: nlbench empty|limit|scoped|rated -- CMD [ARGS...]\n");
+		fprintf(stderr,
+			"usage: nlbench empty|count1|count2|limit|scoped|rated -- CMD [ARGS...]\n");
 		return 2;
 	}
 	setenv("NETLIMIT_CGROUP", "netlimit-bench", 0);
@@ -63,14 +65,20 @@ int main(int argc, char **argv)
 	cg_fd = open(cg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cg_fd < 0)
 		goto out;
-	if (!strcmp(argv[1], "empty")) {
+	if (!strcmp(argv[1], "empty") || !strcmp(argv[1], "count1") || !strcmp(argv[1], "count2")) {
+		struct bpf_program *in, *out;
+
 		e = empty_bpf__open_and_load();
 		if (!e)
 			goto out;
-		l1 = bpf_program__attach_cgroup(e->progs.nl_empty_in, cg_fd);
-		l2 = bpf_program__attach_cgroup(e->progs.nl_empty_out, cg_fd);
-		fd_in = bpf_program__fd(e->progs.nl_empty_in);
-		fd_out = bpf_program__fd(e->progs.nl_empty_out);
+		in = argv[1][0] == 'e' ? e->progs.nl_empty_in :
+		     argv[1][5] == '1' ? e->progs.nl_count1_in : e->progs.nl_count2_in;
+		out = argv[1][0] == 'e' ? e->progs.nl_empty_out :
+		      argv[1][5] == '1' ? e->progs.nl_count1_out : e->progs.nl_count2_out;
+		l1 = bpf_program__attach_cgroup(in, cg_fd);
+		l2 = bpf_program__attach_cgroup(out, cg_fd);
+		fd_in = bpf_program__fd(in);
+		fd_out = bpf_program__fd(out);
 	} else {
 		struct nl_lim_opts o = { .sz = sizeof(o), .id = 1, .kind = NL_KIND_RUN };
 		static struct nl_prefix pv[2];
