@@ -14,6 +14,7 @@
  * With NLBENCH_NOSTATS=1 stats stay off and only the command's output shows.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,17 @@ static int prog_stats(int fd, __u64 *ns, __u64 *cnt)
 	return 0;
 }
 
+static bool known_mode(const char *m)
+{
+	static const char *const modes[] = { "empty", "count1", "count2", "limit", "scoped", "rated" };
+	size_t i;
+
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (!strcmp(m, modes[i]))
+			return true;
+	return false;
+}
+
 int main(int argc, char **argv)
 {
 	struct bpf_link *l1 = NULL, *l2 = NULL;
@@ -51,7 +63,7 @@ int main(int argc, char **argv)
 	__u64 ns = 0, cnt = 0;
 	pid_t pid;
 
-	if (argc < 4 || strcmp(argv[2], "--")) {
+	if (argc < 4 || strcmp(argv[2], "--") || !known_mode(argv[1])) {
 		fprintf(stderr,
 			"usage: nlbench empty|count1|count2|limit|scoped|rated -- CMD [ARGS...]\n");
 		return 2;
@@ -66,15 +78,19 @@ int main(int argc, char **argv)
 	if (cg_fd < 0)
 		goto out;
 	if (!strcmp(argv[1], "empty") || !strcmp(argv[1], "count1") || !strcmp(argv[1], "count2")) {
+		/* The pair named after the mode: nl_empty_in and nl_empty_out, ... */
 		struct bpf_program *in, *out;
+		char name[32];
 
 		e = empty_bpf__open_and_load();
 		if (!e)
 			goto out;
-		in = argv[1][0] == 'e' ? e->progs.nl_empty_in :
-		     argv[1][5] == '1' ? e->progs.nl_count1_in : e->progs.nl_count2_in;
-		out = argv[1][0] == 'e' ? e->progs.nl_empty_out :
-		      argv[1][5] == '1' ? e->progs.nl_count1_out : e->progs.nl_count2_out;
+		snprintf(name, sizeof(name), "nl_%s_in", argv[1]);
+		in = bpf_object__find_program_by_name(e->obj, name);
+		snprintf(name, sizeof(name), "nl_%s_out", argv[1]);
+		out = bpf_object__find_program_by_name(e->obj, name);
+		if (!in || !out)
+			goto out;
 		l1 = bpf_program__attach_cgroup(in, cg_fd);
 		l2 = bpf_program__attach_cgroup(out, cg_fd);
 		fd_in = bpf_program__fd(in);
