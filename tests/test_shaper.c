@@ -20,6 +20,34 @@
 #define SH_PEER "nlsh-p"
 #define SH_ADDR "10.79.0.2"
 
+/* sch_htb's hysteresis, a parameter of the machine's (user/shaper.c turns it on). */
+#define HYSTERESIS "/sys/module/sch_htb/parameters/htb_hysteresis"
+/* Its value before the first shaper of these tests, put back by each shaper's teardown. */
+static char hyst_before;
+
+static char hysteresis(void)
+{
+	char c = '?';
+	FILE *f = fopen(HYSTERESIS, "r");
+
+	if (f) {
+		if (fread(&c, 1, 1, f) != 1)
+			c = '?';
+		fclose(f);
+	}
+	return c;
+}
+
+static void set_hysteresis(char c)
+{
+	FILE *f = fopen(HYSTERESIS, "w");
+
+	if (f) {
+		fputc(c, f);
+		fclose(f);
+	}
+}
+
 /* The limit's in_bytes, from any namespace (its state is in bpffs). */
 static unsigned long long in_bytes(const char *name)
 {
@@ -40,6 +68,8 @@ static int start_limited(struct proc *p, struct peer *ns, const char *rate, cons
 	char *argv[24];
 	int n = 0;
 
+	if (!hyst_before)
+		hyst_before = hysteresis();
 	snprintf(nsarg, sizeof(nsarg), "--net=/proc/%d/ns/net", (int)ns->pid);
 	snprintf(ratearg, sizeof(ratearg), "--in-rate=%s", rate);
 	snprintf(namearg, sizeof(namearg), "--name=%s", name);
@@ -121,6 +151,7 @@ static void tcp_case(struct peer *ns, const char *addr, const char *rate, double
 	ASSERT_EQ(J(p.out, "in_held_packets"), 0, "shaped: none dropped by the policer");
 	ASSERT_EQ(sh("nsenter %s tc class show dev nlshape0 | grep -q 'class htb 4e4c:'", nsarg), 0,
 		  "the limit's class on the shaper");
+	ASSERT_EQ(hysteresis(), '1', "HTB's hysteresis on while the shaper is there");
 	proc_finish(&snd, 20);
 	proc_kill(&srv, SIGTERM);
 	proc_finish(&srv, 10);
@@ -145,6 +176,7 @@ static void assert_clean(struct peer *ns)
 		     "$(cat /proc/sys/net/ipv4/conf/lo/accept_local)\" = 00'",
 		     nsarg),
 		  0, "loopback's settings put back");
+	ASSERT_EQ(hysteresis(), hyst_before, "HTB's hysteresis put back");
 }
 
 void test_shaper_tcp_loopback(void)
@@ -229,6 +261,40 @@ void test_shaper_udp(void)
 	proc_kill(&srv, SIGTERM);
 	proc_finish(&srv, 10);
 	assert_clean(&ns);
+out:
+	peer_stop(&ns);
+}
+
+/*
+ * HTB's hysteresis that was on already is left on: the shaper's alias says
+ * netlimit did not set it, and its teardown does not touch it.
+ */
+void test_shaper_hysteresis_kept(void)
+{
+	struct proc run;
+	struct peer ns;
+	char nsarg[64], was;
+
+	if (!require_root())
+		return;
+	if (!ASSERT_OK(peer_start(&ns, SH_HOST, SH_PEER, false), "a namespace"))
+		goto out;
+	snprintf(nsarg, sizeof(nsarg), "--net=/proc/%d/ns/net", (int)ns.pid);
+	if (!hyst_before)
+		hyst_before = hysteresis();
+	set_hysteresis('1');
+	start_limited(&run, &ns, "10mbit", "hyk", (char *[]){ "/bin/sleep", "3", NULL });
+	for (int i = 0; i < 50 && sh("nsenter %s ip link show nlshape0 >/dev/null 2>&1", nsarg);
+	     i++)
+		msleep(100);
+	ASSERT_EQ(sh("nsenter %s ip link show nlshape0 | grep -q 'set htb_hysteresis=n'", nsarg), 0,
+		  "the shaper's alias: hysteresis was on already");
+	ASSERT_EQ(proc_finish(&run, 20), 0, "the run under --in-rate");
+	was = hyst_before;
+	hyst_before = '1';
+	assert_clean(&ns);
+	hyst_before = was;
+	set_hysteresis(was);
 out:
 	peer_stop(&ns);
 }

@@ -45,8 +45,21 @@
  */
 #define SHAPE_QUEUE_MS 100
 #define SHAPE_QUEUE_MIN (16 * SHAPE_MTU)
-/* nlshape0's alias: the loopback settings to put back. */
-#define SHAPE_ALIAS "netlimit shaper, lo had route_localnet=%c accept_local=%c"
+/*
+ * HTB releases a backlogged class one packet per timer (at 1 Gbit/s, 89,000
+ * timers and as many wake-ups of the receiver a second), unless sch_htb's
+ * hysteresis is on: then a class goes on sending until it is a buffer in
+ * debt, and waits until it is out of it. The parameter is the machine's, for
+ * every HTB qdisc; make_pair turns it on if it was off, and teardown off
+ * again (nlshape0's alias says whether it was netlimit's doing). Each class's
+ * buffer is SHAPE_BATCH_US at its rate (at least one full-size frame), at
+ * most half its burst: after an idle spell two buffers pass at once.
+ */
+#define HTB_HYSTERESIS "/sys/module/sch_htb/parameters/htb_hysteresis"
+#define SHAPE_BATCH_US 1000
+#define SHAPE_FRAME 1514
+/* nlshape0's alias: the loopback settings to put back, and whether netlimit turned hysteresis on. */
+#define SHAPE_ALIAS "netlimit shaper, lo had route_localnet=%c accept_local=%c, set htb_hysteresis=%c"
 
 static bool shaper_off(void)
 {
@@ -60,13 +73,12 @@ bool nl_shaper_present(void)
 	return if_nametoindex(NL_SHAPE_DEV) != 0;
 }
 
-/* One character of a sysctl of lo ('0' if unreadable); write it when set is not 0. */
-static char lo_sysctl(const char *name, char set)
+/* The first character of a setting's file ('0' if unreadable); write set there when it is not 0. */
+static char knob(const char *path, char set)
 {
-	char path[96], c = '0';
+	char c = '0';
 	int fd;
 
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/lo/%s", name);
 	fd = open(path, set ? O_WRONLY | O_CLOEXEC : O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return c;
@@ -76,6 +88,14 @@ static char lo_sysctl(const char *name, char set)
 		c = '0';
 	close(fd);
 	return c;
+}
+
+static char lo_sysctl(const char *name, char set)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/lo/%s", name);
+	return knob(path, set);
 }
 
 static void ipv6_off(const char *dev)
@@ -146,10 +166,13 @@ static int htb_root(struct nl_sock *sk, int ifindex)
 	return nl_send_sync(sk, m);
 }
 
-/* The pair and its HTB root; the loopback settings saved in the alias, then set. */
+/*
+ * The pair and its HTB root; the loopback settings saved in the alias, then
+ * set; HTB's hysteresis on (a failure leaves it as it was).
+ */
 static int make_pair(struct nl_sock *sk)
 {
-	char alias[128];
+	char alias[128], hy;
 	int err, ifindex;
 
 	err = rtnl_link_veth_add(sk, NL_SHAPE_DEV, NL_SHAPE_PEER, getpid());
@@ -157,26 +180,31 @@ static int make_pair(struct nl_sock *sk)
 		return err;
 	ipv6_off(NL_SHAPE_DEV);
 	ipv6_off(NL_SHAPE_PEER);
+	hy = knob(HTB_HYSTERESIS, 0) == '0' && knob(HTB_HYSTERESIS, '1') == '1' ? 'y' : 'n';
 	snprintf(alias, sizeof(alias), SHAPE_ALIAS, lo_sysctl("route_localnet", 0),
-		 lo_sysctl("accept_local", 0));
+		 lo_sysctl("accept_local", 0), hy);
 	if ((err = link_change(sk, NL_SHAPE_PEER, SHAPE_MTU, true, NULL)) ||
 	    (err = link_change(sk, NL_SHAPE_DEV, SHAPE_MTU, true, alias)))
-		return err;
+		goto fail;
 	ifindex = (int)if_nametoindex(NL_SHAPE_DEV);
 	err = htb_root(sk, ifindex);
 	if (err)
-		return err;
+		goto fail;
 	if (if_nametoindex("lo")) {
 		lo_sysctl("route_localnet", '1');
 		lo_sysctl("accept_local", '1');
 	}
 	return 0;
+fail:
+	if (hy == 'y')
+		knob(HTB_HYSTERESIS, '0');
+	return err;
 }
 
 /* Limit l's class on nlshape0: its in-rate, its burst, and a short queue. */
 static int put_class(struct nl_sock *sk, int ifindex, __u32 id, const struct nl_limit *l)
 {
-	__u64 rate = l->rate[NL_B_IN] / 8, burst = l->burst[NL_B_IN], limit;
+	__u64 rate = l->rate[NL_B_IN] / 8, burst = l->burst[NL_B_IN], limit, buf;
 	struct rtnl_class *c = rtnl_class_alloc();
 	struct rtnl_qdisc *q;
 	int err;
@@ -190,8 +218,13 @@ static int put_class(struct nl_sock *sk, int ifindex, __u32 id, const struct nl_
 	if (!err) {
 		rtnl_htb_set_rate64(c, rate);
 		rtnl_htb_set_ceil64(c, rate);
-		rtnl_htb_set_rbuffer(c, (uint32_t)(burst > 0xffffff ? 0xffffff : burst));
-		rtnl_htb_set_cbuffer(c, (uint32_t)(burst > 0xffffff ? 0xffffff : burst));
+		buf = rate * SHAPE_BATCH_US / 1000000;
+		if (buf < SHAPE_FRAME)
+			buf = SHAPE_FRAME;
+		if (buf > burst / 2)
+			buf = burst / 2;
+		rtnl_htb_set_rbuffer(c, (uint32_t)(buf > 0xffffff ? 0xffffff : buf));
+		rtnl_htb_set_cbuffer(c, (uint32_t)(buf > 0xffffff ? 0xffffff : buf));
 		rtnl_htb_set_quantum(c, SHAPE_MTU);
 		err = rtnl_class_add(sk, c, NLM_F_CREATE);
 	}
@@ -336,7 +369,7 @@ static int teardown(struct nl_sock *sk)
 {
 	struct rtnl_link *dev = NULL;
 	struct if_nameindex *all = if_nameindex(), *p;
-	char rl = '0', al = '0';
+	char rl = '0', al = '0', hy = 'n';
 	const char *alias;
 	int err;
 
@@ -360,10 +393,12 @@ static int teardown(struct nl_sock *sk)
 	if (err)
 		return err == -NLE_OBJ_NOTFOUND || err == -NLE_NODEV ? 0 : err;
 	alias = rtnl_link_get_ifalias(dev);
-	if (alias && sscanf(alias, SHAPE_ALIAS, &rl, &al) == 2 && if_nametoindex("lo")) {
+	if (alias && sscanf(alias, SHAPE_ALIAS, &rl, &al, &hy) >= 2 && if_nametoindex("lo")) {
 		lo_sysctl("route_localnet", rl);
 		lo_sysctl("accept_local", al);
 	}
+	if (hy == 'y')
+		knob(HTB_HYSTERESIS, '0');
 	err = rtnl_link_delete(sk, dev);
 	rtnl_link_put(dev);
 	return err;

@@ -6,7 +6,9 @@
  * nl_shape_in on the ingress of every other interface, nl_shape_back on
  * nlshape1's, and on loopback route_localnet and accept_local (a packet
  * coming back into lo has lost its route; the old values are kept in
- * nlshape0's alias and put back). Without an in-rated limit, none of it.
+ * nlshape0's alias and put back); sch_htb's hysteresis, the machine's, on
+ * if it was off (off again with the pair), so that classes release packets
+ * in batches. Without an in-rated limit, none of it.
  * NETLIMIT_SHAPER=off leaves interfaces alone: --in-rate then polices.
  */
 #ifndef NETLIMIT_SHAPER_H
