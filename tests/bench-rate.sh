@@ -94,12 +94,6 @@ one() {
 	udp) args="$args -u -b $((r * 2 / flows)) -l 1400 -w 4M" ;;
 	esac
 	[ "$dir" = in ] && args="$args -R"
-	# The client on the first CPU, the server on the second, whichever sends:
-	# left to the scheduler, the receiver is at times woken onto the sender's
-	# CPU, which also runs the whole path's softirq work, and one 1 Gbit/s
-	# UDP sender then gets 0.7-0.9 of the rate with any tool or none. On
-	# separate machines each end has its own CPU.
-	[ "$(nproc)" -ge 2 ] && args="$args -A 0,1"
 	out=$(mktemp)
 	# A run that does not end in time (a low rate draining big socket buffers) counts 0.
 	T=$((SECS + 20))
