@@ -29,6 +29,7 @@
 #include "dataplane_user.h"
 #include "link.h"
 #include "log.h"
+#include "rate.h"
 #include "shaper.h"
 #include "state.h"
 #include "shaper.skel.h"
@@ -52,12 +53,11 @@
  * debt, and waits until it is out of it. The parameter is the machine's, for
  * every HTB qdisc; make_pair turns it on if it was off, and teardown off
  * again (nlshape0's alias says whether it was netlimit's doing). Each class's
- * buffer is SHAPE_BATCH_US at its rate (at least one full-size frame), at
+ * buffer is SHAPE_BATCH_US at its rate (at least NL_BURST_MIN, one frame), at
  * most half its burst: after an idle spell two buffers pass at once.
  */
 #define HTB_HYSTERESIS "/sys/module/sch_htb/parameters/htb_hysteresis"
 #define SHAPE_BATCH_US 1000
-#define SHAPE_FRAME 1514
 /* nlshape0's alias: the loopback settings to put back, and whether netlimit turned hysteresis on. */
 #define SHAPE_ALIAS "netlimit shaper, lo had route_localnet=%c accept_local=%c, set htb_hysteresis=%c"
 
@@ -219,8 +219,8 @@ static int put_class(struct nl_sock *sk, int ifindex, __u32 id, const struct nl_
 		rtnl_htb_set_rate64(c, rate);
 		rtnl_htb_set_ceil64(c, rate);
 		buf = rate * SHAPE_BATCH_US / 1000000;
-		if (buf < SHAPE_FRAME)
-			buf = SHAPE_FRAME;
+		if (buf < NL_BURST_MIN)
+			buf = NL_BURST_MIN;
 		if (buf > burst / 2)
 			buf = burst / 2;
 		rtnl_htb_set_rbuffer(c, (uint32_t)(buf > 0xffffff ? 0xffffff : buf));
