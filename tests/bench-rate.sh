@@ -43,7 +43,9 @@ cleanup() {
 	"$B/netlimit" gc -q 2>/dev/null || true
 	rmdir "$MNT/netlimit-bench-rate/runs" "$MNT/netlimit-bench-rate" 2>/dev/null || true
 	rmdir "$NETLIMIT_STATE" 2>/dev/null || true
+	rm -f "$errs"
 }
+errs=$(mktemp)
 trap cleanup EXIT INT TERM
 ip netns add "$A"
 ip netns add "$Z"
@@ -104,6 +106,10 @@ one() {
 		sleep 1
 	done
 	a=$(achieved "$out")
+	# Why a run gave nothing, printed under the table.
+	e=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1])).get("error", ""))' \
+		"$out" 2>/dev/null || echo "no JSON from iperf3 (killed at $((SECS + 20)) s?)")
+	[ -z "$e" ] || echo "$tool $path $proto $flows $dir $rate: $e" >> "$errs"
 	rm -f "$out"
 	echo "$a $r" | awk '{ printf "%.3f", $1 / $2 }'
 }
@@ -162,6 +168,12 @@ for path in $PATHS; do
 		done
 	done
 done
+
+if [ -s "$errs" ]; then
+	echo
+	echo "runs that failed (iperf3's error):"
+	sed 's/^/  /' "$errs"
+fi
 
 # Latency under a rate: a ping-pong connection beside a bulk flow of the same limit.
 [ "$LATENCY" = 1 ] || exit 0
