@@ -203,11 +203,13 @@ static int run_one(const struct test *t)
 		signal(SIGPIPE, SIG_IGN);
 		/*
 		 * A runner started in the background of a script ignores SIGINT and
-		 * SIGQUIT, and so would every command a test starts: the tests that
-		 * forward them would wait in vain.
+		 * SIGQUIT, one under nohup SIGHUP, and so would every command a test
+		 * starts: the tests that forward them would wait in vain.
 		 */
 		signal(SIGINT, SIG_DFL);
 		signal(SIGQUIT, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
 		if (geteuid() == 0) {
 			if (unshare(CLONE_NEWNET)) {
 				test_fail_at(__FILE__, __LINE__, "unshare(CLONE_NEWNET): %s",
