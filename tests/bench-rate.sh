@@ -10,6 +10,8 @@
 # Prints achieved / set, where achieved is the receiver's goodput (what the
 # application gets; each tool counts headers its own way: netlimit IP bytes
 # with one header per GSO packet, HTB link frames, trickle payload).
+# A run waits for iperf3's server to finish the one before; the error of every
+# run that gave nothing is printed under the table.
 # Also the RTT of a ping-pong connection beside a bulk one under the same rate,
 # sent and received. netlimit runs in the first namespace: --in-rate's shaper
 # attaches to its interfaces (lo, vr-a) and goes with each run's limit.
@@ -114,7 +116,7 @@ one() {
 	echo "$a $r" | awk '{ printf "%.3f", $1 / $2 }'
 }
 
-# One try of one run, iperf3's JSON in $out.
+# One try of one run with one()'s variables, iperf3's JSON in $out.
 attempt() {
 	# A run that does not end in time (a low rate draining big socket buffers) counts 0.
 	T=$((SECS + 20))
