@@ -10,8 +10,8 @@
 # Prints achieved / set, where achieved is the receiver's goodput (what the
 # application gets; each tool counts headers its own way: netlimit IP bytes
 # with one header per GSO packet, HTB link frames, trickle payload).
-# A run waits for iperf3's server to finish the one before; the error of every
-# run that gave nothing is printed under the table.
+# A run waits for iperf3's server to finish the one before; every error iperf3
+# reported is printed under the table.
 # Also the RTT of a ping-pong connection beside a bulk one under the same rate,
 # sent and received. netlimit runs in the first namespace: --in-rate's shaper
 # attaches to its interfaces (lo, vr-a) and goes with each run's limit.
@@ -74,13 +74,16 @@ bits() { # 1mbit -> 1000000
 	echo "$1" | awk '{ v = $1 + 0; u = tolower($1); sub(/^[0-9.]+/, "", u)
 		m = u == "kbit" ? 1e3 : u == "mbit" ? 1e6 : u == "gbit" ? 1e9 : 1; printf "%.0f\n", v * m }'
 }
-# The receiver's goodput from iperf3's JSON, bits a second.
+# From iperf3's JSON: the receiver's goodput in bits a second, then the
+# error iperf3 reported, if any.
 achieved() {
 	python3 -c '
 import json, sys
-e = json.load(open(sys.argv[1]))["end"]
-s = e.get("sum_received") or e.get("sum")
-print("%.0f" % s["bits_per_second"])' "$1" 2>/dev/null || echo 0
+j = json.load(open(sys.argv[1]))
+e = j.get("end", {})
+s = e.get("sum_received") or e.get("sum") or {}
+print("%.0f %s" % (s.get("bits_per_second", 0), j.get("error", "")))' "$1" 2>/dev/null ||
+		echo "0 no JSON from iperf3 (killed at $((SECS + 20)) s?)"
 }
 
 # One run: tool path proto flows dir rate -> achieved/set
@@ -107,10 +110,10 @@ one() {
 		tries=$((tries + 1))
 		sleep 1
 	done
-	a=$(achieved "$out")
-	# Why a run gave nothing, printed under the table.
-	e=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1])).get("error", ""))' \
-		"$out" 2>/dev/null || echo "no JSON from iperf3 (killed at $((SECS + 20)) s?)")
+	read -r a e <<-EOF
+	$(achieved "$out")
+	EOF
+	# What iperf3 said went wrong, printed under the table.
 	[ -z "$e" ] || echo "$tool $path $proto $flows $dir $rate: $e" >> "$errs"
 	rm -f "$out"
 	echo "$a $r" | awk '{ printf "%.3f", $1 / $2 }'
@@ -173,7 +176,7 @@ done
 
 if [ -s "$errs" ]; then
 	echo
-	echo "runs that failed (iperf3's error):"
+	echo "runs where iperf3 reported an error:"
 	sed 's/^/  /' "$errs"
 fi
 
